@@ -1,0 +1,39 @@
+import Foundation
+
+/// Generates identifiers such as `conn_01JD8X…`: a type prefix, then a ULID (48-bit millisecond time and
+/// 80 random bits in Crockford base32), so ids sort by creation time and keyset pagination needs no extra column.
+public enum ResourceID {
+    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    /// A new identifier with `prefix` (e.g. `"conn"`), unique without coordination between nodes.
+    public static func make(prefix: String, at date: Date = Date()) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return make(prefix: prefix, milliseconds: UInt64(max(0, date.timeIntervalSince1970 * 1000)), using: &generator)
+    }
+
+    /// A new identifier from an explicit time and random source, for deterministic tests.
+    public static func make(
+        prefix: String,
+        milliseconds: UInt64,
+        using generator: inout some RandomNumberGenerator
+    ) -> String {
+        var characters = [UInt8](repeating: 0, count: 26)
+        var time = milliseconds & 0xFFFF_FFFF_FFFF
+        for index in stride(from: 9, through: 0, by: -1) {
+            characters[index] = alphabet[Int(time & 31)]
+            time >>= 5
+        }
+        for index in 10..<26 {
+            characters[index] = alphabet[Int(generator.next() & 31)]
+        }
+        return prefix + "_" + String(decoding: characters, as: UTF8.self)
+    }
+
+    /// Whether `value` has the shape of an id made with `prefix`; used to reject garbage before a query.
+    public static func isWellFormed(_ value: String, prefix: String) -> Bool {
+        let expectedPrefix = prefix + "_"
+        guard value.hasPrefix(expectedPrefix) else { return false }
+        let body = value.utf8.dropFirst(expectedPrefix.utf8.count)
+        return body.count == 26 && body.allSatisfy { alphabet.contains($0) }
+    }
+}

@@ -1,0 +1,44 @@
+import Hummingbird
+import JunctionStore
+import Logging
+
+/// Builds Junction's HTTP application: the router with its middleware and every controller.
+public enum JunctionApplication {
+    /// The router, separate from the application so tests can inspect its routes.
+    public static func makeRouter(services: JunctionServices, logger: Logger) -> Router<JunctionRequestContext> {
+        let router = Router(context: JunctionRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
+        router.add(middleware: ProblemDetailsMiddleware())
+
+        OperationsController(
+            database: services.database,
+            migrator: Migrator(database: services.database, logger: logger),
+            queue: services.queue,
+            metrics: services.metrics
+        ).addRoutes(to: router)
+
+        let api = router.group("api/v1").add(middleware: AdminAuthenticationMiddleware(token: services.adminToken))
+        ProvidersController(catalog: services.catalog).addRoutes(to: api)
+        ConnectionsController(
+            repository: ConnectionRepository(database: services.database),
+            secrets: VaultSecretRepository(database: services.database),
+            vault: services.vault,
+            catalog: services.catalog
+        ).addRoutes(to: api)
+        return router
+    }
+
+    /// The application, listening on `host:port`.
+    public static func make(
+        services: JunctionServices,
+        host: String,
+        port: Int,
+        logger: Logger
+    ) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(services: services, logger: logger),
+            configuration: .init(address: .hostname(host, port: port), serverName: "Junction"),
+            logger: logger
+        )
+    }
+}

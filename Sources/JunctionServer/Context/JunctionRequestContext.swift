@@ -1,0 +1,20 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The request context of every Junction route.
+public struct JunctionRequestContext: RequestContext {
+    /// Hummingbird's per-request storage.
+    public var coreContext: CoreRequestContextStorage
+    /// The peer's address, for rate limits and logs.
+    public let remoteAddress: SocketAddress?
+
+    /// A context for a request arriving on `source`'s channel.
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// Largest JSON body the management API accepts; bigger requests get 413.
+    public var maxUploadSize: Int { 1024 * 1024 }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import JunctionAuth
+import JunctionCore
+import JunctionStore
+
+/// `POST /api/v1/connections`.
+struct CreateConnectionRequest: StrictRequestBody {
+    static let fieldNames: Set<String> = ["provider", "name", "settings", "credentials"]
+    var provider: String
+    var name: String
+    var settings: [String: JSONValue]?
+    var credentials: [String: JSONValue]?
+}
+
+/// `PATCH /api/v1/connections/{id}`: a JSON merge patch (RFC 7396) of name, settings and credentials.
+struct UpdateConnectionRequest: StrictRequestBody {
+    static let fieldNames: Set<String> = ["name", "settings", "credentials"]
+    var name: String?
+    var settings: [String: JSONValue]?
+    var credentials: [String: JSONValue]?
+}
+
+/// A connection as the API shows it: credentials masked, never in the clear.
+struct ConnectionResponse: Encodable {
+    var id: String
+    var provider: String
+    var name: String
+    var status: String
+    var settings: JSONValue
+    var credentials: [String: String]
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ record: ConnectionRecord, credentials: [String: JSONValue]) {
+        self.id = record.id
+        self.provider = record.provider
+        self.name = record.name
+        self.status = record.status
+        self.settings = record.settings
+        self.credentials = credentials.mapValues { value in
+            if case .string(let secret) = value { return SecretMask.mask(secret) }
+            return "••••"
+        }
+        self.createdAt = record.createdAt
+        self.updatedAt = record.updatedAt
+    }
+}
+
+/// One page of a list, with the cursor of the next page (absent on the last page).
+struct Page<Item: Encodable>: Encodable {
+    var data: [Item]
+    var nextCursor: String?
+}

@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JunctionCore
+import Logging
+
+/// Turns every error a route throws into an RFC 9457 problem response, so clients see one error shape.
+/// Errors that are not the client's fault become a 500 whose detail names the request id, never the error's
+/// text, and the error goes to the log.
+struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as ProblemDetails {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            return try Self.problem(for: error, request: request, context: context).response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
+            return try ProblemDetails(
+                status: error.status,
+                type: "/problems/http-\(error.status.code)",
+                title: error.status.reasonPhrase,
+                detail: error.status.reasonPhrase
+            ).response(from: request, context: context)
+        } catch {
+            context.logger.error(
+                "request failed",
+                metadata: ["error": "\(error)", "path": "\(request.uri.path)", "method": "\(request.method)"]
+            )
+            return try ProblemDetails(
+                status: .internalServerError,
+                type: "/problems/internal",
+                title: "Internal server error",
+                detail: "the server failed to handle this request; the server log has the details (request id \(context.id))"
+            ).response(from: request, context: context)
+        }
+    }
+
+    static func problem(for error: HTTPError, request: Request, context: Context) -> ProblemDetails {
+        switch error.status {
+        case .notFound:
+            return .notFound(error.body ?? "no route matches \(request.method) \(request.uri.path)")
+        case .contentTooLarge:
+            return ProblemDetails(
+                status: .contentTooLarge,
+                type: "/problems/body-too-large",
+                title: "Request body too large",
+                detail: "the request body exceeds limit of \(context.maxUploadSize / 1024) KiB this route accepts"
+            )
+        case .methodNotAllowed:
+            return ProblemDetails(
+                status: .methodNotAllowed,
+                type: "/problems/method-not-allowed",
+                title: "Method not allowed",
+                detail: "\(request.method) is not supported on \(request.uri.path)",
+                headers: error.headers
+            )
+        default:
+            return ProblemDetails(
+                status: error.status,
+                type: "/problems/http-\(error.status.code)",
+                title: error.status.reasonPhrase,
+                detail: error.body ?? error.status.reasonPhrase,
+                headers: error.headers
+            )
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import JunctionCore
+import Logging
+import SQLKit
+
+/// The store's handle on its database: one API over SQLite and PostgreSQL, so repositories and the job queue
+/// are written once. Statements go through SQLKit, whose binds render as `?` or `$n` for the engine.
+public final class Database: Sendable {
+    /// Which engine is underneath, for the few statements whose SQL differs.
+    public let dialect: SQLDialectKind
+    /// Where the database is, with secrets redacted.
+    public let location: String
+    let driver: any DatabaseDriver
+
+    init(dialect: SQLDialectKind, location: String, driver: any DatabaseDriver) {
+        self.dialect = dialect
+        self.location = location
+        self.driver = driver
+    }
+
+    /// Opens the database at `url`, creating an SQLite file (and its folder) when needed.
+    public static func open(_ url: DatabaseURL, logger: Logger) async throws -> Database {
+        switch url {
+        case .sqlite(let path):
+            let driver = try await SQLiteDriver.open(path: path, logger: logger)
+            return Database(dialect: .sqlite, location: url.description, driver: driver)
+        case .postgres(let location):
+            let driver = try await PostgresDriver.open(location, logger: logger)
+            return Database(dialect: .postgres, location: url.description, driver: driver)
+        }
+    }
+
+    /// Runs `body` with exclusive use of one connection, outside a transaction (each statement commits alone).
+    public func withSQL<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await driver.withConnection(body)
+    }
+
+    /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if it throws.
+    public func transaction<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await driver.withTransaction(body)
+    }
+
+    /// Checks that the database answers.
+    public func ping() async throws {
+        try await withSQL { sql in try await sql.raw("SELECT 1").run() }
+    }
+
+    /// Closes every connection. Call once, after every service that uses the store has stopped.
+    public func close() async {
+        await driver.close()
+    }
+
+    /// Tells idle job workers in other processes that work is waiting (PostgreSQL `NOTIFY`); a no-op on SQLite.
+    func notifyJobsAvailable(on sql: any SQLDatabase) async throws {
+        if dialect == .postgres {
+            try await sql.raw("NOTIFY \(unsafeRaw: JobQueue.notificationChannel)").run()
+        }
+    }
+
+    /// The notifications other processes send on `channel` (PostgreSQL `LISTEN`); `nil` on SQLite, which has one process.
+    func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>? {
+        try await driver.listen(channel: channel)
+    }
+}
+
+/// One engine's connection handling behind ``Database``.
+protocol DatabaseDriver: Sendable {
+    func withConnection<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result
+    func withTransaction<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result
+    func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>?
+    func close() async
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+
+/// The embedded engine: one SQLite connection in WAL mode shared by the whole process.
+///
+/// SQLite admits one writer at a time whatever the number of connections, so one connection behind a
+/// ``SerialGate`` loses nothing and makes transactions simple. `synchronous=NORMAL` in WAL mode keeps every
+/// commit across a process crash (`kill -9`); only an operating-system crash can lose the last commits.
+final class SQLiteDriver: DatabaseDriver {
+    private let connection: SQLiteConnection
+    private let gate = SerialGate()
+    private let logger: Logger
+
+    private init(connection: SQLiteConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    static func open(path: String, logger: Logger) async throws -> SQLiteDriver {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let sql = connection.sql(queryLogLevel: nil)
+        for pragma in ["journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000", "foreign_keys = ON"] {
+            try await sql.raw("PRAGMA \(unsafeRaw: pragma)").run()
+        }
+        return SQLiteDriver(connection: connection, logger: logger)
+    }
+
+    func withConnection<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        let sql = connection.sql(queryLogLevel: nil)
+        return try await gate.withGate { try await body(sql) }
+    }
+
+    func withTransaction<Result: Sendable>(
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        let sql = connection.sql(queryLogLevel: nil)
+        return try await gate.withGate {
+            // IMMEDIATE takes the write lock up front, so a second process (a CLI command next to the
+            // server) waits at BEGIN instead of failing mid-transaction.
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>? { nil }
+
+    func close() async {
+        _ = try? await gate.withGate { try await self.connection.close() }
+    }
+}

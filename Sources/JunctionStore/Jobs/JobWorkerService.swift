@@ -1,0 +1,198 @@
+import Foundation
+import JunctionCore
+import Logging
+import ServiceLifecycle
+
+/// A pool of workers for a set of job kinds, run as a service of the application's service group.
+///
+/// Each round leases a batch, runs the handlers concurrently (at most `concurrency` at once) while a heartbeat
+/// keeps the leases alive, then completes the successes in one statement and records each failure. Idle, it
+/// waits for a local enqueue, a PostgreSQL notification or the poll interval, whichever comes first. On graceful
+/// shutdown it stops leasing, finishes the batch in hand and returns: in-flight work is drained, not dropped.
+public final class JobWorkerService: Service {
+    /// How the workers take and run jobs.
+    public struct Configuration: Sendable {
+        /// Jobs run at once.
+        public var concurrency: Int = 16
+        /// Jobs leased per round (at least `concurrency`, so a batch keeps every slot busy).
+        public var batchSize: Int = 64
+        /// How long a lease lasts without a heartbeat; a crashed worker's jobs return after this.
+        public var leaseDuration: Duration = .seconds(30)
+        /// Longest idle wait before looking for due work again (scheduled jobs, expired leases).
+        public var pollInterval: Duration = .seconds(1)
+        /// When failed jobs run again.
+        public var retryPolicy = JobRetryPolicy()
+
+        /// The default configuration.
+        public init() {}
+    }
+
+    private let queue: JobQueue
+    private let handlers: [String: any JobHandler]
+    private let configuration: Configuration
+    private let logger: Logger
+
+    /// Workers for the kinds in `handlers`.
+    public init(queue: JobQueue, handlers: [String: any JobHandler], configuration: Configuration = .init(), logger: Logger) {
+        self.queue = queue
+        self.handlers = handlers
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let kinds = handlers.keys.sorted()
+        guard !kinds.isEmpty else {
+            // Nothing to work on yet, but a service that returns early would stop the whole group.
+            try? await gracefulShutdown()
+            return
+        }
+        let wakeUp = WakeSignal()
+        queue.localWakeUps.register(wakeUp)
+        defer { queue.localWakeUps.unregister(wakeUp) }
+        let listener = RemoteWakeUpListener(queue: queue, signal: wakeUp, logger: logger)
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await listener.run() }
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    let processed: Int
+                    do {
+                        processed = try await runRound(kinds: kinds)
+                    } catch {
+                        logger.error("job round failed", metadata: ["error": "\(error)"])
+                        processed = 0
+                    }
+                    if processed == 0 {
+                        await wakeUp.wait(upTo: configuration.pollInterval)
+                    }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            wakeUp.signal()
+        }
+    }
+
+    /// Leases one batch and runs it to the end; returns how many jobs it held.
+    func runRound(kinds: [String]) async throws -> Int {
+        if try await queue.reapExpiredFinalAttempts() > 0 {
+            logger.warning("jobs died after their final lease expired")
+        }
+        let jobs = try await queue.lease(
+            kinds: kinds,
+            limit: max(configuration.batchSize, configuration.concurrency),
+            for: configuration.leaseDuration
+        )
+        guard !jobs.isEmpty else { return 0 }
+        let outcomes = await withTaskGroup(of: Void.self, returning: [(LeasedJob, (any Error)?)].self) { group in
+            group.addTask { await self.keepLeasesAlive(jobs) }
+            let results = await runHandlers(jobs)
+            group.cancelAll()
+            return results
+        }
+        var succeeded: [LeasedJob] = []
+        for (job, error) in outcomes {
+            if let error {
+                try await recordFailure(of: job, error: error)
+            } else {
+                succeeded.append(job)
+            }
+        }
+        let completed = try await queue.complete(succeeded)
+        if completed.count < succeeded.count {
+            logger.warning("completed jobs whose lease had expired", metadata: ["count": "\(succeeded.count - completed.count)"])
+        }
+        return jobs.count
+    }
+
+    private func runHandlers(_ jobs: [LeasedJob]) async -> [(LeasedJob, (any Error)?)] {
+        await withTaskGroup(of: (LeasedJob, (any Error)?).self) { group in
+            var results: [(LeasedJob, (any Error)?)] = []
+            results.reserveCapacity(jobs.count)
+            var pending = jobs.makeIterator()
+            func startNext() -> Bool {
+                guard let job = pending.next() else { return false }
+                group.addTask {
+                    guard let handler = self.handlers[job.kind] else {
+                        return (job, JobError.permanent(reason: "no handler for job kind '\(job.kind)'"))
+                    }
+                    do {
+                        try await handler.handle(job)
+                        return (job, nil)
+                    } catch {
+                        return (job, error)
+                    }
+                }
+                return true
+            }
+            for _ in 0..<configuration.concurrency where !startNext() { break }
+            while let result = await group.next() {
+                results.append(result)
+                _ = startNext()
+            }
+            return results
+        }
+    }
+
+    private func keepLeasesAlive(_ jobs: [LeasedJob]) async {
+        let interval = configuration.leaseDuration / 3
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+                _ = try await queue.heartbeat(jobs, extendBy: configuration.leaseDuration)
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("job heartbeat failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func recordFailure(of job: LeasedJob, error: any Error) async throws {
+        var generator = SystemRandomNumberGenerator()
+        let message: String
+        let retryAt: Date
+        switch error {
+        case JobError.retry(let after, let reason):
+            message = reason
+            retryAt = Date().addingTimeInterval(Double(after.milliseconds) / 1000)
+        case JobError.permanent(let reason):
+            message = reason
+            retryAt = Date()
+            _ = try await queue.fail(job, error: message, retryAt: retryAt, forceDead: true)
+            logger.error("job failed permanently", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "reason": "\(reason)"])
+            return
+        default:
+            message = (error as? any JunctionError)?.detail ?? String(describing: error)
+            let delay = configuration.retryPolicy.delay(afterAttempt: job.attempt, using: &generator)
+            retryAt = Date().addingTimeInterval(Double(delay.milliseconds) / 1000)
+        }
+        let outcome = try await queue.fail(job, error: message, retryAt: retryAt)
+        logger.warning(
+            "job attempt failed",
+            metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)", "outcome": "\(outcome)"]
+        )
+    }
+}
+
+/// Listens for PostgreSQL notifications of new jobs and wakes this worker pool; returns at once on SQLite.
+struct RemoteWakeUpListener: Sendable {
+    let queue: JobQueue
+    let signal: WakeSignal
+    let logger: Logger
+
+    func run() async {
+        while !Task.isCancelled {
+            do {
+                guard let notifications = try await queue.database.listen(channel: JobQueue.notificationChannel) else {
+                    return
+                }
+                for try await _ in notifications { signal.signal() }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("job notification listener stopped; reconnecting", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}

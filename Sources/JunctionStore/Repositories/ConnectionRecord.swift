@@ -1,0 +1,64 @@
+import Foundation
+import JunctionCore
+
+/// A configured link to one account at one provider: the central resource every other feature hangs off.
+/// Its credentials are not here: they live sealed in the vault under the connection's id.
+public struct ConnectionRecord: Sendable, Equatable {
+    /// `conn_…`, time-ordered.
+    public var id: String
+    /// The provider's registered name, e.g. `stripe`.
+    public var provider: String
+    /// A human name chosen by the user.
+    public var name: String
+    /// Non-secret configuration (base URL, API version, OAuth endpoints), as JSON.
+    public var settings: JSONValue
+    /// `active`, or a state later issues add (e.g. `reauthorization_required`).
+    public var status: String
+    /// When the connection was created.
+    public var createdAt: Date
+    /// When it last changed.
+    public var updatedAt: Date
+
+    /// A connection record.
+    public init(
+        id: String,
+        provider: String,
+        name: String,
+        settings: JSONValue,
+        status: String = "active",
+        createdAt: Date,
+        updatedAt: Date
+    ) {
+        self.id = id
+        self.provider = provider
+        self.name = name
+        self.settings = settings
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The prefix of connection ids.
+    public static let idPrefix = "conn"
+}
+
+/// A secret as the vault stores it: the payload sealed with a per-record data key (AES-GCM), and that data key
+/// sealed with the master key named by `keyID`. Nothing here is readable without the master key.
+public struct SealedSecret: Sendable, Equatable {
+    /// Whose secret this is (a connection id, an endpoint id).
+    public var ownerID: String
+    /// Fingerprint of the master key that wrapped `wrappedKey`.
+    public var keyID: String
+    /// The data key, sealed by the master key, base64.
+    public var wrappedKey: String
+    /// The secret payload, sealed by the data key, base64.
+    public var ciphertext: String
+
+    /// A sealed secret.
+    public init(ownerID: String, keyID: String, wrappedKey: String, ciphertext: String) {
+        self.ownerID = ownerID
+        self.keyID = keyID
+        self.wrappedKey = wrappedKey
+        self.ciphertext = ciphertext
+    }
+}

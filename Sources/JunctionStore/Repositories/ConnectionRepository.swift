@@ -1,0 +1,93 @@
+import Foundation
+import JunctionCore
+import SQLKit
+
+/// Reads and writes connections, together with their sealed credentials in the same transaction.
+public struct ConnectionRepository: Sendable {
+    let database: Database
+
+    /// A repository over `database`.
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Stores a new connection and its sealed credentials atomically.
+    public func insert(_ connection: ConnectionRecord, secret: SealedSecret?) async throws {
+        try await database.transaction { sql in
+            try await sql.raw(
+                """
+                INSERT INTO connections (id, provider, name, settings, status, created_at, updated_at)
+                VALUES (\(bind: connection.id), \(bind: connection.provider), \(bind: connection.name), \
+                \(bind: try connection.settings.serialized()), \(bind: connection.status), \
+                \(bind: connection.createdAt.epochMilliseconds), \(bind: connection.updatedAt.epochMilliseconds))
+                """
+            ).run()
+            if let secret {
+                try await VaultSecretRepository.upsert(secret, at: connection.updatedAt, using: sql)
+            }
+        }
+    }
+
+    /// The connection with `id`, if it exists.
+    public func find(id: String) async throws -> ConnectionRecord? {
+        let row = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM connections WHERE id = \(bind: id)").first()
+        }
+        return try row.map(Self.record(from:))
+    }
+
+    /// A page of connections in id (creation) order, starting after `cursor`.
+    public func list(after cursor: String?, limit: Int) async throws -> [ConnectionRecord] {
+        let rows = try await database.withSQL { sql in
+            if let cursor {
+                return try await sql.raw(
+                    "SELECT * FROM connections WHERE id > \(bind: cursor) ORDER BY id LIMIT \(bind: limit)"
+                ).all()
+            }
+            return try await sql.raw("SELECT * FROM connections ORDER BY id LIMIT \(bind: limit)").all()
+        }
+        return try rows.map(Self.record(from:))
+    }
+
+    /// Saves changed fields, and replaces the sealed credentials when `secret` is given, atomically.
+    /// Returns `false` when the connection no longer exists.
+    public func update(_ connection: ConnectionRecord, secret: SealedSecret?) async throws -> Bool {
+        try await database.transaction { sql in
+            let rows = try await sql.raw(
+                """
+                UPDATE connections SET name = \(bind: connection.name), \
+                settings = \(bind: try connection.settings.serialized()), status = \(bind: connection.status), \
+                updated_at = \(bind: connection.updatedAt.epochMilliseconds)
+                WHERE id = \(bind: connection.id) RETURNING id
+                """
+            ).all()
+            guard !rows.isEmpty else { return false }
+            if let secret {
+                try await VaultSecretRepository.upsert(secret, at: connection.updatedAt, using: sql)
+            }
+            return true
+        }
+    }
+
+    /// Deletes the connection and its credentials; returns `false` when it did not exist.
+    public func delete(id: String) async throws -> Bool {
+        try await database.transaction { sql in
+            try await sql.raw("DELETE FROM vault_secrets WHERE owner_id = \(bind: id)").run()
+            let rows = try await sql.raw("DELETE FROM connections WHERE id = \(bind: id) RETURNING id").all()
+            return !rows.isEmpty
+        }
+    }
+
+    static func record(from row: any SQLRow) throws -> ConnectionRecord {
+        let settingsText = try row.decode(column: "settings", as: String.self)
+        return ConnectionRecord(
+            id: try row.decode(column: "id", as: String.self),
+            provider: try row.decode(column: "provider", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            settings: (try? JSONValue.parse(settingsText)) ?? .object([:]),
+            status: try row.decode(column: "status", as: String.self),
+            createdAt: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self)),
+            updatedAt: Date(epochMilliseconds: try row.decode(column: "updated_at", as: Int64.self))
+        )
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import JunctionAuth
+import JunctionServer
+import JunctionStore
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// `junction serve`: the HTTP server and the background workers, until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Junction server: management API, health and metrics, and the job workers.",
+        discussion: """
+            Environment:
+              JUNCTION_MASTER_KEY          base64 of 32 bytes; seals every stored credential. With the embedded \
+            SQLite default a missing key is generated into master.key next to the database (mode 0600): back it up. \
+            With PostgreSQL it is required, and every node must have the same one (`junction keys generate`).
+              JUNCTION_MASTER_KEYS_RETIRED comma-separated older keys still accepted for reading (see `junction keys rotate`).
+              JUNCTION_ADMIN_TOKEN         the management API's bearer token. If unset on first start, one is generated \
+            and printed once; only its SHA-256 is stored.
+
+            SIGTERM or SIGINT stops accepting requests, lets in-flight requests and jobs finish, and exits 0.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on. Env: JUNCTION_HOST. Default: 127.0.0.1.", valueName: "address"))
+    var host: String?
+
+    @Option(name: .long, help: ArgumentHelp("TCP port to listen on. Env: JUNCTION_PORT. Default: 8080.", valueName: "port"))
+    var port: Int?
+
+    @Flag(
+        name: .long,
+        help: "Let outbound URLs (webhook endpoints) point at loopback and private networks; refused by default to prevent SSRF. Env: JUNCTION_ALLOW_PRIVATE_ENDPOINTS=1."
+    )
+    var allowPrivateEndpoints = false
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let logger = try store.makeLogger(label: "junction")
+        let host = self.host ?? Environment.value("JUNCTION_HOST") ?? "127.0.0.1"
+        let port = try resolvedPort()
+        let allowPrivate = allowPrivateEndpoints || Environment.flag("JUNCTION_ALLOW_PRIVATE_ENDPOINTS")
+
+        try await store.withStore(logger: logger) { database in
+            try await serve(database: database, host: host, port: port, allowPrivate: allowPrivate, logger: logger)
+        }
+    }
+
+    private func serve(database: Database, host: String, port: Int, allowPrivate: Bool, logger: Logger) async throws {
+        let vault = try await store.openVault(database: database)
+        if let warning = vault.warning { logger.warning("\(warning)") }
+
+        let provisioning = try await AdminToken.provision(
+            configured: Environment.value("JUNCTION_ADMIN_TOKEN"),
+            settings: SettingsRepository(database: database)
+        )
+        if case .generated(_, let plaintext) = provisioning {
+            // Shown once, on standard output and never in the log; only its hash is stored.
+            FileHandle.standardOutput.write(Data(
+                """
+                ────────────────────────────────────────────────────────────────────────
+                Junction generated the management API token. It is shown only this once:
+
+                    \(plaintext)
+
+                Use it as 'Authorization: Bearer <token>'. To choose your own, set JUNCTION_ADMIN_TOKEN.
+                ────────────────────────────────────────────────────────────────────────
+
+                """.utf8))
+        }
+
+        let metrics = ServerMetrics()
+        MetricsSystemBootstrap.once(registry: metrics.registry)
+        let queue = JobQueue(database: database)
+        let services = JunctionServices(
+            database: database,
+            queue: queue,
+            vault: vault.vault,
+            adminToken: provisioning.token,
+            metrics: metrics
+        )
+        let application = JunctionApplication.make(services: services, host: host, port: port, logger: logger)
+        let workers = JobWorkerService(queue: queue, handlers: [:], logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: application), .init(service: workers)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        logger.info(
+            "junction serving",
+            metadata: [
+                "address": "\(host):\(port)", "database": "\(database.location)",
+                "allowPrivateEndpoints": "\(allowPrivate)", "masterKey": "\(vault.vault.currentKeyring.current.id)",
+            ]
+        )
+        do {
+            try await group.run()
+        } catch {
+            throw CLIError("the server stopped: \(error)")
+        }
+        logger.info("junction stopped")
+    }
+
+    private func resolvedPort() throws -> Int {
+        if let port { return try Self.validPort(port) }
+        guard let text = Environment.value("JUNCTION_PORT") else { return 8080 }
+        guard let value = Int(text) else { throw CLIError("JUNCTION_PORT must be a number from 1 to 65535, not '\(text)'") }
+        return try Self.validPort(value)
+    }
+
+    private static func validPort(_ value: Int) throws -> Int {
+        guard (0...65535).contains(value) else { throw CLIError("the port must be from 0 to 65535, not \(value)") }
+        return value
+    }
+}
+
+/// Routes swift-metrics (used by libraries) into the same Prometheus registry `/metrics` renders.
+enum MetricsSystemBootstrap {
+    static func once(registry: PrometheusCollectorRegistry) {
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    }
+}

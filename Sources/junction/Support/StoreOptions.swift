@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import JunctionAuth
+import JunctionStore
+import Logging
+
+/// Options every command that opens the store shares.
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Database URL: sqlite://PATH (embedded, the default) or postgres://user:password@host:port/database. Env: JUNCTION_DATABASE_URL.",
+            valueName: "url"
+        )
+    )
+    var database: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error. Env: JUNCTION_LOG_LEVEL.", valueName: "level"))
+    var logLevel: String?
+
+    /// The database URL from the flag, the environment, or the default.
+    func databaseURL() throws -> DatabaseURL {
+        let text = database ?? Environment.value("JUNCTION_DATABASE_URL") ?? DatabaseURL.defaultValue
+        do {
+            return try DatabaseURL(parsing: text)
+        } catch {
+            throw CLIError(error.detail)
+        }
+    }
+
+    /// A logger at the chosen level, writing to standard error.
+    func makeLogger(label: String) throws -> Logger {
+        let text = logLevel ?? Environment.value("JUNCTION_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw CLIError("unknown log level '\(text)'; use trace, debug, info, notice, warning, error or critical")
+        }
+        LoggingBootstrap.once(level: level)
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+
+    /// Opens and migrates the store.
+    func openStore(logger: Logger) async throws -> Database {
+        let url = try databaseURL()
+        let database: Database
+        do {
+            database = try await Database.open(url, logger: logger)
+        } catch {
+            throw CLIError("cannot open the database \(url): \(error)")
+        }
+        do {
+            try await Migrator(database: database, logger: logger).migrate()
+        } catch {
+            await database.close()
+            throw CLIError("cannot migrate the database \(url): \(error)")
+        }
+        return database
+    }
+
+    /// Opens and migrates the store, runs `body`, and closes the store whether `body` succeeds or not.
+    func withStore<Result>(logger: Logger, _ body: (Database) async throws -> Result) async throws -> Result {
+        let database = try await openStore(logger: logger)
+        do {
+            let result = try await body(database)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    /// Resolves the master keys for the store at `url`.
+    func openVault(database: Database) async throws -> VaultBootstrap.Outcome {
+        var keyFilePath: String?
+        if case .sqlite(let path) = try databaseURL() {
+            keyFilePath = Environment.value("JUNCTION_MASTER_KEY_FILE")
+                ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("master.key").path
+        }
+        do {
+            return try await VaultBootstrap.open(
+                environmentKey: Environment.value("JUNCTION_MASTER_KEY"),
+                retiredKeys: Environment.value("JUNCTION_MASTER_KEYS_RETIRED"),
+                keyFilePath: keyFilePath,
+                dialect: database.dialect,
+                secrets: VaultSecretRepository(database: database)
+            )
+        } catch let error as VaultError {
+            throw CLIError(error.detail)
+        }
+    }
+}
+
+/// Reads configuration from the process environment; empty values count as unset.
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    static func flag(_ name: String) -> Bool {
+        guard let value = value(name)?.lowercased() else { return false }
+        return ["1", "true", "yes", "on"].contains(value)
+    }
+}
