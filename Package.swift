@@ -103,6 +103,17 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "JunctionTestSupport",
+            dependencies: [
+                "JunctionCore",
+                "JunctionStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Tests/JunctionTestSupport",
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "JunctionCoreTests",
             dependencies: ["JunctionCore"],
@@ -110,18 +121,18 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionStoreTests",
-            dependencies: ["JunctionStore", "JunctionCore", "junction"],
+            dependencies: ["JunctionStore", "JunctionCore", "JunctionTestSupport", "junction"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "JunctionAuthTests",
-            dependencies: ["JunctionAuth", "JunctionStore", "JunctionCore"],
+            dependencies: ["JunctionAuth", "JunctionStore", "JunctionCore", "JunctionTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionStore", "JunctionAuth", "JunctionCore", "junction",
+                "JunctionServer", "JunctionStore", "JunctionAuth", "JunctionCore", "JunctionTestSupport", "junction",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -45,7 +45,7 @@ struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: .contentTooLarge,
                 type: "/problems/body-too-large",
                 title: "Request body too large",
-                detail: "the request body exceeds limit of \(context.maxUploadSize / 1024) KiB this route accepts"
+                detail: "the request body exceeds the limit of \(context.maxUploadSize / 1024) KiB this route accepts"
             )
         case .methodNotAllowed:
             return ProblemDetails(

@@ -34,6 +34,9 @@ final class PostgresDriver: DatabaseDriver {
         configuration.options.connectTimeout = .seconds(5)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = Task { await client.run() }
+        // `run()` marks the pool as running as its first step; give its task a moment to start, or the first
+        // lease below logs a spurious "run() hasn't been called yet" warning.
+        try? await Task.sleep(for: .milliseconds(10))
         let driver = PostgresDriver(client: client, runTask: runTask, logger: logger)
         do {
             try await driver.withConnection { sql in try await sql.raw("SELECT 1").run() }

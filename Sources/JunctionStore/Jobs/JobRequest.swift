@@ -35,7 +35,7 @@ public struct JobRequest: Sendable, Equatable {
 }
 
 /// What became of one enqueue.
-public enum EnqueueOutcome: Sendable, Equatable {
+public enum EnqueueOutcome: Sendable, Hashable {
     /// A new job with this id.
     case enqueued(id: Int64)
     /// A job with the same kind and unique key is already waiting or running; nothing was added.
@@ -88,4 +88,13 @@ public struct JobKindStatistics: Sendable, Equatable {
     public var dead: Int
     /// How long the oldest due, unleased job has waited; zero when none waits.
     public var oldestReadyAge: Duration
+
+    /// Statistics for one kind.
+    public init(kind: String, queued: Int, running: Int, dead: Int, oldestReadyAge: Duration) {
+        self.kind = kind
+        self.queued = queued
+        self.running = running
+        self.dead = dead
+        self.oldestReadyAge = oldestReadyAge
+    }
 }

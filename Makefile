@@ -1,0 +1,15 @@
+.PHONY: test build serve benchmark
+
+# Runs the entire test suite, on SQLite and on a throwaway PostgreSQL.
+test:
+	scripts/test.sh
+
+build:
+	swift build
+
+serve:
+	swift run -c release junction serve
+
+# Job queue throughput on both engines (see README, Performance).
+benchmark:
+	Benchmarks/run-queue-benchmark.sh
