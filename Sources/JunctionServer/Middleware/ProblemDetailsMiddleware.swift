@@ -14,14 +14,12 @@ struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let problem as ProblemDetails {
             return try problem.response(from: request, context: context)
         } catch let error as HTTPError {
-            return try Self.problem(for: error, request: request, context: context).response(from: request, context: context)
+            return try Self.problem(status: error.status, headers: error.headers, message: error.body, request: request, context: context)
+                .response(from: request, context: context)
         } catch let error as any HTTPResponseError {
-            return try ProblemDetails(
-                status: error.status,
-                type: "/problems/http-\(error.status.code)",
-                title: error.status.reasonPhrase,
-                detail: error.status.reasonPhrase
-            ).response(from: request, context: context)
+            // Errors from NIO and Hummingbird internals, such as a body over the size limit.
+            return try Self.problem(status: error.status, headers: [:], message: nil, request: request, context: context)
+                .response(from: request, context: context)
         } catch {
             context.logger.error(
                 "request failed",
@@ -36,10 +34,16 @@ struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func problem(for error: HTTPError, request: Request, context: Context) -> ProblemDetails {
-        switch error.status {
+    static func problem(
+        status: HTTPResponse.Status,
+        headers: HTTPFields,
+        message: String?,
+        request: Request,
+        context: Context
+    ) -> ProblemDetails {
+        switch status {
         case .notFound:
-            return .notFound(error.body ?? "no route matches \(request.method) \(request.uri.path)")
+            return .notFound(message ?? "no route matches \(request.method) \(request.uri.path)")
         case .contentTooLarge:
             return ProblemDetails(
                 status: .contentTooLarge,
@@ -53,15 +57,15 @@ struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
                 type: "/problems/method-not-allowed",
                 title: "Method not allowed",
                 detail: "\(request.method) is not supported on \(request.uri.path)",
-                headers: error.headers
+                headers: headers
             )
         default:
             return ProblemDetails(
-                status: error.status,
-                type: "/problems/http-\(error.status.code)",
-                title: error.status.reasonPhrase,
-                detail: error.body ?? error.status.reasonPhrase,
-                headers: error.headers
+                status: status,
+                type: "/problems/http-\(status.code)",
+                title: status.reasonPhrase,
+                detail: message ?? status.reasonPhrase,
+                headers: headers
             )
         }
     }

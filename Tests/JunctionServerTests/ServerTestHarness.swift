@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import JunctionAuth
+import JunctionCore
+import JunctionServer
+import JunctionStore
+import JunctionTestSupport
+import NIOCore
+
+/// Builds a Junction application over a fresh test database and drives it in process.
+struct ServerTestHarness: Sendable {
+    static let adminToken = "jct_test_admin_token"
+    static let authorized: HTTPFields = [.authorization: "Bearer \(adminToken)", .contentType: "application/json"]
+
+    let database: Database
+    let services: JunctionServices
+    let test: TestDatabase
+
+    static func with(
+        _ engine: TestEngine,
+        migrate: Bool = true,
+        _ body: @escaping @Sendable (ServerTestHarness, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await TestDatabase.with(engine, migrate: migrate) { database, test in
+            let services = JunctionServices(
+                database: database,
+                queue: JobQueue(database: database),
+                vault: CredentialVault(keyring: MasterKeyring(current: .generate())),
+                adminToken: AdminToken(token: adminToken)
+            )
+            let harness = ServerTestHarness(database: database, services: services, test: test)
+            let router = JunctionApplication.makeRouter(services: services, logger: TestDatabase.logger)
+            let application = Application(router: router, logger: TestDatabase.logger)
+            try await application.test(.router) { client in
+                try await body(harness, client)
+            }
+        }
+    }
+
+    /// The number of connections stored, to show a rejected request changed nothing.
+    func connectionCount() async throws -> Int {
+        try await ConnectionRepository(database: database).list(after: nil, limit: 10_000).count
+    }
+}
+
+extension TestResponse {
+    /// The body parsed as a JSON object.
+    var json: [String: JSONValue] {
+        get throws {
+            let value = try JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView))
+            guard case .object(let members) = value else { throw TestSetupError("response body is not an object: \(value)") }
+            return members
+        }
+    }
+
+    var text: String { String(buffer: body) }
+}
+
+extension ByteBuffer {
+    /// A buffer holding `text`.
+    static func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+}
