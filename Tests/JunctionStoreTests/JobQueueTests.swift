@@ -250,3 +250,37 @@ struct QueueDrainedWatcher: Service {
         throw TestSetupError("the queue did not drain within \(deadline)")
     }
 }
+
+@Suite("Job workers at shutdown")
+struct JobWorkerShutdownTests {
+    @Test("graceful shutdown lets the job in hand finish and complete", arguments: TestEngine.available)
+    func drainsInFlight(engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { database, _ in
+            let queue = JobQueue(database: database)
+            let started = Mutex(false)
+            let finished = Mutex(false)
+            let worker = JobWorkerService(
+                queue: queue,
+                handlers: [
+                    "slow": ClosureJobHandler { _ in
+                        started.withLock { $0 = true }
+                        try await Task.sleep(for: .milliseconds(700))
+                        finished.withLock { $0 = true }
+                    }
+                ],
+                logger: TestDatabase.logger
+            )
+            let job = try await queue.enqueue(JobRequest(kind: "slow"))
+            let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], logger: TestDatabase.logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(finished.withLock { $0 })
+            guard case .enqueued(let id) = job else { throw TestSetupError("not enqueued") }
+            #expect(try await queue.status(ofJob: id) == nil, "the job completed (and was deleted) before the worker stopped")
+        }
+    }
+}
