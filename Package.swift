@@ -104,6 +104,18 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .executableTarget(
+            name: "QueueThroughputBenchmark",
+            dependencies: [
+                "JunctionCore",
+                "JunctionStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Benchmarks/QueueThroughput",
+            swiftSettings: upcoming
+        ),
         .target(
             name: "JunctionTestSupport",
             dependencies: [
