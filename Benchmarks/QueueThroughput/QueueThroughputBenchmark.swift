@@ -43,7 +43,8 @@ struct QueueThroughputBenchmark {
     static func insertLoop(database: Database, rows: Int) async throws -> Double {
         try await database.withSQL { sql in
             try await sql.raw("DROP TABLE IF EXISTS bench_baseline").run()
-            try await sql.raw("CREATE TABLE bench_baseline (id BIGINT PRIMARY KEY, payload TEXT NOT NULL, created_at BIGINT NOT NULL)").run()
+            try await sql.raw("CREATE TABLE bench_baseline (id BIGINT PRIMARY KEY, payload TEXT NOT NULL, created_at BIGINT NOT NULL)")
+                .run()
         }
         let start = ContinuousClock.now
         for index in 0..<rows {
@@ -77,7 +78,8 @@ struct QueueThroughputBenchmark {
             tasks.addTask { try await group.run() }
             tasks.addTask {
                 for batch in stride(from: 0, to: jobs, by: 500) {
-                    try await queue.enqueue((batch..<min(batch + 500, jobs)).map { JobRequest(kind: "bench", payload: ["n": .number(Double($0))]) })
+                    try await queue.enqueue(
+                        (batch..<min(batch + 500, jobs)).map { JobRequest(kind: "bench", payload: ["n": .number(Double($0))]) })
                 }
             }
             while completed.load(ordering: .relaxed) < jobs, ContinuousClock.now < deadline {

@@ -64,7 +64,8 @@ struct CredentialVaultTests {
             let repository = ConnectionRepository(database: database)
             for index in 0..<20 {
                 let id = ResourceID.make(prefix: "conn")
-                let record = ConnectionRecord(id: id, provider: "stripe", name: "n\(index)", settings: [:], createdAt: Date(), updatedAt: Date())
+                let record = ConnectionRecord(
+                    id: id, provider: "stripe", name: "n\(index)", settings: [:], createdAt: Date(), updatedAt: Date())
                 try await repository.insert(record, secret: try vault.seal(Self.credentials, ownerID: id))
             }
             let raw = try test.rawContents()
@@ -152,7 +153,8 @@ struct CredentialVaultTests {
         try await TestDatabase.with(engine) { database, test in
             let secrets = VaultSecretRepository(database: database)
             let key = MasterKey.generate()
-            try await secrets.save(try CredentialVault(keyring: MasterKeyring(current: key)).seal(["a": "bbbbbbbbbbbbbbbb"], ownerID: "conn_1"))
+            try await secrets.save(
+                try CredentialVault(keyring: MasterKeyring(current: key)).seal(["a": "bbbbbbbbbbbbbbbb"], ownerID: "conn_1"))
             await #expect(throws: VaultError.unknownMasterKey(id: key.id)) {
                 try await VaultBootstrap.open(
                     environmentKey: MasterKey.generate().base64, retiredKeys: nil, keyFilePath: nil,
@@ -171,7 +173,8 @@ struct CredentialVaultTests {
             } else {
                 // PostgreSQL needs the key in the environment.
                 await #expect(throws: VaultError.self) {
-                    try await VaultBootstrap.open(environmentKey: nil, retiredKeys: nil, keyFilePath: nil, dialect: .postgres, secrets: secrets)
+                    try await VaultBootstrap.open(
+                        environmentKey: nil, retiredKeys: nil, keyFilePath: nil, dialect: .postgres, secrets: secrets)
                 }
             }
             let retiredOK = try await VaultBootstrap.open(

@@ -22,12 +22,13 @@ struct AuthenticationAndDocumentTests {
                 adminToken: AdminToken(token: "x")
             )
             let router = JunctionApplication.makeRouter(services: services, logger: TestDatabase.logger)
-            return Set(router.routes.map { route in
-                let path = route.path.description.split(separator: "/").map { segment in
-                    segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
-                }.joined(separator: "/")
-                return "\(route.method.rawValue) /\(path)"
-            })
+            return Set(
+                router.routes.map { route in
+                    let path = route.path.description.split(separator: "/").map { segment in
+                        segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+                    }.joined(separator: "/")
+                    return "\(route.method.rawValue) /\(path)"
+                })
         }
     }
 
@@ -73,7 +74,9 @@ struct AuthenticationAndDocumentTests {
             }
         }
         let routed = try await Self.routes()
-        #expect(documented == routed, "documented but not routed: \(documented.subtracting(routed)); routed but not documented: \(routed.subtracting(documented))")
+        #expect(
+            documented == routed,
+            "documented but not routed: \(documented.subtracting(routed)); routed but not documented: \(routed.subtracting(documented))")
     }
 
     @Test("the served document is the same JSON")
@@ -133,7 +136,8 @@ struct HealthAndMetricsTests {
         try await ServerTestHarness.with(engine) { harness, client in
             _ = try await client.execute(uri: "/api/v1/connections", method: .get, headers: ServerTestHarness.authorized)
             _ = try await client.execute(uri: "/api/v1/connections", method: .get)
-            _ = try await client.execute(uri: "/api/v1/connections/\(ResourceID.make(prefix: "conn"))", method: .get, headers: ServerTestHarness.authorized)
+            _ = try await client.execute(
+                uri: "/api/v1/connections/\(ResourceID.make(prefix: "conn"))", method: .get, headers: ServerTestHarness.authorized)
             try await harness.services.queue.enqueue([
                 JobRequest(kind: "token.refresh"), JobRequest(kind: "token.refresh"), JobRequest(kind: "sync.run"),
             ])

@@ -38,7 +38,9 @@ struct ConnectionsAPITests {
             // Rotate the API key alone: the webhook secret is kept, settings merge, a null removes a member.
             let patched = try await client.execute(
                 uri: "/api/v1/connections/\(id)", method: .patch, headers: ServerTestHarness.authorized,
-                body: .json(#"{"name": "Renamed", "settings": {"apiVersion": null, "timeout": 30}, "credentials": {"apiKey": "sk_test_NEWKEYNEWKEYNEWKEY9999"}}"#)
+                body: .json(
+                    #"{"name": "Renamed", "settings": {"apiVersion": null, "timeout": 30}, "credentials": {"apiKey": "sk_test_NEWKEYNEWKEYNEWKEY9999"}}"#
+                )
             )
             #expect(patched.status == .ok)
             let after = try patched.json
@@ -58,6 +60,42 @@ struct ConnectionsAPITests {
             #expect(try await VaultSecretRepository(database: harness.database).find(ownerID: id) == nil)
             let again = try await client.execute(uri: "/api/v1/connections/\(id)", method: .delete, headers: ServerTestHarness.authorized)
             #expect(again.status == .notFound)
+        }
+    }
+
+    @Test("no secret appears in the logs or in any response, even at trace level")
+    func secretsStayOutOfLogs() async throws {
+        let captured = CapturingLogHandler.Store()
+        let secrets = [
+            "4eC39HqLyjWDarjtT1zdp7dc", "0123456789abcdef", "ROTATEDSECRETVALUE", "TYPOSECRETVALUE", ServerTestHarness.adminToken,
+        ]
+        try await ServerTestHarness.with(.sqlite, logger: CapturingLogHandler.logger(into: captured)) { _, client in
+            var responses: [String] = []
+            let created = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized, body: .json(Self.createBody)
+            )
+            responses.append(created.text)
+            let id = try #require(try created.json["id"]?.stringValue)
+            for (method, uri, body) in [
+                (HTTPRequest.Method.get, "/api/v1/connections", nil),
+                (.get, "/api/v1/connections/\(id)", nil),
+                (.patch, "/api/v1/connections/\(id)", #"{"credentials": {"apiKey": "sk_test_ROTATEDSECRETVALUE"}}"#),
+                (
+                    .post, "/api/v1/connections",
+                    #"{"provider": "stripe", "name": "x", "credentials": {"apiKye": "sk_test_TYPOSECRETVALUE"}}"#
+                ),
+                (.post, "/api/v1/connections", #"{"provider": "stripe", "name": "x", "credentials": {"apiKey": "sk_test_TYPOSECRETVALUE""#),
+                (.delete, "/api/v1/connections/\(id)", nil),
+            ] as [(HTTPRequest.Method, String, String?)] {
+                let response = try await client.execute(
+                    uri: uri, method: method, headers: ServerTestHarness.authorized, body: body.map(ByteBuffer.json))
+                responses.append(response.text)
+            }
+            let everything = captured.text + responses.joined()
+            #expect(captured.text.contains("connection created"), "the capture saw the server's log")
+            for secret in secrets {
+                #expect(!everything.contains(secret), "'\(secret)' leaked")
+            }
         }
     }
 
@@ -89,7 +127,8 @@ struct ConnectionsAPITests {
             #expect(pages == 3)
 
             for bad in ["limit=0", "limit=201", "limit=ten", "cursor=nonsense"] {
-                let response = try await client.execute(uri: "/api/v1/connections?\(bad)", method: .get, headers: ServerTestHarness.authorized)
+                let response = try await client.execute(
+                    uri: "/api/v1/connections?\(bad)", method: .get, headers: ServerTestHarness.authorized)
                 #expect(response.status == .badRequest, "\(bad)")
             }
         }
@@ -104,17 +143,32 @@ struct ConnectionsAPITests {
                 (#"{"provider": "stripe", "name": "x""#, ServerTestHarness.authorized, .badRequest, "not valid JSON"),
                 (#"{"provider": "stripe", "name": "x", "settngs": {}}"#, ServerTestHarness.authorized, .badRequest, "settngs"),
                 (#"{"provider": "stripe", "name": 42}"#, ServerTestHarness.authorized, .badRequest, "'name' must be a string"),
-                (#"{"provider": "stripe", "name": "x", "settings": []}"#, ServerTestHarness.authorized, .badRequest, "'settings' must be an object"),
-                (#"{"provider": "stripe", "name": "x", "credentials": {"apiKey": 5}}"#, ServerTestHarness.authorized, .badRequest, "credentials.apiKey"),
-                (#"{"provider": "stripe", "name": "x", "credentials": {"apiKye": "sk_test_123456789012"}}"#, ServerTestHarness.authorized, .badRequest, "apiKye"),
-                (#"{"provider": "stripe", "name": "x", "settings": {"baseURL": "ftp://x"}}"#, ServerTestHarness.authorized, .badRequest, "baseURL"),
+                (
+                    #"{"provider": "stripe", "name": "x", "settings": []}"#, ServerTestHarness.authorized, .badRequest,
+                    "'settings' must be an object"
+                ),
+                (
+                    #"{"provider": "stripe", "name": "x", "credentials": {"apiKey": 5}}"#, ServerTestHarness.authorized, .badRequest,
+                    "credentials.apiKey"
+                ),
+                (
+                    #"{"provider": "stripe", "name": "x", "credentials": {"apiKye": "sk_test_123456789012"}}"#,
+                    ServerTestHarness.authorized, .badRequest, "apiKye"
+                ),
+                (
+                    #"{"provider": "stripe", "name": "x", "settings": {"baseURL": "ftp://x"}}"#, ServerTestHarness.authorized, .badRequest,
+                    "baseURL"
+                ),
                 (#"{"provider": "strype", "name": "x"}"#, ServerTestHarness.authorized, .badRequest, "known providers are"),
                 (#"{"name": "x"}"#, ServerTestHarness.authorized, .badRequest, "'provider' is required"),
                 (#"{"provider": "stripe", "name": "  "}"#, ServerTestHarness.authorized, .badRequest, "must not be empty"),
                 (#"["provider"]"#, ServerTestHarness.authorized, .badRequest, "must be a JSON object"),
                 ("", ServerTestHarness.authorized, .badRequest, "empty"),
                 (oversize, ServerTestHarness.authorized, .contentTooLarge, "limit"),
-                (#"{"provider": "stripe", "name": "x"}"#, [.authorization: "Bearer \(ServerTestHarness.adminToken)", .contentType: "text/plain"], .unsupportedMediaType, "JSON"),
+                (
+                    #"{"provider": "stripe", "name": "x"}"#,
+                    [.authorization: "Bearer \(ServerTestHarness.adminToken)", .contentType: "text/plain"], .unsupportedMediaType, "JSON"
+                ),
             ]
             for testCase in cases {
                 let response = try await client.execute(
@@ -133,11 +187,15 @@ struct ConnectionsAPITests {
 
             // A rejected PATCH leaves the connection as it was.
             let created = try await client.execute(
-                uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized, body: .json(ConnectionsAPITests.createBody)
+                uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized,
+                body: .json(ConnectionsAPITests.createBody)
             )
             let id = try #require(try created.json["id"]?.stringValue)
-            let before = try await client.execute(uri: "/api/v1/connections/\(id)", method: .get, headers: ServerTestHarness.authorized).text
-            for body in [#"{"name": null}"#, #"{"nam": "x"}"#, #"{"credentials": {"apiKey": 1}}"#, #"{"settings": {"baseURL": "nope"}}"#, "{"] {
+            let before = try await client.execute(uri: "/api/v1/connections/\(id)", method: .get, headers: ServerTestHarness.authorized)
+                .text
+            for body in [
+                #"{"name": null}"#, #"{"nam": "x"}"#, #"{"credentials": {"apiKey": 1}}"#, #"{"settings": {"baseURL": "nope"}}"#, "{",
+            ] {
                 let response = try await client.execute(
                     uri: "/api/v1/connections/\(id)", method: .patch, headers: ServerTestHarness.authorized, body: .json(body)
                 )

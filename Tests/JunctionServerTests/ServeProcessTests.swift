@@ -24,7 +24,7 @@ struct ServeProcessTests {
             workingDirectory: String
         ) async throws -> Server {
             let port = ChildProcess.freePort()
-            var arguments = ["serve", "--port", String(port), "--log-level", "info"]
+            var arguments = ["serve", "--port", String(port), "--log-level", "trace"]
             if let database { arguments += ["--database", database] }
             let process = try ChildProcess(
                 ChildProcess.junctionExecutable, arguments: arguments, environment: environment, workingDirectory: workingDirectory
@@ -33,7 +33,9 @@ struct ServeProcessTests {
             return Server(process: process, port: port)
         }
 
-        func request(_ method: HTTPMethod, _ path: String, body: String? = nil, token: String = ServeProcessTests.token) async throws -> (status: UInt, json: JSONValue) {
+        func request(_ method: HTTPMethod, _ path: String, body: String? = nil, token: String = ServeProcessTests.token) async throws -> (
+            status: UInt, json: JSONValue
+        ) {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
             request.method = method
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -92,7 +94,9 @@ struct ServeProcessTests {
         var ids: [String: String] = [:]
         for index in 0..<12 {
             let apiKey = "sk_test_rotation\(index)_\(UUID().uuidString.prefix(8))_\(1000 + index)"
-            let created = try await server.request(.POST, "/api/v1/connections", body: #"{"provider": "stripe", "name": "c\#(index)", "credentials": {"apiKey": "\#(apiKey)"}}"#)
+            let created = try await server.request(
+                .POST, "/api/v1/connections",
+                body: #"{"provider": "stripe", "name": "c\#(index)", "credentials": {"apiKey": "\#(apiKey)"}}"#)
             #expect(created.status == 201)
             ids[try #require(created.json["id"]?.stringValue)] = SecretMask.mask(apiKey)
         }
@@ -110,9 +114,18 @@ struct ServeProcessTests {
             #expect(fetched.status == 200)
             #expect(fetched.json["credentials"]?["apiKey"] == .string(masked))
         }
-        let late = try await server.request(.POST, "/api/v1/connections", body: #"{"provider": "rest", "name": "late", "credentials": {"token": "tok_after_rotation_123456"}}"#)
+        let late = try await server.request(
+            .POST, "/api/v1/connections",
+            body: #"{"provider": "rest", "name": "late", "credentials": {"token": "tok_after_rotation_123456"}}"#)
         #expect(late.status == 201)
         #expect(try await server.stop() == 0)
+        let logs = server.process.standardError + server.process.standardOutput + rotate.standardError + rotate.standardOutput
+        #expect(logs.contains("trace") || logs.contains("debug"), "the server logged at trace level")
+        for secret in ["sk_test_rotation", "tok_after_rotation", Self.token]
+            + newKeyFile.split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
+        {
+            #expect(!logs.contains(secret), "a secret leaked into the logs")
+        }
 
         let status = try ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["keys", "status"], workingDirectory: folder)
         let lines = status.standardOutput.split(separator: "\n")
@@ -163,6 +176,18 @@ struct ServeProcessTests {
         try await test.destroy()
     }
 
+    @Test("junction migrate applies the schema once, on both engines", arguments: TestEngine.available)
+    func migrateCommand(engine: TestEngine) async throws {
+        let test = try await TestDatabase.create(engine)
+        let first = try ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["migrate", "--database", test.urlText])
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.contains("schema is now at version \(SchemaMigrations.latestVersion)"))
+        let second = try ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["migrate", "--database", test.urlText])
+        #expect(second.status == 0)
+        #expect(second.standardOutput.contains("schema is up to date at version \(SchemaMigrations.latestVersion)"))
+        try await test.destroy()
+    }
+
     @Test("bad command-line input exits non-zero with one readable line")
     func badInput() async throws {
         let folder = try Self.folder()
@@ -184,7 +209,9 @@ struct ServeProcessTests {
             #expect(errorLines.first?.contains(mention) == true, "\(arguments): \(result.standardError)")
         }
         let help = try ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["serve", "--help"], workingDirectory: folder)
-        for option in ["--host", "--port", "--database", "--allow-private-endpoints", "JUNCTION_MASTER_KEY", "JUNCTION_ADMIN_TOKEN", "SIGTERM"] {
+        for option in [
+            "--host", "--port", "--database", "--allow-private-endpoints", "JUNCTION_MASTER_KEY", "JUNCTION_ADMIN_TOKEN", "SIGTERM",
+        ] {
             #expect(help.standardOutput.contains(option), "serve --help explains \(option)")
         }
     }

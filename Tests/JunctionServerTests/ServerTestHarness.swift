@@ -7,6 +7,7 @@ import JunctionCore
 import JunctionServer
 import JunctionStore
 import JunctionTestSupport
+import Logging
 import NIOCore
 
 /// Builds a Junction application over a fresh test database and drives it in process.
@@ -21,6 +22,7 @@ struct ServerTestHarness: Sendable {
     static func with(
         _ engine: TestEngine,
         migrate: Bool = true,
+        logger: Logger = TestDatabase.logger,
         _ body: @escaping @Sendable (ServerTestHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         try await TestDatabase.with(engine, migrate: migrate) { database, test in
@@ -31,8 +33,8 @@ struct ServerTestHarness: Sendable {
                 adminToken: AdminToken(token: adminToken)
             )
             let harness = ServerTestHarness(database: database, services: services, test: test)
-            let router = JunctionApplication.makeRouter(services: services, logger: TestDatabase.logger)
-            let application = Application(router: router, logger: TestDatabase.logger)
+            let router = JunctionApplication.makeRouter(services: services, logger: logger)
+            let application = Application(router: router, logger: logger)
             try await application.test(.router) { client in
                 try await body(harness, client)
             }

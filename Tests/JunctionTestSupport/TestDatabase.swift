@@ -81,7 +81,8 @@ public struct TestDatabase: Sendable {
             return TestDatabase(url: try DatabaseURL(parsing: text), urlText: text, engine: engine, sqlitePath: path, folder: folder)
         case .postgres:
             guard let adminText = TestEngine.postgresAdminURL else {
-                throw TestSetupError("JUNCTION_TEST_REQUIRE_POSTGRES=1 but JUNCTION_TEST_POSTGRES_URL is not set; run the tests with `make test`")
+                throw TestSetupError(
+                    "JUNCTION_TEST_REQUIRE_POSTGRES=1 but JUNCTION_TEST_POSTGRES_URL is not set; run the tests with `make test`")
             }
             let name = "junction_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
             let admin = try await Database.open(try DatabaseURL(parsing: adminText), logger: logger)

@@ -76,7 +76,8 @@ public struct AdminToken: Sendable {
         if let configured, !configured.isEmpty {
             return .configured(AdminToken(token: configured))
         }
-        if let stored = try await settings.value(named: settingName), let token = AdminToken(digestHex: stored) {
+        if let stored = try await settings.value(named: settingName) {
+            guard let token = AdminToken(digestHex: stored) else { throw AdminTokenError.unreadableStoredDigest }
             return .stored(token)
         }
         let plaintext = generateToken()
@@ -85,8 +86,23 @@ public struct AdminToken: Sendable {
             return .generated(token, plaintext: plaintext)
         }
         guard let stored = try await settings.value(named: settingName), let winner = AdminToken(digestHex: stored) else {
-            throw VaultError.keyFile("the stored admin token digest is unreadable; set JUNCTION_ADMIN_TOKEN")
+            throw AdminTokenError.unreadableStoredDigest
         }
         return .stored(winner)
+    }
+}
+
+/// The admin token could not be established at start-up.
+public enum AdminTokenError: JunctionError, Equatable {
+    /// The stored digest is not 32 bytes of hex (edited by hand, or another program's value).
+    case unreadableStoredDigest
+
+    public var title: String { "Admin token unavailable" }
+
+    public var detail: String {
+        switch self {
+        case .unreadableStoredDigest:
+            "the stored admin token digest (setting '\(AdminToken.settingName)') is unreadable; set JUNCTION_ADMIN_TOKEN"
+        }
     }
 }

@@ -96,10 +96,11 @@ public final class MasterKeyFile: MasterKeySource {
     /// Replaces the file's contents atomically (write, fsync, rename), readable by the owner only.
     public func write(_ keyring: MasterKeyring) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let lines = [
-            "# Junction master keys. Back this file up: without it the stored credentials cannot be read.",
-            "# The first key seals new secrets; later keys are retired and only open older ones.",
-        ] + keyring.ids.compactMap { id in keyring.key(withID: id)?.base64 }
+        let lines =
+            [
+                "# Junction master keys. Back this file up: without it the stored credentials cannot be read.",
+                "# The first key seals new secrets; later keys are retired and only open older ones.",
+            ] + keyring.ids.compactMap { id in keyring.key(withID: id)?.base64 }
         let temporary = path + ".tmp-\(getpid())"
         do {
             if !folder.isEmpty {

@@ -47,7 +47,8 @@ public enum VaultBootstrap {
                 outcome = Outcome(
                     vault: try CredentialVault(source: file),
                     keyFile: file,
-                    warning: "generated a new master key in \(keyFilePath) (mode 0600). Back this file up: without it the stored credentials cannot be read."
+                    warning:
+                        "generated a new master key in \(keyFilePath) (mode 0600). Back this file up: without it the stored credentials cannot be read."
                 )
             }
         } else {

@@ -55,7 +55,8 @@ public struct VaultKeyRotation: Sendable {
         }
         let remaining = try await secrets.countByKeyID().filter { $0.key != target }.values.reduce(0, +)
         if remaining > 0 {
-            throw VaultError.keyFile("\(remaining) secrets are still sealed by older keys after \(maximumPasses) passes; run the rotation again")
+            throw VaultError.keyFile(
+                "\(remaining) secrets are still sealed by older keys after \(maximumPasses) passes; run the rotation again")
         }
         return summary
     }

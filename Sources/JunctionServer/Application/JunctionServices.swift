@@ -17,6 +17,8 @@ public struct JunctionServices: Sendable {
     public let catalog: ProviderCatalog
     /// The metrics registry `/metrics` renders.
     public let metrics: ServerMetrics
+    /// Whether outbound URLs may point at loopback and private networks (`--allow-private-endpoints`).
+    public let allowPrivateEndpoints: Bool
 
     /// The services of one server.
     public init(
@@ -25,7 +27,8 @@ public struct JunctionServices: Sendable {
         vault: CredentialVault,
         adminToken: AdminToken,
         catalog: ProviderCatalog = .builtIn,
-        metrics: ServerMetrics = ServerMetrics()
+        metrics: ServerMetrics = ServerMetrics(),
+        allowPrivateEndpoints: Bool = false
     ) {
         self.database = database
         self.queue = queue
@@ -33,5 +36,6 @@ public struct JunctionServices: Sendable {
         self.adminToken = adminToken
         self.catalog = catalog
         self.metrics = metrics
+        self.allowPrivateEndpoints = allowPrivateEndpoints
     }
 }

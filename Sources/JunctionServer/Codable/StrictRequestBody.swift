@@ -32,10 +32,12 @@ enum RequestBodyDecoder {
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw ProblemDetails.badRequest("the request body is not valid JSON: \(Self.syntaxError(in: data))", type: "/problems/malformed-json")
+            throw ProblemDetails.badRequest(
+                "the request body is not valid JSON: \(Self.syntaxError(in: data))", type: "/problems/malformed-json")
         }
         guard case .object(let members) = value else {
-            throw ProblemDetails.badRequest("the request body must be a JSON object, not \(value.typeName == "array" ? "an" : "a") \(value.typeName)")
+            throw ProblemDetails.badRequest(
+                "the request body must be a JSON object, not \(value.typeName == "array" ? "an" : "a") \(value.typeName)")
         }
         let unknown = members.keys.filter { !Body.fieldNames.contains($0) }.sorted()
         guard unknown.isEmpty else {
@@ -104,7 +106,8 @@ enum RequestBodyDecoder {
         case is [String: JSONValue].Type, is [String: String].Type: "an object"
         case is [JSONValue].Type, is [String].Type: "an array"
         default:
-            String(describing: type).hasPrefix("Dictionary") ? "an object"
+            String(describing: type).hasPrefix("Dictionary")
+                ? "an object"
                 : String(describing: type).hasPrefix("Array") ? "an array" : "a value of type \(type)"
         }
     }

@@ -55,9 +55,9 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
         let cursor = try ListParameters.cursor(parameters.get("cursor"), prefix: ConnectionRecord.idPrefix)
         let records = try await repository.list(after: cursor, limit: limit + 1)
         let page = Array(records.prefix(limit))
-        var items: [ConnectionResponse] = []
-        for record in page {
-            items.append(ConnectionResponse(record, credentials: try await credentials(of: record.id)))
+        let sealed = try await secrets.find(ownerIDs: page.map(\.id))
+        let items = try page.map { record in
+            ConnectionResponse(record, credentials: try sealed[record.id].map(vault.open) ?? [:])
         }
         let next = records.count > limit ? page.last?.id : nil
         return try JSONResponse.make(Page(data: items, nextCursor: next))
@@ -76,7 +76,9 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
             try ConnectionValidation.validateName(name)
             record.name = name
         }
-        if raw["settings"] == .null { throw ProblemDetails.badRequest("field 'settings' cannot be null; send {} members set to null to remove them") }
+        if raw["settings"] == .null {
+            throw ProblemDetails.badRequest("field 'settings' cannot be null; send {} members set to null to remove them")
+        }
         if let patch = body.settings {
             let merged = record.settings.merging(patch: .object(patch)).objectValue ?? [:]
             try ConnectionValidation.validateSettings(merged)
@@ -84,7 +86,9 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
         }
         var credentials = try await credentials(of: record.id)
         var sealed: SealedSecret?
-        if raw["credentials"] == .null { throw ProblemDetails.badRequest("field 'credentials' cannot be null; set individual credentials to null to remove them") }
+        if raw["credentials"] == .null {
+            throw ProblemDetails.badRequest("field 'credentials' cannot be null; set individual credentials to null to remove them")
+        }
         if let patch = body.credentials {
             let provider = try ConnectionValidation.provider(named: record.provider, in: catalog)
             try ConnectionValidation.validateCredentials(patch, for: provider, allowNull: true)

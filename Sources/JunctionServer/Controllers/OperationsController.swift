@@ -44,7 +44,8 @@ struct OperationsController<Context: RequestContext>: Sendable {
         }
         let version = try await migrator.currentVersion()
         guard version >= SchemaMigrations.latestVersion else {
-            throw notReady("the database schema is at version \(version), this server needs \(SchemaMigrations.latestVersion); run `junction migrate`")
+            throw notReady(
+                "the database schema is at version \(version), this server needs \(SchemaMigrations.latestVersion); run `junction migrate`")
         }
         return try JSONResponse.make(["status": "ready", "schemaVersion": String(version)])
     }

@@ -20,22 +20,30 @@ public final class ServerMetrics: Sendable {
         self.registry = registry
     }
 
-    static var requestsTotal: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "junction", metricName: "http_requests", unitName: "total",
-        helpText: "HTTP requests answered, by route template, method and status."
-    ) }
-    static var requestDuration: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "junction", metricName: "http_request_duration", unitName: "seconds",
-        helpText: "Time from request head to response head, by route template and method."
-    ) }
-    static var jobs: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "junction", metricName: "jobs", unitName: "",
-        helpText: "Jobs in the queue, by kind and status (queued, running, dead)."
-    ) }
-    static var oldestReadyJobAge: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "junction", metricName: "jobs_oldest_ready_age", unitName: "seconds",
-        helpText: "How long the oldest due, unleased job of each kind has waited."
-    ) }
+    static var requestsTotal: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "junction", metricName: "http_requests", unitName: "total",
+            helpText: "HTTP requests answered, by route template, method and status."
+        )
+    }
+    static var requestDuration: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "junction", metricName: "http_request_duration", unitName: "seconds",
+            helpText: "Time from request head to response head, by route template and method."
+        )
+    }
+    static var jobs: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "junction", metricName: "jobs", unitName: "",
+            helpText: "Jobs in the queue, by kind and status (queued, running, dead)."
+        )
+    }
+    static var oldestReadyJobAge: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "junction", metricName: "jobs_oldest_ready_age", unitName: "seconds",
+            helpText: "How long the oldest due, unleased job of each kind has waited."
+        )
+    }
 
     /// Counts a finished request and records its latency, by route template, method and status.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {

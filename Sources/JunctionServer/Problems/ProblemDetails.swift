@@ -56,7 +56,9 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
 
 extension ProblemDetails {
     /// 400: the request is malformed or fails validation.
-    public static func badRequest(_ detail: String, type: String = "/problems/invalid-request", extensions: [String: JSONValue] = [:]) -> ProblemDetails {
+    public static func badRequest(_ detail: String, type: String = "/problems/invalid-request", extensions: [String: JSONValue] = [:])
+        -> ProblemDetails
+    {
         ProblemDetails(status: .badRequest, type: type, title: "Invalid request", detail: detail, extensions: extensions)
     }
 

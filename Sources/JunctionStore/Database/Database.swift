@@ -74,3 +74,21 @@ protocol DatabaseDriver: Sendable {
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>?
     func close() async
 }
+
+extension SQLDatabase {
+    /// Runs `body` between `begin` and COMMIT on this connection, rolling back if it throws.
+    func inTransaction<Result: Sendable>(
+        begin: String,
+        _ body: @Sendable (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await raw("\(unsafeRaw: begin)").run()
+        do {
+            let result = try await body(self)
+            try await raw("COMMIT").run()
+            return result
+        } catch {
+            try? await raw("ROLLBACK").run()
+            throw error
+        }
+    }
+}

@@ -13,12 +13,10 @@ import SQLKit
 final class PostgresDriver: DatabaseDriver {
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
-    private let logger: Logger
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
+    private init(client: PostgresClient, runTask: Task<Void, Never>) {
         self.client = client
         self.runTask = runTask
-        self.logger = logger
     }
 
     static func open(_ location: DatabaseURL.PostgresLocation, logger: Logger) async throws -> PostgresDriver {
@@ -37,7 +35,7 @@ final class PostgresDriver: DatabaseDriver {
         // `run()` marks the pool as running as its first step; give its task a moment to start, or the first
         // lease below logs a spurious "run() hasn't been called yet" warning.
         try? await Task.sleep(for: .milliseconds(10))
-        let driver = PostgresDriver(client: client, runTask: runTask, logger: logger)
+        let driver = PostgresDriver(client: client, runTask: runTask)
         do {
             try await driver.withConnection { sql in try await sql.raw("SELECT 1").run() }
         } catch {
@@ -59,16 +57,7 @@ final class PostgresDriver: DatabaseDriver {
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
-            let sql = connection.sql(queryLogLevel: nil)
-            try await sql.raw("BEGIN").run()
-            do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+            try await connection.sql(queryLogLevel: nil).inTransaction(begin: "BEGIN", body)
         }
     }
 

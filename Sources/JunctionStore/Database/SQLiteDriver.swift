@@ -12,11 +12,9 @@ import SQLiteNIO
 final class SQLiteDriver: DatabaseDriver {
     private let connection: SQLiteConnection
     private let gate = SerialGate()
-    private let logger: Logger
 
-    private init(connection: SQLiteConnection, logger: Logger) {
+    private init(connection: SQLiteConnection) {
         self.connection = connection
-        self.logger = logger
     }
 
     static func open(path: String, logger: Logger) async throws -> SQLiteDriver {
@@ -29,7 +27,7 @@ final class SQLiteDriver: DatabaseDriver {
         for pragma in ["journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000", "foreign_keys = ON"] {
             try await sql.raw("PRAGMA \(unsafeRaw: pragma)").run()
         }
-        return SQLiteDriver(connection: connection, logger: logger)
+        return SQLiteDriver(connection: connection)
     }
 
     func withConnection<Result: Sendable>(
@@ -46,15 +44,7 @@ final class SQLiteDriver: DatabaseDriver {
         return try await gate.withGate {
             // IMMEDIATE takes the write lock up front, so a second process (a CLI command next to the
             // server) waits at BEGIN instead of failing mid-transaction.
-            try await sql.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+            try await sql.inTransaction(begin: "BEGIN IMMEDIATE", body)
         }
     }
 

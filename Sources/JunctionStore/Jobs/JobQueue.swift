@@ -30,14 +30,19 @@ public final class JobQueue: Sendable {
 
     let database: Database
     let configuration: Configuration
-    let localWakeUps: JobWakeUps
+    let wakeUps: JobWakeUps
     private let now: @Sendable () -> Date
 
     /// A queue over `database`; `now` is injectable so tests can move time.
-    public init(database: Database, configuration: Configuration = .init(), now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        database: Database,
+        configuration: Configuration = .init(),
+        logger: Logger = Logger(label: "junction.jobs"),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.database = database
         self.configuration = configuration
-        self.localWakeUps = JobWakeUps()
+        self.wakeUps = JobWakeUps(database: database, logger: logger)
         self.now = now
     }
 
@@ -54,7 +59,7 @@ public final class JobQueue: Sendable {
     public func enqueue(_ requests: [JobRequest]) async throws -> [EnqueueOutcome] {
         guard !requests.isEmpty else { return [] }
         let outcomes = try await database.transaction { sql in try await self.enqueue(requests, using: sql) }
-        localWakeUps.signal()
+        wakeUps.signal()
         return outcomes
     }
 
@@ -220,7 +225,7 @@ public final class JobQueue: Sendable {
         }
         guard let row else { return .leaseLost }
         let status = try row.decode(column: "status", as: String.self)
-        if status == "queued" { localWakeUps.signal() }
+        if status == "queued" { wakeUps.signal() }
         return status == "dead" ? .dead : .retryScheduled(retryAt)
     }
 

@@ -1,22 +1,61 @@
 import Foundation
+import Logging
 import Synchronization
 
-/// Wakes this process's idle workers when a job is enqueued or rescheduled locally, so an idle worker does not
-/// sleep out its poll interval while work waits. (Other processes learn of work through PostgreSQL NOTIFY.)
+/// Wakes this process's idle workers when work arrives: at once for jobs enqueued or rescheduled by this
+/// process, and through one shared PostgreSQL LISTEN connection for jobs other nodes enqueue. The listener runs
+/// while at least one worker is registered, so a process holds one listening connection however many worker
+/// services it runs.
 final class JobWakeUps: Sendable {
-    private let signals = Mutex<[ObjectIdentifier: WakeSignal]>([:])
+    private struct State {
+        var signals: [ObjectIdentifier: WakeSignal] = [:]
+        var listener: Task<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+    private let database: Database
+    private let logger: Logger
+
+    init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
 
     func register(_ signal: WakeSignal) {
-        signals.withLock { $0[ObjectIdentifier(signal)] = signal }
+        state.withLock { state in
+            state.signals[ObjectIdentifier(signal)] = signal
+            if state.listener == nil, database.dialect == .postgres {
+                state.listener = Task { [self] in await listenForOtherNodes() }
+            }
+        }
     }
 
     func unregister(_ signal: WakeSignal) {
-        _ = signals.withLock { $0.removeValue(forKey: ObjectIdentifier(signal)) }
+        let listener = state.withLock { state -> Task<Void, Never>? in
+            state.signals.removeValue(forKey: ObjectIdentifier(signal))
+            guard state.signals.isEmpty else { return nil }
+            defer { state.listener = nil }
+            return state.listener
+        }
+        listener?.cancel()
     }
 
     /// Wakes every registered worker.
     func signal() {
-        for signal in signals.withLock({ Array($0.values) }) { signal.signal() }
+        for signal in state.withLock({ Array($0.signals.values) }) { signal.signal() }
+    }
+
+    private func listenForOtherNodes() async {
+        while !Task.isCancelled {
+            do {
+                guard let notifications = try await database.listen(channel: JobQueue.notificationChannel) else { return }
+                for try await _ in notifications { signal() }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("job notification listener stopped; reconnecting", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 }
 

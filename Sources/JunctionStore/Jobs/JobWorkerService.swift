@@ -2,6 +2,7 @@ import Foundation
 import JunctionCore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A pool of workers for a set of job kinds, run as a service of the application's service group.
 ///
@@ -31,6 +32,7 @@ public final class JobWorkerService: Service {
     private let handlers: [String: any JobHandler]
     private let configuration: Configuration
     private let logger: Logger
+    private let lastReap = Mutex<ContinuousClock.Instant?>(nil)
 
     /// Workers for the kinds in `handlers`.
     public init(queue: JobQueue, handlers: [String: any JobHandler], configuration: Configuration = .init(), logger: Logger) {
@@ -48,25 +50,20 @@ public final class JobWorkerService: Service {
             return
         }
         let wakeUp = WakeSignal()
-        queue.localWakeUps.register(wakeUp)
-        defer { queue.localWakeUps.unregister(wakeUp) }
-        let listener = RemoteWakeUpListener(queue: queue, signal: wakeUp, logger: logger)
+        queue.wakeUps.register(wakeUp)
+        defer { queue.wakeUps.unregister(wakeUp) }
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await listener.run() }
-                while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                    let processed: Int
-                    do {
-                        processed = try await runRound(kinds: kinds)
-                    } catch {
-                        logger.error("job round failed", metadata: ["error": "\(error)"])
-                        processed = 0
-                    }
-                    if processed == 0 {
-                        await wakeUp.wait(upTo: configuration.pollInterval)
-                    }
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let processed: Int
+                do {
+                    processed = try await runRound(kinds: kinds)
+                } catch {
+                    logger.error("job round failed", metadata: ["error": "\(error)"])
+                    processed = 0
                 }
-                group.cancelAll()
+                if processed == 0 {
+                    await wakeUp.wait(upTo: configuration.pollInterval)
+                }
             }
         } onGracefulShutdown: {
             wakeUp.signal()
@@ -75,7 +72,7 @@ public final class JobWorkerService: Service {
 
     /// Leases one batch and runs it to the end; returns how many jobs it held.
     func runRound(kinds: [String]) async throws -> Int {
-        if try await queue.reapExpiredFinalAttempts() > 0 {
+        if reapIsDue(), try await queue.reapExpiredFinalAttempts() > 0 {
             logger.warning("jobs died after their final lease expired")
         }
         let jobs = try await queue.lease(
@@ -103,6 +100,16 @@ public final class JobWorkerService: Service {
             logger.warning("completed jobs whose lease had expired", metadata: ["count": "\(succeeded.count - completed.count)"])
         }
         return jobs.count
+    }
+
+    /// Reaping is a sweep, not per-job work: at most once a second, off the hot path of busy rounds.
+    private func reapIsDue() -> Bool {
+        lastReap.withLock { last in
+            let now = ContinuousClock.now
+            guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+            last = now
+            return true
+        }
     }
 
     private func runHandlers(_ jobs: [LeasedJob]) async -> [(LeasedJob, (any Error)?)] {
@@ -172,27 +179,5 @@ public final class JobWorkerService: Service {
             "job attempt failed",
             metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)", "outcome": "\(outcome)"]
         )
-    }
-}
-
-/// Listens for PostgreSQL notifications of new jobs and wakes this worker pool; returns at once on SQLite.
-struct RemoteWakeUpListener: Sendable {
-    let queue: JobQueue
-    let signal: WakeSignal
-    let logger: Logger
-
-    func run() async {
-        while !Task.isCancelled {
-            do {
-                guard let notifications = try await queue.database.listen(channel: JobQueue.notificationChannel) else {
-                    return
-                }
-                for try await _ in notifications { signal.signal() }
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("job notification listener stopped; reconnecting", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: .seconds(1))
-        }
     }
 }

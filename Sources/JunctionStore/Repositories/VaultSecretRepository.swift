@@ -19,6 +19,20 @@ public struct VaultSecretRepository: Sendable {
         return try row.map(Self.secret(from:))
     }
 
+    /// The sealed secrets of several owners in one query, keyed by owner; owners without a secret are absent.
+    public func find(ownerIDs: [String]) async throws -> [String: SealedSecret] {
+        guard !ownerIDs.isEmpty else { return [:] }
+        let rows = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM vault_secrets WHERE owner_id IN (\(binds: ownerIDs))").all()
+        }
+        var secrets: [String: SealedSecret] = [:]
+        for row in rows {
+            let secret = try Self.secret(from: row)
+            secrets[secret.ownerID] = secret
+        }
+        return secrets
+    }
+
     /// Stores or replaces a sealed secret on its own.
     public func save(_ secret: SealedSecret) async throws {
         try await database.withSQL { sql in try await Self.upsert(secret, at: Date(), using: sql) }

@@ -29,7 +29,9 @@ struct JobsCommand: AsyncParsableCommand {
                 }
                 print("KIND".padding(toLength: 28, withPad: " ", startingAt: 0) + "QUEUED   RUNNING  DEAD     OLDEST READY")
                 for entry in statistics {
-                    let columns = [entry.queued, entry.running, entry.dead].map { String($0).padding(toLength: 9, withPad: " ", startingAt: 0) }
+                    let columns = [entry.queued, entry.running, entry.dead].map {
+                        String($0).padding(toLength: 9, withPad: " ", startingAt: 0)
+                    }
                     print(entry.kind.padding(toLength: 28, withPad: " ", startingAt: 0) + columns.joined() + "\(entry.oldestReadyAge)")
                 }
             }

@@ -14,12 +14,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try store.makeLogger(label: "junction.migrate")
         let url = try store.databaseURL()
-        let database: Database
-        do {
-            database = try await Database.open(url, logger: logger)
-        } catch {
-            throw CLIError("cannot open the database \(url): \(error)")
-        }
+        let database = try await store.openDatabase(logger: logger)
         do {
             let migrator = Migrator(database: database, logger: logger)
             let applied = try await migrator.migrate()

@@ -36,7 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(
         name: .long,
-        help: "Let outbound URLs (webhook endpoints) point at loopback and private networks; refused by default to prevent SSRF. Env: JUNCTION_ALLOW_PRIVATE_ENDPOINTS=1."
+        help:
+            "Let outbound URLs (webhook endpoints) point at loopback and private networks; refused by default to prevent SSRF. Env: JUNCTION_ALLOW_PRIVATE_ENDPOINTS=1."
     )
     var allowPrivateEndpoints = false
 
@@ -63,17 +64,18 @@ struct ServeCommand: AsyncParsableCommand {
         )
         if case .generated(_, let plaintext) = provisioning {
             // Shown once, on standard output and never in the log; only its hash is stored.
-            FileHandle.standardOutput.write(Data(
-                """
-                ────────────────────────────────────────────────────────────────────────
-                Junction generated the management API token. It is shown only this once:
+            FileHandle.standardOutput.write(
+                Data(
+                    """
+                    ────────────────────────────────────────────────────────────────────────
+                    Junction generated the management API token. It is shown only this once:
 
-                    \(plaintext)
+                        \(plaintext)
 
-                Use it as 'Authorization: Bearer <token>'. To choose your own, set JUNCTION_ADMIN_TOKEN.
-                ────────────────────────────────────────────────────────────────────────
+                    Use it as 'Authorization: Bearer <token>'. To choose your own, set JUNCTION_ADMIN_TOKEN.
+                    ────────────────────────────────────────────────────────────────────────
 
-                """.utf8))
+                    """.utf8))
         }
 
         let metrics = ServerMetrics()
@@ -84,7 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
             queue: queue,
             vault: vault.vault,
             adminToken: provisioning.token,
-            metrics: metrics
+            metrics: metrics,
+            allowPrivateEndpoints: allowPrivate
         )
         let application = JunctionApplication.make(services: services, host: host, port: port, logger: logger)
         let workers = JobWorkerService(queue: queue, handlers: [:], logger: logger)

@@ -15,7 +15,9 @@ struct StoreOptions: ParsableArguments {
     )
     var database: String?
 
-    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error. Env: JUNCTION_LOG_LEVEL.", valueName: "level"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error. Env: JUNCTION_LOG_LEVEL.", valueName: "level"))
     var logLevel: String?
 
     /// The database URL from the flag, the environment, or the default.
@@ -40,15 +42,20 @@ struct StoreOptions: ParsableArguments {
         return logger
     }
 
-    /// Opens and migrates the store.
-    func openStore(logger: Logger) async throws -> Database {
+    /// Opens the store without touching its schema.
+    func openDatabase(logger: Logger) async throws -> Database {
         let url = try databaseURL()
-        let database: Database
         do {
-            database = try await Database.open(url, logger: logger)
+            return try await Database.open(url, logger: logger)
         } catch {
             throw CLIError("cannot open the database \(url): \(error)")
         }
+    }
+
+    /// Opens and migrates the store.
+    func openStore(logger: Logger) async throws -> Database {
+        let url = try databaseURL()
+        let database = try await openDatabase(logger: logger)
         do {
             try await Migrator(database: database, logger: logger).migrate()
         } catch {
@@ -75,7 +82,8 @@ struct StoreOptions: ParsableArguments {
     func openVault(database: Database) async throws -> VaultBootstrap.Outcome {
         var keyFilePath: String?
         if case .sqlite(let path) = try databaseURL() {
-            keyFilePath = Environment.value("JUNCTION_MASTER_KEY_FILE")
+            keyFilePath =
+                Environment.value("JUNCTION_MASTER_KEY_FILE")
                 ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("master.key").path
         }
         do {
