@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "junction", targets: ["junction"]),
         .library(name: "JunctionCore", targets: ["JunctionCore"]),
         .library(name: "JunctionStore", targets: ["JunctionStore"]),
+        .library(name: "JunctionHTTP", targets: ["JunctionHTTP"]),
         .library(name: "JunctionAuth", targets: ["JunctionAuth"]),
         .library(name: "JunctionConnectors", targets: ["JunctionConnectors"]),
         .library(name: "JunctionServer", targets: ["JunctionServer"]),
@@ -39,6 +40,19 @@ let package = Package(
             name: "JunctionCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "JunctionHTTP",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: upcoming
         ),
@@ -135,6 +149,15 @@ let package = Package(
         .testTarget(
             name: "JunctionStoreTests",
             dependencies: ["JunctionStore", "JunctionCore", "JunctionTestSupport", "junction"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "JunctionHTTPTests",
+            dependencies: [
+                "JunctionHTTP", "JunctionCore", "JunctionTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -31,7 +31,7 @@ struct AdminTokenTests {
                 return
             }
             #expect(again.verify(plaintext))
-            #expect(try test.rawContents().range(of: Data(plaintext.utf8)) == nil)
+            #expect(try await test.rawContents().range(of: Data(plaintext.utf8)) == nil)
             guard case .configured(let configured) = try await AdminToken.provision(configured: "jct_env", settings: settings) else {
                 Issue.record("expected the configured token")
                 return

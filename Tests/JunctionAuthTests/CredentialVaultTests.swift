@@ -68,7 +68,7 @@ struct CredentialVaultTests {
                     id: id, provider: "stripe", name: "n\(index)", settings: [:], createdAt: Date(), updatedAt: Date())
                 try await repository.insert(record, secret: try vault.seal(Self.credentials, ownerID: id))
             }
-            let raw = try test.rawContents()
+            let raw = try await test.rawContents()
             #expect(raw.count > 1000, "the raw contents were read")
             for canary in ["PLAINTEXTCANARY", "CANARYWEBHOOK", "CANARYKEY"] {
                 #expect(raw.range(of: Data(canary.utf8)) == nil, "\(canary) found in the raw database")

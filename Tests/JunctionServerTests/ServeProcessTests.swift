@@ -102,7 +102,7 @@ struct ServeProcessTests {
         }
         let oldKeyFile = try String(contentsOfFile: folder + "/.junction/master.key", encoding: .utf8)
 
-        let rotate = try ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["keys", "rotate"], workingDirectory: folder)
+        let rotate = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["keys", "rotate"], workingDirectory: folder)
         #expect(rotate.status == 0, "\(rotate.standardError)")
         #expect(rotate.standardOutput.contains("re-sealed 12 data key(s)"))
         let newKeyFile = try String(contentsOfFile: folder + "/.junction/master.key", encoding: .utf8)
@@ -127,7 +127,7 @@ struct ServeProcessTests {
             #expect(!logs.contains(secret), "a secret leaked into the logs")
         }
 
-        let status = try ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["keys", "status"], workingDirectory: folder)
+        let status = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["keys", "status"], workingDirectory: folder)
         let lines = status.standardOutput.split(separator: "\n")
         #expect(lines.contains { $0.contains("current") && $0.contains("seals 13 secret(s)") }, "\(status.standardOutput)")
         #expect(lines.contains { $0.contains("retired") && $0.contains("seals 0 secret(s)") }, "\(status.standardOutput)")
@@ -139,7 +139,7 @@ struct ServeProcessTests {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let test = try await TestDatabase.create(.postgres)
-        let missing = try ChildProcess.run(
+        let missing = try await ChildProcess.run(
             ChildProcess.junctionExecutable, arguments: ["serve", "--database", test.urlText, "--port", "0"],
             environment: ["JUNCTION_ADMIN_TOKEN": Self.token], workingDirectory: folder
         )
@@ -160,7 +160,7 @@ struct ServeProcessTests {
         environment["JUNCTION_MASTER_KEYS_RETIRED"] = oldKey
         server = try await Server.start(database: test.urlText, environment: environment, workingDirectory: folder)
         #expect(try await server.request(.GET, "/api/v1/connections/\(id)").json["credentials"]?["apiKey"] == "sk_test_…4242")
-        let rotate = try ChildProcess.run(
+        let rotate = try await ChildProcess.run(
             ChildProcess.junctionExecutable, arguments: ["keys", "rotate", "--database", test.urlText],
             environment: environment, workingDirectory: folder
         )
@@ -179,10 +179,10 @@ struct ServeProcessTests {
     @Test("junction migrate applies the schema once, on both engines", arguments: TestEngine.available)
     func migrateCommand(engine: TestEngine) async throws {
         let test = try await TestDatabase.create(engine)
-        let first = try ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["migrate", "--database", test.urlText])
+        let first = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["migrate", "--database", test.urlText])
         #expect(first.status == 0, "\(first.standardError)")
         #expect(first.standardOutput.contains("schema is now at version \(SchemaMigrations.latestVersion)"))
-        let second = try ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["migrate", "--database", test.urlText])
+        let second = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["migrate", "--database", test.urlText])
         #expect(second.status == 0)
         #expect(second.standardOutput.contains("schema is up to date at version \(SchemaMigrations.latestVersion)"))
         try await test.destroy()
@@ -200,7 +200,7 @@ struct ServeProcessTests {
             (["serve"], ["JUNCTION_MASTER_KEY": "c2hvcnQ="], "32 bytes"),
         ]
         for (arguments, environment, mention) in cases {
-            let result = try ChildProcess.run(
+            let result = try await ChildProcess.run(
                 ChildProcess.junctionExecutable, arguments: arguments, environment: environment, workingDirectory: folder
             )
             #expect(result.status != 0, "\(arguments)")
@@ -208,7 +208,7 @@ struct ServeProcessTests {
             #expect(errorLines.count == 1, "\(arguments): \(result.standardError)")
             #expect(errorLines.first?.contains(mention) == true, "\(arguments): \(result.standardError)")
         }
-        let help = try ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["serve", "--help"], workingDirectory: folder)
+        let help = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["serve", "--help"], workingDirectory: folder)
         for option in [
             "--host", "--port", "--database", "--allow-private-endpoints", "JUNCTION_MASTER_KEY", "JUNCTION_ADMIN_TOKEN", "SIGTERM",
         ] {

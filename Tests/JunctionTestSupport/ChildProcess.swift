@@ -94,17 +94,18 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Runs a program to completion and returns its status and output.
+    /// Runs a program to completion and returns its status and output. Waits by polling, never by blocking a
+    /// thread: the tests share a two-thread cooperative pool, and a blocked thread delays every timer in the run.
     public static func run(
         _ executable: String,
         arguments: [String],
         environment: [String: String] = [:],
-        workingDirectory: String? = nil
-    ) throws -> (status: Int32, standardOutput: String, standardError: String) {
+        workingDirectory: String? = nil,
+        timeout: Duration = .seconds(120)
+    ) async throws -> (status: Int32, standardOutput: String, standardError: String) {
         let child = try ChildProcess(executable, arguments: arguments, environment: environment, workingDirectory: workingDirectory)
-        child.process.waitUntilExit()
-        Thread.sleep(forTimeInterval: 0.05)
-        return (child.process.terminationStatus, child.standardOutput, child.standardError)
+        let status = try await child.wait(timeout: timeout)
+        return (status, child.standardOutput, child.standardError)
     }
 
     /// A free TCP port on 127.0.0.1.

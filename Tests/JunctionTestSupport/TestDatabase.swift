@@ -112,7 +112,7 @@ public struct TestDatabase: Sendable {
     }
 
     /// Every byte the database holds on disk: the SQLite file with its WAL, or a `pg_dump` of the database.
-    public func rawContents() throws -> Data {
+    public func rawContents() async throws -> Data {
         switch engine {
         case .sqlite:
             var data = Data()
@@ -121,7 +121,7 @@ public struct TestDatabase: Sendable {
             }
             return data
         case .postgres:
-            let dump = try ChildProcess.run("pg_dump", arguments: ["--dbname", urlText])
+            let dump = try await ChildProcess.run("pg_dump", arguments: ["--dbname", urlText])
             guard dump.status == 0 else { throw TestSetupError("pg_dump failed: \(dump.standardError)") }
             return Data(dump.standardOutput.utf8)
         }

@@ -1,0 +1,253 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import JunctionCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The one resilient HTTP client every connector uses. Over a shared AsyncHTTPClient (pooled connections,
+/// HTTP/1.1 and HTTP/2) it adds, per call: pacing by the connection's token bucket and the provider's own
+/// rate-limit headers, a per-host circuit breaker, retries with full-jitter backoff that honour `Retry-After`,
+/// an idempotency key so a retried POST never creates twice, a per-attempt timeout and a total time budget,
+/// provider error bodies mapped into ``APIError``, and logs with every secret redacted.
+public final class APIClient: Sendable {
+    /// Limits that apply to every call.
+    public struct Configuration: Sendable {
+        /// Largest response body collected in memory.
+        public var maximumResponseBytes: Int = 32 * 1024 * 1024
+
+        /// The default configuration.
+        public init() {}
+    }
+
+    /// The underlying client.
+    public let httpClient: HTTPClient
+    /// Circuit breakers by host.
+    public let breakers: CircuitBreakerRegistry
+    /// Token buckets and pauses by connection.
+    public let rateLimiter: RateLimiter
+    private let configuration: Configuration
+    private let logger: Logger
+    private let redactor = Redactor()
+    private let sleep: @Sendable (Duration) async throws -> Void
+
+    /// The process-wide connection pool behind every ``APIClient`` that is not given its own. Unlike
+    /// `HTTPClient.shared` it fails a refused connection at once (the client's retry policy decides what
+    /// happens next, instead of the pool retrying silently until the deadline) and never follows redirects
+    /// (a redirect to another host must not carry the connection's credentials).
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: .seconds(60)),
+            decompression: .disabled
+        )
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.httpVersion = .automatic
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// A client. `sleep` is injectable so tests of long backoffs run instantly.
+    public init(
+        httpClient: HTTPClient = APIClient.sharedHTTPClient,
+        breakers: CircuitBreakerRegistry = CircuitBreakerRegistry(),
+        rateLimiter: RateLimiter = RateLimiter(),
+        configuration: Configuration = .init(),
+        logger: Logger = Logger(label: "junction.http"),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.httpClient = httpClient
+        self.breakers = breakers
+        self.rateLimiter = rateLimiter
+        self.configuration = configuration
+        self.logger = logger
+        self.sleep = sleep
+    }
+
+    /// Sends `request` under `policy`, retrying as the policy allows. Throws ``APIError``. When the host's
+    /// circuit is open, `fallback` (for instance, the last good response) answers instead, if given.
+    public func execute(
+        _ request: APIRequest,
+        policy: ClientPolicy = ClientPolicy(),
+        fallback: (@Sendable (APIError) async throws -> APIResponse)? = nil
+    ) async throws -> APIResponse {
+        var request = request
+        if !request.isIdempotent, policy.retry.maximumAttempts > 1, let header = policy.idempotencyKeyHeader,
+            let name = HTTPField.Name(header), request.headers[name] == nil
+        {
+            // One key for every attempt: the provider recognizes the retry and does not repeat the effect.
+            request.headers[name] = UUID().uuidString.lowercased()
+        }
+        let keyHeader = policy.idempotencyKeyHeader.flatMap { HTTPField.Name($0) }
+        let replayable = request.isIdempotent || (keyHeader.map { request.headers[$0] != nil } ?? false)
+        let rateKey = request.connectionID ?? request.host
+        let start = ContinuousClock.now
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 0
+        while true {
+            attempt += 1
+            let wait = rateLimiter.reserve(key: rateKey, requestsPerSecond: policy.requestsPerSecond, burst: policy.burst)
+            if wait > .zero { try await sleep(wait) }
+
+            if case .refused(let retryAfter) = breakers.permission(host: request.host) {
+                let error = APIError.circuitOpen(host: request.host, retryAfter: retryAfter)
+                logger.warning("circuit open; request not sent", metadata: metadata(request, attempt: attempt))
+                if let fallback { return try await fallback(error) }
+                throw error
+            }
+
+            let failure: APIError
+            let retryAfter: Duration?
+            let retryable: Bool
+            let attemptStart = ContinuousClock.now
+            do {
+                let response = try await withTimeout(policy.requestTimeout) { [request, attempt] in
+                    try await self.send(request, timeout: policy.requestTimeout, attempt: attempt)
+                }
+                breakers.record(host: request.host, success: response.status < 500)
+                if let hint = RateLimitHint.parse(response.headers), hint.isExhausted(reserve: policy.rateLimitReserve),
+                    let reset = hint.resetAfter
+                {
+                    rateLimiter.pause(key: rateKey, for: reset)
+                }
+                logger.debug(
+                    "provider answered",
+                    metadata: metadata(request, attempt: attempt).merging(
+                        ["status": "\(response.status)", "latencyMs": "\((ContinuousClock.now - attemptStart).milliseconds)"]
+                    ) { $1 }
+                )
+                if response.status < 400 { return response }
+                retryAfter = RetryAfter.delay(from: response.headers[.retryAfter])
+                if response.status == 429 || response.status == 503, let retryAfter { rateLimiter.pause(key: rateKey, for: retryAfter) }
+                failure = APIError.from(
+                    status: response.status, body: response.body, contentType: response.headers[.contentType], retryAfter: retryAfter
+                )
+                logger.trace(
+                    "provider error body",
+                    metadata: ["body": "\(redactor.redact(body: response.body, contentType: response.headers[.contentType]))"]
+                )
+                // Statuses that say the request was not processed may be repeated even without a key.
+                retryable =
+                    policy.retry.retryableStatuses.contains(response.status)
+                    && (replayable || response.status == 429 || response.status == 503)
+            } catch APIError.timeout(let limit) {
+                breakers.record(host: request.host, success: false)
+                failure = .timeout(limit)
+                retryAfter = nil
+                retryable = policy.retry.retriesTransportErrors && replayable
+                logger.debug("provider call timed out", metadata: metadata(request, attempt: attempt))
+            } catch let error as APIError {
+                throw error
+            } catch {
+                breakers.record(host: request.host, success: false)
+                let classified = Self.classify(error, timeout: policy.requestTimeout)
+                failure = classified.error
+                retryAfter = nil
+                retryable = policy.retry.retriesTransportErrors && (replayable || !classified.mayHaveBeenSent)
+                logger.debug(
+                    "provider call failed", metadata: metadata(request, attempt: attempt).merging(["error": "\(failure.detail)"]) { $1 })
+            }
+            guard retryable else { throw failure }
+            switch policy.retry.decision(
+                afterAttempt: attempt, elapsed: ContinuousClock.now - start, retryAfter: retryAfter, using: &generator)
+            {
+            case .retry(let delay):
+                logger.info(
+                    "retrying provider call",
+                    metadata: metadata(request, attempt: attempt).merging([
+                        "delayMs": "\(delay.milliseconds)", "reason": "\(failure.title)",
+                    ]) { $1 }
+                )
+                try await sleep(delay)
+            case .giveUp:
+                throw failure
+            }
+        }
+    }
+
+    private func send(_ request: APIRequest, timeout: Duration, attempt: Int) async throws -> APIResponse {
+        var outbound = HTTPClientRequest(url: request.url)
+        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
+        for field in request.headers {
+            outbound.headers.add(name: field.name.rawName, value: field.value)
+        }
+        if let body = request.body {
+            outbound.body = .bytes(ByteBuffer(bytes: body))
+        }
+        logger.trace(
+            "calling provider",
+            metadata: metadata(request, attempt: attempt).merging(["headers": "\(redactor.redact(request.headers))"]) { $1 }
+        )
+        let response = try await httpClient.execute(outbound, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+        let body = try await response.body.collect(upTo: configuration.maximumResponseBytes)
+        var headers = HTTPFields()
+        for header in response.headers {
+            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        return APIResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView), attempt: attempt)
+    }
+
+    /// Runs `operation` with a hard limit covering the whole attempt, body included: AsyncHTTPClient's deadline
+    /// stops at the response head, and a provider that stalls mid-body must not hold a worker forever.
+    private func withTimeout<Value: Sendable>(
+        _ limit: Duration,
+        _ operation: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        try await withThrowingTaskGroup(of: Value.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw APIError.timeout(limit)
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw APIError.timeout(limit) }
+            return first
+        }
+    }
+
+    private func metadata(_ request: APIRequest, attempt: Int) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method.rawValue)", "url": "\(redactor.redact(url: request.url))", "attempt": "\(attempt)",
+        ]
+        if let connection = request.connectionID { metadata["connection"] = "\(connection)" }
+        return metadata
+    }
+
+    /// Sorts a transport failure into the taxonomy, and says whether the provider may have received the request
+    /// (a connection that was never made cannot have delivered it, so even a POST may be sent again).
+    static func classify(_ error: any Error, timeout: Duration) -> (error: APIError, mayHaveBeenSent: Bool) {
+        if let clientError = error as? HTTPClientError {
+            switch clientError {
+            case .deadlineExceeded, .readTimeout, .writeTimeout:
+                return (.timeout(timeout), true)
+            case .connectTimeout, .tlsHandshakeTimeout:
+                return (.timeout(timeout), false)
+            case .remoteConnectionClosed, .cancelled:
+                return (.transport("the connection closed before the response was complete"), true)
+            case .invalidURL, .emptyHost, .emptyScheme:
+                return (.invalidRequest("the request URL is invalid: \(clientError)"), false)
+            default:
+                return (.transport(String(describing: clientError)), true)
+            }
+        }
+        let description = String(describing: error)
+        if error is NIOConnectionError || description.contains("connectionRefused") || description.contains("Connection refused") {
+            return (.transport("connection refused"), false)
+        }
+        if let ioError = error as? IOError, ioError.errnoCode == ECONNREFUSED {
+            return (.transport("connection refused"), false)
+        }
+        if let channelError = error as? ChannelError, case .connectTimeout = channelError {
+            return (.timeout(timeout), false)
+        }
+        return (.transport(description), true)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+
+/// What a response says about the caller's remaining quota, from whichever convention the provider uses:
+/// `X-RateLimit-Remaining`/`X-RateLimit-Reset`, the IETF `RateLimit` / `RateLimit-Remaining` fields, or
+/// Salesforce's `Sforce-Limit-Info: api-usage=used/limit`.
+public struct RateLimitHint: Sendable, Equatable {
+    /// Requests left in the current window.
+    public var remaining: Int?
+    /// The window's size, when the provider says it.
+    public var limit: Int?
+    /// Time until the window resets.
+    public var resetAfter: Duration?
+
+    /// A hint.
+    public init(remaining: Int?, limit: Int?, resetAfter: Duration?) {
+        self.remaining = remaining
+        self.limit = limit
+        self.resetAfter = resetAfter
+    }
+
+    /// Whether the quota is spent (or nearly: at most `reserve` requests left), so the client should pause.
+    public func isExhausted(reserve: Int = 0) -> Bool {
+        guard let remaining else { return false }
+        return remaining <= reserve
+    }
+
+    /// Reads the hint from response headers; `nil` when they carry none.
+    public static func parse(_ headers: HTTPFields, now: Date = Date()) -> RateLimitHint? {
+        var hint = RateLimitHint(remaining: nil, limit: nil, resetAfter: nil)
+        if let structured = headers[HTTPField.Name("RateLimit")!] {
+            // draft-ietf-httpapi-ratelimit-headers: `limit=100, remaining=0, reset=30` (or `"name";r=0;t=30`).
+            for member in structured.split(whereSeparator: { $0 == "," || $0 == ";" }) {
+                let pair = member.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pair.count == 2, let value = Int(pair[1]) else { continue }
+                switch pair[0] {
+                case "remaining", "r": hint.remaining = value
+                case "limit", "l": hint.limit = value
+                case "reset", "t": hint.resetAfter = .seconds(value)
+                default: continue
+                }
+            }
+        }
+        for prefix in ["RateLimit-", "X-RateLimit-"] {
+            if hint.remaining == nil, let text = headers[HTTPField.Name(prefix + "Remaining")!] { hint.remaining = Int(text) }
+            if hint.limit == nil, let text = headers[HTTPField.Name(prefix + "Limit")!] {
+                hint.limit = Int(text.split(separator: ",").first.map(String.init) ?? text)
+            }
+            if hint.resetAfter == nil, let text = headers[HTTPField.Name(prefix + "Reset")!], let value = Double(text) {
+                // Some APIs send seconds until reset, others (GitHub) an epoch time: a value past 2001 is a date.
+                let seconds = value > 1_000_000_000 ? value - now.timeIntervalSince1970 : value
+                hint.resetAfter = .milliseconds(Int64(max(0, seconds) * 1000))
+            }
+        }
+        if let salesforce = headers[HTTPField.Name("Sforce-Limit-Info")!] {
+            // `api-usage=25/5000`: a daily quota, so no reset time.
+            for member in salesforce.split(separator: ",") {
+                let pair = member.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pair.count == 2, pair[0] == "api-usage" else { continue }
+                let numbers = pair[1].split(separator: "/").compactMap { Int($0) }
+                if numbers.count == 2 {
+                    hint.limit = numbers[1]
+                    hint.remaining = max(0, numbers[1] - numbers[0])
+                }
+            }
+        }
+        return hint == RateLimitHint(remaining: nil, limit: nil, resetAfter: nil) ? nil : hint
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Parses `Retry-After` (RFC 9110 §10.2.3): either delay-seconds or an HTTP-date.
+public enum RetryAfter {
+    /// The delay the header asks for, measured from `now`; `nil` when absent or unparseable. A date in the past
+    /// means "now" (zero).
+    public static func delay(from value: String?, now: Date = Date()) -> Duration? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Double(value), seconds.isFinite, seconds >= 0 {
+            return .milliseconds(Int64((seconds * 1000).rounded()))
+        }
+        guard let date = HTTPDate.parse(value) else { return nil }
+        let interval = date.timeIntervalSince(now)
+        return interval <= 0 ? .zero : .milliseconds(Int64((interval * 1000).rounded()))
+    }
+}
+
+/// HTTP-date parsing (IMF-fixdate, and the obsolete RFC 850 and asctime forms senders still use).
+enum HTTPDate {
+    private static let formats = [
+        "EEE, dd MMM yyyy HH:mm:ss zzz",
+        "EEEE, dd-MMM-yy HH:mm:ss zzz",
+        "EEE MMM d HH:mm:ss yyyy",
+    ]
+
+    static func parse(_ text: String) -> Date? {
+        for format in formats {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+
+    static func format(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}
