@@ -181,7 +181,7 @@ struct ServeProcessTests {
         let test = try await TestDatabase.create(engine)
         let first = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["migrate", "--database", test.urlText])
         #expect(first.status == 0, "\(first.standardError)")
-        #expect(first.standardOutput.contains("schema is now at version \(SchemaMigrations.latestVersion)"))
+        #expect(first.standardOutput.contains("schema is now at version \(SchemaMigrations.latestVersion)"), "\(first.standardOutput)")
         let second = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["migrate", "--database", test.urlText])
         #expect(second.status == 0)
         #expect(second.standardOutput.contains("schema is up to date at version \(SchemaMigrations.latestVersion)"))

@@ -73,6 +73,81 @@ public final class APIClient: Sendable {
         policy: ClientPolicy = ClientPolicy(),
         fallback: (@Sendable (APIError) async throws -> APIResponse)? = nil
     ) async throws -> APIResponse {
+        let outcome = try await perform(
+            request,
+            policy: policy,
+            send: { request, attempt in
+                try await self.withTimeout(policy.requestTimeout) {
+                    let response = try await self.send(request, timeout: policy.requestTimeout, attempt: attempt)
+                    return Answer(status: response.status, headers: response.headers, body: response.body)
+                }
+            },
+            errorBody: { $0 }
+        )
+        switch outcome {
+        case .answered(let answer, let attempt):
+            return APIResponse(status: answer.status, headers: answer.headers, body: answer.body, attempt: attempt)
+        case .circuitOpen(let error):
+            guard let fallback else { throw error }
+            return try await fallback(error)
+        }
+    }
+
+    /// Like ``execute(_:policy:fallback:)``, but hands back the body as it arrives instead of collecting it:
+    /// for the proxy and for large downloads. Retries happen only before a successful head arrives; once the
+    /// body streams, the caller owns it. Error answers (4xx/5xx) are still mapped, with their body read.
+    ///
+    /// With `passingErrorsThrough`, a provider's final error answer is returned as it came (status, headers and
+    /// body) instead of thrown, as a proxy needs; failures to reach the provider are still thrown.
+    public func stream(
+        _ request: APIRequest,
+        policy: ClientPolicy = ClientPolicy(),
+        passingErrorsThrough: Bool = false
+    ) async throws -> APIStreamingResponse {
+        var replay: (@Sendable (Data) -> HTTPClientResponse.Body)?
+        if passingErrorsThrough {
+            replay = { data in HTTPClientResponse.Body.bytes(ByteBuffer(bytes: data)) }
+        }
+        let send: @Sendable (APIRequest, Int) async throws -> Answer<HTTPClientResponse.Body> = { request, attempt in
+            let response = try await self.httpClient.execute(
+                self.outbound(request, attempt: attempt), timeout: .nanoseconds(Int64(policy.requestTimeout.nanoseconds))
+            )
+            return Answer(status: Int(response.status.code), headers: Self.fields(response.headers), body: response.body)
+        }
+        let readErrorBody: @Sendable (HTTPClientResponse.Body) async -> Data = { body in
+            guard let buffer = try? await body.collect(upTo: 256 * 1024) else { return Data() }
+            return Data(buffer.readableBytesView)
+        }
+        let outcome = try await perform(request, policy: policy, passErrorsThrough: replay, send: send, errorBody: readErrorBody)
+        switch outcome {
+        case .answered(let answer, let attempt):
+            return APIStreamingResponse(status: answer.status, headers: answer.headers, body: answer.body, attempt: attempt)
+        case .circuitOpen(let error):
+            throw error
+        }
+    }
+
+    /// One attempt's answer: the head, and the body in whatever form the caller asked for.
+    struct Answer<Body: Sendable>: Sendable {
+        var status: Int
+        var headers: HTTPFields
+        var body: Body
+    }
+
+    enum Outcome<Body: Sendable>: Sendable {
+        case answered(Answer<Body>, attempt: Int)
+        case circuitOpen(APIError)
+    }
+
+    /// The attempt loop shared by ``execute(_:policy:fallback:)`` and ``stream(_:policy:)``: pacing, breaker,
+    /// idempotency key, classification, retry decisions and logs.
+    private func perform<Body: Sendable>(
+        _ request: APIRequest,
+        policy: ClientPolicy,
+        passErrorsThrough: (@Sendable (Data) -> Body)? = nil,
+        send: @escaping @Sendable (APIRequest, Int) async throws -> Answer<Body>,
+        errorBody: @Sendable (Body) async -> Data
+    ) async throws -> Outcome<Body> {
         var request = request
         if !request.isIdempotent, policy.retry.maximumAttempts > 1, let header = policy.idempotencyKeyHeader,
             let name = HTTPField.Name(header), request.headers[name] == nil
@@ -92,22 +167,19 @@ public final class APIClient: Sendable {
             if wait > .zero { try await sleep(wait) }
 
             if case .refused(let retryAfter) = breakers.permission(host: request.host) {
-                let error = APIError.circuitOpen(host: request.host, retryAfter: retryAfter)
                 logger.warning("circuit open; request not sent", metadata: metadata(request, attempt: attempt))
-                if let fallback { return try await fallback(error) }
-                throw error
+                return .circuitOpen(.circuitOpen(host: request.host, retryAfter: retryAfter))
             }
 
             let failure: APIError
             let retryAfter: Duration?
             let retryable: Bool
+            var errorAnswer: Answer<Body>?
             let attemptStart = ContinuousClock.now
             do {
-                let response = try await withTimeout(policy.requestTimeout) { [request, attempt] in
-                    try await self.send(request, timeout: policy.requestTimeout, attempt: attempt)
-                }
-                breakers.record(host: request.host, success: response.status < 500)
-                if let hint = RateLimitHint.parse(response.headers), hint.isExhausted(reserve: policy.rateLimitReserve),
+                let answer = try await send(request, attempt)
+                breakers.record(host: request.host, success: answer.status < 500)
+                if let hint = RateLimitHint.parse(answer.headers), hint.isExhausted(reserve: policy.rateLimitReserve),
                     let reset = hint.resetAfter
                 {
                     rateLimiter.pause(key: rateKey, for: reset)
@@ -115,23 +187,24 @@ public final class APIClient: Sendable {
                 logger.debug(
                     "provider answered",
                     metadata: metadata(request, attempt: attempt).merging(
-                        ["status": "\(response.status)", "latencyMs": "\((ContinuousClock.now - attemptStart).milliseconds)"]
+                        ["status": "\(answer.status)", "latencyMs": "\((ContinuousClock.now - attemptStart).milliseconds)"]
                     ) { $1 }
                 )
-                if response.status < 400 { return response }
-                retryAfter = RetryAfter.delay(from: response.headers[.retryAfter])
-                if response.status == 429 || response.status == 503, let retryAfter { rateLimiter.pause(key: rateKey, for: retryAfter) }
+                if answer.status < 400 { return .answered(answer, attempt: attempt) }
+                let body = await errorBody(answer.body)
+                errorAnswer = passErrorsThrough.map { Answer(status: answer.status, headers: answer.headers, body: $0(body)) }
+                retryAfter = RetryAfter.delay(from: answer.headers[.retryAfter])
+                if answer.status == 429 || answer.status == 503, let retryAfter { rateLimiter.pause(key: rateKey, for: retryAfter) }
                 failure = APIError.from(
-                    status: response.status, body: response.body, contentType: response.headers[.contentType], retryAfter: retryAfter
-                )
+                    status: answer.status, body: body, contentType: answer.headers[.contentType], retryAfter: retryAfter)
                 logger.trace(
                     "provider error body",
-                    metadata: ["body": "\(redactor.redact(body: response.body, contentType: response.headers[.contentType]))"]
+                    metadata: ["body": "\(redactor.redact(body: body, contentType: answer.headers[.contentType]))"]
                 )
                 // Statuses that say the request was not processed may be repeated even without a key.
                 retryable =
-                    policy.retry.retryableStatuses.contains(response.status)
-                    && (replayable || response.status == 429 || response.status == 503)
+                    policy.retry.retryableStatuses.contains(answer.status)
+                    && (replayable || answer.status == 429 || answer.status == 503)
             } catch APIError.timeout(let limit) {
                 breakers.record(host: request.host, success: false)
                 failure = .timeout(limit)
@@ -149,7 +222,10 @@ public final class APIClient: Sendable {
                 logger.debug(
                     "provider call failed", metadata: metadata(request, attempt: attempt).merging(["error": "\(failure.detail)"]) { $1 })
             }
-            guard retryable else { throw failure }
+            guard retryable else {
+                if let errorAnswer { return .answered(errorAnswer, attempt: attempt) }
+                throw failure
+            }
             switch policy.retry.decision(
                 afterAttempt: attempt, elapsed: ContinuousClock.now - start, retryAfter: retryAfter, using: &generator)
             {
@@ -162,12 +238,21 @@ public final class APIClient: Sendable {
                 )
                 try await sleep(delay)
             case .giveUp:
+                if let errorAnswer { return .answered(errorAnswer, attempt: attempt) }
                 throw failure
             }
         }
     }
 
     private func send(_ request: APIRequest, timeout: Duration, attempt: Int) async throws -> APIResponse {
+        let response = try await httpClient.execute(outbound(request, attempt: attempt), timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+        let body = try await response.body.collect(upTo: configuration.maximumResponseBytes)
+        return APIResponse(
+            status: Int(response.status.code), headers: Self.fields(response.headers), body: Data(body.readableBytesView), attempt: attempt
+        )
+    }
+
+    private func outbound(_ request: APIRequest, attempt: Int) -> HTTPClientRequest {
         var outbound = HTTPClientRequest(url: request.url)
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
         for field in request.headers {
@@ -180,13 +265,15 @@ public final class APIClient: Sendable {
             "calling provider",
             metadata: metadata(request, attempt: attempt).merging(["headers": "\(redactor.redact(request.headers))"]) { $1 }
         )
-        let response = try await httpClient.execute(outbound, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
-        let body = try await response.body.collect(upTo: configuration.maximumResponseBytes)
-        var headers = HTTPFields()
-        for header in response.headers {
-            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        return outbound
+    }
+
+    static func fields(_ headers: HTTPHeaders) -> HTTPFields {
+        var fields = HTTPFields()
+        for header in headers {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
         }
-        return APIResponse(status: Int(response.status.code), headers: headers, body: Data(body.readableBytesView), attempt: attempt)
+        return fields
     }
 
     /// Runs `operation` with a hard limit covering the whole attempt, body included: AsyncHTTPClient's deadline

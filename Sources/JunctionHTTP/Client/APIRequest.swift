@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 
@@ -32,6 +33,18 @@ public struct APIRequest: Sendable {
     public var host: String {
         URLComponents(string: url)?.host ?? url
     }
+}
+
+/// A provider's answer whose body is still arriving.
+public struct APIStreamingResponse: Sendable {
+    /// The status code.
+    public var status: Int
+    /// Response headers.
+    public var headers: HTTPFields
+    /// The body, as the provider sends it.
+    public var body: HTTPClientResponse.Body
+    /// Which attempt produced it (1 = first try).
+    public var attempt: Int
 }
 
 /// A provider's answer, body collected.

@@ -23,8 +23,11 @@ public enum JunctionApplication {
             repository: ConnectionRepository(database: services.database),
             secrets: VaultSecretRepository(database: services.database),
             vault: services.vault,
-            catalog: services.catalog
+            catalog: services.catalog,
+            oauth: services.oauth
         ).addRoutes(to: api)
+        OAuthController(services: services).addRoutes(api: api, router: router)
+        ProxyController(services: services).addRoutes(to: api)
         return router
     }
 

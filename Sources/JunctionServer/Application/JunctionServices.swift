@@ -1,5 +1,6 @@
 import JunctionAuth
 import JunctionConnectors
+import JunctionHTTP
 import JunctionStore
 import Logging
 
@@ -19,6 +20,14 @@ public struct JunctionServices: Sendable {
     public let metrics: ServerMetrics
     /// Whether outbound URLs may point at loopback and private networks (`--allow-private-endpoints`).
     public let allowPrivateEndpoints: Bool
+    /// The URL the server is reached at from a browser, for OAuth redirect URIs (`JUNCTION_PUBLIC_URL`).
+    public let publicURL: String
+    /// The resilient client every provider call goes through.
+    public let apiClient: APIClient
+    /// OAuth2 protocol steps.
+    public let oauth: OAuth2Client
+    /// Access tokens per connection, refreshed once across nodes.
+    public let tokens: TokenManager
 
     /// The services of one server.
     public init(
@@ -28,7 +37,10 @@ public struct JunctionServices: Sendable {
         adminToken: AdminToken,
         catalog: ProviderCatalog = .builtIn,
         metrics: ServerMetrics = ServerMetrics(),
-        allowPrivateEndpoints: Bool = false
+        allowPrivateEndpoints: Bool = false,
+        publicURL: String = "http://127.0.0.1:8080",
+        apiClient: APIClient = APIClient(),
+        logger: Logger = Logger(label: "junction")
     ) {
         self.database = database
         self.queue = queue
@@ -37,5 +49,9 @@ public struct JunctionServices: Sendable {
         self.catalog = catalog
         self.metrics = metrics
         self.allowPrivateEndpoints = allowPrivateEndpoints
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.apiClient = apiClient
+        self.oauth = OAuth2Client(apiClient: apiClient)
+        self.tokens = TokenManager(database: database, vault: vault, oauth: oauth, logger: logger)
     }
 }

@@ -27,7 +27,9 @@ struct ConnectionResponse: Encodable {
     var name: String
     var status: String
     var settings: JSONValue
+    var statusReason: String?
     var credentials: [String: String]
+    var lastUsedAt: Date?
     var createdAt: Date
     var updatedAt: Date
 
@@ -37,10 +39,17 @@ struct ConnectionResponse: Encodable {
         self.name = record.name
         self.status = record.status
         self.settings = record.settings
-        self.credentials = credentials.mapValues { value in
-            if case .string(let secret) = value { return SecretMask.mask(secret) }
-            return "••••"
+        self.statusReason = record.statusReason
+        self.lastUsedAt = record.lastUsedAt
+        var shown: [String: String] = [:]
+        for (name, value) in credentials where name != "tokenExtras" {
+            switch value {
+            case .string(let text) where TokenSet.metadataFields.contains(name): shown[name] = text
+            case .string(let secret): shown[name] = SecretMask.mask(secret)
+            default: shown[name] = "••••"
+            }
         }
+        self.credentials = shown
         self.createdAt = record.createdAt
         self.updatedAt = record.updatedAt
     }

@@ -14,6 +14,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
     let secrets: VaultSecretRepository
     let vault: CredentialVault
     let catalog: ProviderCatalog
+    let oauth: OAuth2Client
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("connections", use: create)
@@ -108,11 +109,39 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
 
     @Sendable func delete(request: Request, context: Context) async throws -> Response {
         let id = try connectionID(context)
+        if let record = try await repository.find(id: id) {
+            await revokeTokens(of: record, context: context)
+        }
         guard try await repository.delete(id: id) else {
             throw ProblemDetails.notFound("no connection with id '\(id)'")
         }
         context.logger.info("connection deleted", metadata: ["connection": "\(id)"])
         return Response(status: .noContent)
+    }
+
+    /// RFC 7009: tell the provider the tokens are no longer wanted, where it has a revocation endpoint. Best
+    /// effort: a provider that is down must not keep a connection from being deleted.
+    private func revokeTokens(of record: ConnectionRecord, context: Context) async {
+        guard OAuth2Configuration.isConfigured(in: record.settings),
+            let credentials = try? await credentials(of: record.id),
+            let configuration = try? OAuth2Configuration(settings: record.settings, credentials: credentials),
+            configuration.revocationURL != nil
+        else { return }
+        let tokens = [
+            ("refresh_token", credentials["refreshToken"]?.stringValue), ("access_token", credentials["accessToken"]?.stringValue),
+        ]
+        for (hint, token) in tokens {
+            guard let token else { continue }
+            do {
+                try await oauth.revoke(token: token, hint: hint, configuration: configuration)
+                context.logger.info("token revoked", metadata: ["connection": "\(record.id)", "token": "\(hint)"])
+            } catch {
+                context.logger.warning(
+                    "token revocation failed; deleting the connection anyway",
+                    metadata: ["connection": "\(record.id)", "token": "\(hint)", "error": "\(error)"]
+                )
+            }
+        }
     }
 
     private func connectionID(_ context: Context) throws -> String {

@@ -2,7 +2,7 @@
 enum OpenAPIPath {
     static func from(routerPath: String) -> String {
         routerPath.split(separator: "/", omittingEmptySubsequences: false).map { segment in
-            segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+            segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : segment == "**" ? "{path}" : String(segment)
         }.joined(separator: "/")
     }
 }

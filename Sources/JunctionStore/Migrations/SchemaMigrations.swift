@@ -60,7 +60,46 @@ public enum SchemaMigrations {
                 """,
                 "CREATE INDEX jobs_ready ON jobs (priority DESC, available_at) WHERE status <> 'dead'",
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "auth: OAuth states, leases, operational events, connection usage",
+            statements: [
+                // A pending authorization: single-use, bound to its connection, expiring. Only the SHA-256 of
+                // the state is stored; the PKCE verifier is sealed in the vault under the same id.
+                """
+                CREATE TABLE oauth_states (
+                    state_hash TEXT PRIMARY KEY,
+                    connection_id TEXT NOT NULL,
+                    redirect_uri TEXT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                // Named leases shared by every node: one token refresh in flight per connection.
+                """
+                CREATE TABLE leases (
+                    name TEXT PRIMARY KEY,
+                    holder TEXT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                // What operators must know about: a connection needing re-authorization, an endpoint disabled.
+                """
+                CREATE TABLE operational_events (
+                    id TEXT PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    connection_id TEXT,
+                    message TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX operational_events_created ON operational_events (created_at)",
+                "ALTER TABLE connections ADD COLUMN status_reason TEXT",
+                "ALTER TABLE connections ADD COLUMN last_used_at BIGINT",
+            ]
+        ),
     ]
 
     /// The version a fully migrated database is at.

@@ -14,6 +14,10 @@ public struct ConnectionRecord: Sendable, Equatable {
     public var settings: JSONValue
     /// `active`, or a state later issues add (e.g. `reauthorization_required`).
     public var status: String
+    /// Why the status is what it is, when it needs attention (never a secret).
+    public var statusReason: String?
+    /// When its credentials were last used for a provider call (to the minute).
+    public var lastUsedAt: Date?
     /// When the connection was created.
     public var createdAt: Date
     /// When it last changed.
@@ -26,6 +30,8 @@ public struct ConnectionRecord: Sendable, Equatable {
         name: String,
         settings: JSONValue,
         status: String = "active",
+        statusReason: String? = nil,
+        lastUsedAt: Date? = nil,
         createdAt: Date,
         updatedAt: Date
     ) {
@@ -34,6 +40,8 @@ public struct ConnectionRecord: Sendable, Equatable {
         self.name = name
         self.settings = settings
         self.status = status
+        self.statusReason = statusReason
+        self.lastUsedAt = lastUsedAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -78,6 +78,33 @@ public struct ConnectionRepository: Sendable {
         }
     }
 
+    /// Marks the connection as needing attention (`reauthorization_required`…) with a reason for people, or
+    /// back to `active` with a `nil` reason.
+    public func setStatus(id: String, status: String, reason: String?) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE connections SET status = \(bind: status), status_reason = \(bind: reason), \
+                updated_at = \(bind: Date().epochMilliseconds) WHERE id = \(bind: id)
+                """
+            ).run()
+        }
+    }
+
+    /// Notes that the connection's credentials were just used (shown as `lastUsedAt`). Coarse on purpose:
+    /// written at most once a minute per connection, so hot paths do not write on every call.
+    public func touch(id: String, at date: Date = Date()) async throws {
+        let now = date.epochMilliseconds
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE connections SET last_used_at = \(bind: now)
+                WHERE id = \(bind: id) AND (last_used_at IS NULL OR last_used_at < \(bind: now - 60_000))
+                """
+            ).run()
+        }
+    }
+
     static func record(from row: any SQLRow) throws -> ConnectionRecord {
         let settingsText = try row.decode(column: "settings", as: String.self)
         return ConnectionRecord(
@@ -86,6 +113,8 @@ public struct ConnectionRepository: Sendable {
             name: try row.decode(column: "name", as: String.self),
             settings: (try? JSONValue.parse(settingsText)) ?? .object([:]),
             status: try row.decode(column: "status", as: String.self),
+            statusReason: try row.decode(column: "status_reason", as: String?.self),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
             createdAt: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self)),
             updatedAt: Date(epochMilliseconds: try row.decode(column: "updated_at", as: Int64.self))
         )

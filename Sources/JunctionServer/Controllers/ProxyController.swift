@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JunctionAuth
+import JunctionConnectors
+import JunctionCore
+import JunctionHTTP
+import JunctionStore
+import Logging
+import NIOCore
+
+/// `/api/v1/connections/{id}/proxy/{path…}`: any method, forwarded to the connection's base URL with its
+/// credentials injected and the API client's retry, rate-limit and breaker policy applied. The request body
+/// is buffered (so a retry can send it again); the response body streams back as it arrives. The response
+/// says which attempt succeeded in `Junction-Attempt`.
+struct ProxyController<Context: RequestContext>: Sendable {
+    let services: JunctionServices
+    /// Largest request body forwarded.
+    static var maximumRequestBytes: Int { 10 * 1024 * 1024 }
+
+    func addRoutes(to api: RouterGroup<Context>) {
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            api.on("connections/:id/proxy/**", method: method, use: forward)
+        }
+    }
+
+    @Sendable func forward(request: Request, context: Context) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        guard ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix),
+            let record = try await ConnectionRepository(database: services.database).find(id: id)
+        else {
+            throw ProblemDetails.notFound("no connection with id '\(id)'")
+        }
+        guard let base = record.settings["baseURL"]?.stringValue ?? services.catalog.provider(named: record.provider)?.defaultBaseURL else {
+            throw ProblemDetails.badRequest("the connection has no settings.baseURL to proxy to", type: "/problems/proxy-no-base-url")
+        }
+        let path = context.parameters.getCatchAll().joined(separator: "/")
+        var url = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/" + path
+        if let query = request.uri.query, !query.isEmpty { url += "?" + query }
+
+        var headers = HTTPFields()
+        for field in request.headers where !ProxyHeaders.droppedFromRequests.contains(field.name.canonicalName) {
+            headers.append(field)
+        }
+        let body = try await request.body.collect(upTo: Self.maximumRequestBytes)
+        var outbound = APIRequest(
+            method: request.method, url: url, headers: headers,
+            body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil, connectionID: id
+        )
+        let credentials = try await VaultSecretRepository(database: services.database).find(ownerID: id).map(services.vault.open) ?? [:]
+        let injected: CredentialInjector.Injected
+        do {
+            injected = try await CredentialInjector(tokens: services.tokens).authorize(
+                &outbound, connection: record, credentials: credentials)
+        } catch let error as OAuth2Error {
+            throw ProblemDetails(
+                status: .conflict, type: "/problems/connection-credentials", title: error.title, detail: error.detail
+            )
+        }
+        var response = try await send(outbound, connectionID: id, context: context)
+        if response.status == 401, case .oauthToken(let rejected) = injected {
+            // The provider rejected a token that looked valid (revoked, or clock skew): refresh once and retry.
+            let token = try await services.tokens.refresh(for: id, rejected: rejected)
+            outbound.headers[.authorization] = "Bearer \(token)"
+            response = try await send(outbound, connectionID: id, context: context)
+        }
+        try? await ConnectionRepository(database: services.database).touch(id: id)
+        var responseHeaders = HTTPFields()
+        for field in response.headers where !ProxyHeaders.droppedFromResponses.contains(field.name.canonicalName) {
+            responseHeaders.append(field)
+        }
+        responseHeaders[HTTPField.Name("Junction-Attempt")!] = String(response.attempt)
+        return Response(
+            status: HTTPResponse.Status(code: response.status),
+            headers: responseHeaders,
+            body: ResponseBody(asyncSequence: response.body)
+        )
+    }
+
+    /// Sends through the API client; provider error answers pass through to the caller unchanged, while
+    /// failures to reach the provider become problem documents (502/504/503).
+    private func send(_ request: APIRequest, connectionID: String, context: Context) async throws -> APIStreamingResponse {
+        do {
+            return try await services.apiClient.stream(request, policy: ClientPolicy(idempotencyKeyHeader: nil), passingErrorsThrough: true)
+        } catch let error as APIError {
+            switch error {
+            case .transport:
+                throw ProblemDetails(status: .badGateway, type: "/problems/provider-unreachable", title: error.title, detail: error.detail)
+            case .timeout:
+                throw ProblemDetails(status: .gatewayTimeout, type: "/problems/provider-timeout", title: error.title, detail: error.detail)
+            case .circuitOpen(_, let retryAfter):
+                throw ProblemDetails(
+                    status: .serviceUnavailable, type: "/problems/circuit-open", title: error.title, detail: error.detail,
+                    headers: [.retryAfter: String(max(1, retryAfter.components.seconds))]
+                )
+            default:
+                throw ProblemDetails.badRequest(error.detail)
+            }
+        }
+    }
+}
+
+/// Headers the proxy does not forward.
+enum ProxyHeaders {
+    /// Hop-by-hop headers (RFC 9110 §7.6.1), and ours that must not travel on: the admin token and cookies.
+    static let droppedFromRequests: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding",
+        "upgrade", "host", "content-length", "authorization", "cookie", "expect",
+    ]
+    /// Hop-by-hop headers, and the provider's cookies (they would be set on Junction's origin).
+    static let droppedFromResponses: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+        "set-cookie",
+    ]
+}

@@ -1,0 +1,75 @@
+import Foundation
+import JunctionCore
+import SQLKit
+
+/// An event an operator should see: not a webhook, but something about Junction itself.
+public struct OperationalEvent: Sendable, Equatable {
+    /// `opev_…`.
+    public var id: String
+    /// `connection.reauthorization_required`, `endpoint.disabled`, …
+    public var type: String
+    /// The connection concerned, if any.
+    public var connectionID: String?
+    /// What happened, for a person; never a secret.
+    public var message: String
+    /// When.
+    public var createdAt: Date
+
+    /// An event.
+    public init(id: String, type: String, connectionID: String?, message: String, createdAt: Date) {
+        self.id = id
+        self.type = type
+        self.connectionID = connectionID
+        self.message = message
+        self.createdAt = createdAt
+    }
+}
+
+/// Records operational events and lists the recent ones.
+public struct OperationalEventRepository: Sendable {
+    let database: Database
+
+    /// A repository over `database`.
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Records an event and returns it.
+    @discardableResult
+    public func record(type: String, connectionID: String?, message: String) async throws -> OperationalEvent {
+        let event = OperationalEvent(
+            id: ResourceID.make(prefix: "opev"), type: type, connectionID: connectionID, message: message, createdAt: Date()
+        )
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                INSERT INTO operational_events (id, type, connection_id, message, created_at)
+                VALUES (\(bind: event.id), \(bind: event.type), \(bind: event.connectionID), \(bind: event.message), \
+                \(bind: event.createdAt.epochMilliseconds))
+                """
+            ).run()
+        }
+        return event
+    }
+
+    /// The newest events first, optionally of one connection.
+    public func recent(connectionID: String? = nil, limit: Int = 50) async throws -> [OperationalEvent] {
+        let rows = try await database.withSQL { sql in
+            if let connectionID {
+                return try await sql.raw(
+                    "SELECT * FROM operational_events WHERE connection_id = \(bind: connectionID) ORDER BY id DESC LIMIT \(bind: limit)"
+                ).all()
+            }
+            return try await sql.raw("SELECT * FROM operational_events ORDER BY id DESC LIMIT \(bind: limit)").all()
+        }
+        return try rows.map { row in
+            OperationalEvent(
+                id: try row.decode(column: "id", as: String.self),
+                type: try row.decode(column: "type", as: String.self),
+                connectionID: try row.decode(column: "connection_id", as: String?.self),
+                message: try row.decode(column: "message", as: String.self),
+                createdAt: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self))
+            )
+        }
+    }
+}
