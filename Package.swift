@@ -172,10 +172,11 @@ let package = Package(
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionStore", "JunctionAuth", "JunctionCore", "JunctionTestSupport", "junction",
+                "JunctionServer", "JunctionStore", "JunctionAuth", "JunctionCore", "JunctionHTTP", "JunctionTestSupport", "junction",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming
         ),

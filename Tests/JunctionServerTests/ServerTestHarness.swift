@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -41,6 +42,11 @@ struct ServerTestHarness: Sendable {
         }
     }
 
+    /// A connection's credentials, opened.
+    func credentials(_ id: String) async throws -> [String: JSONValue] {
+        try await VaultSecretRepository(database: database).find(ownerID: id).map(services.vault.open) ?? [:]
+    }
+
     /// The number of connections stored, to show a rejected request changed nothing.
     func connectionCount() async throws -> Int {
         try await ConnectionRepository(database: database).list(after: nil, limit: 10_000).count
@@ -58,6 +64,11 @@ extension TestResponse {
     }
 
     var text: String { String(buffer: body) }
+}
+
+extension Data {
+    /// SHA-256, hex.
+    var sha256Hex: String { SHA256.hash(data: self).map { String(format: "%02x", $0) }.joined() }
 }
 
 extension ByteBuffer {

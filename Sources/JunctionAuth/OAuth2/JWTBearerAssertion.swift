@@ -90,6 +90,9 @@ public struct JWTBearerAssertion: Sendable {
         } catch {
             throw OAuth2Error.misconfigured("the private key for the JWT bearer grant is not an RSA private key in PEM form")
         }
+        // Whole seconds: NumericDate allows fractions, but Google's verifier compares an integer clock with
+        // `iat` and refuses a token "used too early" by a fraction of a second.
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let keys = JWTKeyCollection()
         await keys.add(rsa: key, digestAlgorithm: .sha256, kid: keyID.map { JWKIdentifier(string: $0) })
         let claims = Claims(

@@ -74,11 +74,11 @@ public struct OAuth2Client: Sendable {
         guard let revocationURL = configuration.revocationURL else { return }
         var parameters = ["token": token, "token_type_hint": hint]
         let headers = authenticate(&parameters, configuration: configuration)
-        let response = try await apiClient.execute(
-            APIRequest(method: .post, url: revocationURL, headers: headers, body: Self.form(parameters)),
+        // Revoking twice is harmless, so unlike token requests this one may be retried.
+        _ = try await apiClient.execute(
+            Self.formRequest(url: revocationURL, parameters: parameters, headers: headers),
             policy: ClientPolicy(retry: RetryPolicy(maximumAttempts: 3), idempotencyKeyHeader: nil)
         )
-        _ = response
     }
 
     private func tokenRequest(_ parameters: [String: String], configuration: OAuth2Configuration) async throws -> TokenSet {
@@ -105,15 +105,12 @@ public struct OAuth2Client: Sendable {
     }
 
     private func post(url: String, parameters: [String: String], headers: HTTPFields) async throws -> TokenSet {
-        var headers = headers
-        headers[.contentType] = "application/x-www-form-urlencoded"
-        headers[.accept] = "application/json"
         let response: APIResponse
         do {
             // Retried only when the connection failed before the request could arrive (no idempotency key,
             // POST): a refresh token may be single-use, so a request that reached the server is never repeated.
             response = try await apiClient.execute(
-                APIRequest(method: .post, url: url, headers: headers, body: Self.form(parameters)),
+                Self.formRequest(url: url, parameters: parameters, headers: headers),
                 policy: ClientPolicy(
                     retry: RetryPolicy(maximumAttempts: 3, retryableStatuses: []),
                     idempotencyKeyHeader: nil
@@ -151,6 +148,14 @@ public struct OAuth2Client: Sendable {
             scope: json["scope"]?.stringValue,
             extras: extras
         )
+    }
+
+    /// A form POST as OAuth2 endpoints take it (RFC 6749 §4.1.3, RFC 7009 §2.1).
+    static func formRequest(url: String, parameters: [String: String], headers: HTTPFields) -> APIRequest {
+        var headers = headers
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        headers[.accept] = "application/json"
+        return APIRequest(method: .post, url: url, headers: headers, body: form(parameters))
     }
 
     static func form(_ parameters: [String: String]) -> Data {

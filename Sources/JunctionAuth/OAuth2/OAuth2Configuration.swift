@@ -70,7 +70,14 @@ public struct OAuth2Configuration: Sendable, Equatable {
         guard let authentication = ClientAuthentication(rawValue: authenticationText) else {
             throw .misconfigured("settings.oauth.clientAuthentication must be client_secret_basic, client_secret_post or none")
         }
-        guard let clientID = credentials["clientId"]?.stringValue ?? string("clientId") else {
+        // A service account key carries its own client id; JWT bearer needs no other.
+        let serviceAccountClientID = credentials["serviceAccountKey"].flatMap { key in
+            key["client_id"]?.stringValue ?? key.stringValue.flatMap { try? JSONValue.parse($0) }?["client_id"]?.stringValue
+        }
+        guard
+            let clientID = credentials["clientId"]?.stringValue ?? string("clientId")
+                ?? (grant == .jwtBearer ? serviceAccountClientID ?? "" : nil)
+        else {
             throw .misconfigured("credentials.clientId is required for OAuth2")
         }
         if grant == .authorizationCode {

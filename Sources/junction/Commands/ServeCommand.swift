@@ -34,6 +34,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("TCP port to listen on. Env: JUNCTION_PORT. Default: 8080.", valueName: "port"))
     var port: Int?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The URL browsers reach this server at, for OAuth redirect URIs (<url>/oauth/callback). Env: JUNCTION_PUBLIC_URL. Default: http://<host>:<port>.",
+            valueName: "url"
+        )
+    )
+    var publicURL: String?
+
     @Flag(
         name: .long,
         help:
@@ -87,7 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
             vault: vault.vault,
             adminToken: provisioning.token,
             metrics: metrics,
-            allowPrivateEndpoints: allowPrivate
+            allowPrivateEndpoints: allowPrivate,
+            publicURL: self.publicURL ?? Environment.value("JUNCTION_PUBLIC_URL") ?? "http://\(host):\(port)",
+            logger: logger
         )
         let application = JunctionApplication.make(services: services, host: host, port: port, logger: logger)
         let workers = JobWorkerService(queue: queue, handlers: [:], logger: logger)
