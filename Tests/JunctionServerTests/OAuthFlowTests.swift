@@ -18,10 +18,15 @@ import Testing
 struct OAuthFlowTests {
     static let redirectURI = "http://127.0.0.1:8080/oauth/callback"
 
+    /// Tokens from a code live `accessTokenSeconds`; tokens from a refresh live an hour, so a test's one
+    /// refresh is not followed by a second because the test ran long.
     static func authorizationServer(accessTokenSeconds: Int = 3600, _ body: @escaping (PythonPeer) async throws -> Void) async throws {
         try await PythonPeer.with(
             "oauth_server.py",
-            arguments: ["--redirect-uri", redirectURI, "--access-token-seconds", String(accessTokenSeconds)]
+            arguments: [
+                "--redirect-uri", redirectURI, "--redirect-uri-prefix", "http://127.0.0.1:",
+                "--access-token-seconds", String(accessTokenSeconds), "--refreshed-token-seconds", "3600",
+            ]
         ) { (peer: PythonPeer) async throws -> Void in try await body(peer) }
     }
 

@@ -21,9 +21,9 @@ struct ServeProcessTests {
         static func start(
             database: String? = nil,
             environment: [String: String] = [:],
-            workingDirectory: String
+            workingDirectory: String,
+            port: Int = ChildProcess.freePort()
         ) async throws -> Server {
-            let port = ChildProcess.freePort()
             var arguments = ["serve", "--port", String(port), "--log-level", "trace"]
             if let database { arguments += ["--database", database] }
             let process = try ChildProcess(

@@ -9,7 +9,8 @@
 - Test controls: GET /stats (token endpoint calls by grant type), POST /admin/revoke-all (revoke every
   refresh token, so the next refresh gets invalid_grant), GET /admin/token-lifetime?seconds=N.
 
-Usage: oauth_server.py --redirect-uri URI [--access-token-seconds N]. Prints `listening <port>`.
+Usage: oauth_server.py --redirect-uri URI [--redirect-uri-prefix P] [--access-token-seconds N]
+       [--refreshed-token-seconds N]. Prints `listening <port>`.
 """
 import argparse
 import logging
@@ -31,7 +32,9 @@ from werkzeug.serving import make_server  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--redirect-uri", action="append", default=[])
-parser.add_argument("--access-token-seconds", type=int, default=3600)
+parser.add_argument("--redirect-uri-prefix", default=None, help="accept any redirect URI starting with this")
+parser.add_argument("--access-token-seconds", type=int, default=3600, help="lifetime of tokens from a code or client credentials")
+parser.add_argument("--refreshed-token-seconds", type=int, default=None, help="lifetime of tokens from a refresh (default: the same)")
 parser.add_argument("--token-delay-ms", type=int, default=0)
 args = parser.parse_args()
 
@@ -69,6 +72,8 @@ class Client(ClientMixin):
         return " ".join(s for s in scope.split() if s in allowed)
 
     def check_redirect_uri(self, redirect_uri):
+        if args.redirect_uri_prefix and redirect_uri.startswith(args.redirect_uri_prefix):
+            return True
         return redirect_uri in args.redirect_uri
 
     def check_client_secret(self, client_secret):
@@ -247,7 +252,7 @@ app = Flask(__name__)
 app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
 app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {
     "authorization_code": args.access_token_seconds,
-    "refresh_token": args.access_token_seconds,
+    "refresh_token": args.refreshed_token_seconds or args.access_token_seconds,
     "client_credentials": args.access_token_seconds,
 }
 server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
