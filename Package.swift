@@ -96,6 +96,7 @@ let package = Package(
                 "JunctionStore",
                 "JunctionAuth",
                 "JunctionConnectors",
+                "JunctionHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

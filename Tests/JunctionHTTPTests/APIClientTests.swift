@@ -170,7 +170,7 @@ struct APIClientTests {
             let key = UUID().uuidString
             let client = APIClient(
                 breakers: CircuitBreakerRegistry(
-                    configuration: .init(window: .seconds(10), minimumVolume: 4, failureRateThreshold: 0.5, coolDown: .milliseconds(400))
+                    configuration: .init(window: .seconds(10), minimumVolume: 4, failureRateThreshold: 0.5, coolDown: .seconds(2))
                 )
             )
             for _ in 0..<4 {
@@ -194,7 +194,7 @@ struct APIClientTests {
             #expect(fallback.attempt == 0)
             #expect(try await Self.ledger(peer, key: key).attempts.count == 4, "nothing reached the host while open")
 
-            try await Task.sleep(for: .milliseconds(450))
+            try await Task.sleep(for: .milliseconds(2100))
             let probe = try await client.execute(
                 APIRequest(method: .get, url: "\(peer.baseURL)/ok?key=\(key)"), policy: ClientPolicy(retry: .none))
             #expect(probe.status == 200)

@@ -61,10 +61,10 @@ struct JobQueueTests {
         try await TestDatabase.with(engine) { database, _ in
             let queue = JobQueue(database: database)
             try await queue.enqueue(JobRequest(kind: "work", maxAttempts: 3))
-            let crashed = try await queue.lease(limit: 1, for: .milliseconds(300))
+            let crashed = try await queue.lease(limit: 1, for: .seconds(2))
             #expect(crashed.count == 1)
             #expect(try await queue.lease(limit: 1, for: .seconds(30)).isEmpty)
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(2100))
             let retaken = try await queue.lease(limit: 1, for: .seconds(30))
             #expect(retaken.map(\.id) == crashed.map(\.id))
             #expect(retaken.first?.attempt == 2)
@@ -83,10 +83,10 @@ struct JobQueueTests {
         try await TestDatabase.with(engine) { database, _ in
             let queue = JobQueue(database: database)
             try await queue.enqueue(JobRequest(kind: "work"))
-            let held = try await queue.lease(limit: 1, for: .milliseconds(300))
-            for _ in 0..<3 {
-                try await Task.sleep(for: .milliseconds(150))
-                #expect(try await queue.heartbeat(held, extendBy: .milliseconds(300)) == Set(held.map(\.id)))
+            let held = try await queue.lease(limit: 1, for: .seconds(1))
+            for _ in 0..<4 {
+                try await Task.sleep(for: .milliseconds(400))
+                #expect(try await queue.heartbeat(held, extendBy: .seconds(1)) == Set(held.map(\.id)))
             }
             #expect(try await queue.lease(limit: 1, for: .seconds(30)).isEmpty)
         }
@@ -98,10 +98,10 @@ struct JobQueueTests {
             let queue = JobQueue(database: database)
             try await queue.enqueue(JobRequest(kind: "flaky", uniqueKey: "k", maxAttempts: 2))
             let first = try await queue.lease(limit: 1, for: .seconds(30))
-            let retryAt = Date().addingTimeInterval(0.3)
+            let retryAt = Date().addingTimeInterval(2)
             #expect(try await queue.fail(#require(first.first), error: "boom", retryAt: retryAt) == .retryScheduled(retryAt))
             #expect(try await queue.lease(limit: 1, for: .seconds(30)).isEmpty, "not due before retryAt")
-            try await Task.sleep(for: .milliseconds(350))
+            try await Task.sleep(for: .milliseconds(2100))
             let second = try await queue.lease(limit: 1, for: .seconds(30))
             #expect(second.first?.attempt == 2)
             #expect(second.first?.isFinalAttempt == true)
@@ -137,12 +137,12 @@ struct JobQueueTests {
                 JobRequest(kind: "bulk"),
                 JobRequest(kind: "normal"),
                 JobRequest(kind: "urgent"),
-                JobRequest(kind: "later", runAt: Date().addingTimeInterval(0.4)),
+                JobRequest(kind: "later", runAt: Date().addingTimeInterval(3)),
                 JobRequest(kind: "normal", priority: 20),
             ])
             let leased = try await queue.lease(limit: 10, for: .seconds(30))
             #expect(leased.map(\.kind) == ["normal", "urgent", "normal", "bulk"])
-            try await Task.sleep(for: .milliseconds(450))
+            try await Task.sleep(for: .milliseconds(3100))
             #expect(try await queue.lease(limit: 10, for: .seconds(30)).map(\.kind) == ["later"])
         }
     }

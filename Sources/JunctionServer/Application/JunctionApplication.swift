@@ -1,4 +1,5 @@
 import Hummingbird
+import JunctionHTTP
 import JunctionStore
 import Logging
 
@@ -14,7 +15,8 @@ public enum JunctionApplication {
             database: services.database,
             migrator: Migrator(database: services.database, logger: logger),
             queue: services.queue,
-            metrics: services.metrics
+            metrics: services.metrics,
+            breakers: services.apiClient.breakers
         ).addRoutes(to: router)
 
         let api = router.group("api/v1").add(middleware: AdminAuthenticationMiddleware(token: services.adminToken))

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JunctionHTTP
 import JunctionStore
 import NIOCore
 import Prometheus
@@ -11,6 +12,7 @@ struct OperationsController<Context: RequestContext>: Sendable {
     let migrator: Migrator
     let queue: JobQueue
     let metrics: ServerMetrics
+    let breakers: CircuitBreakerRegistry
 
     func addRoutes(to router: Router<Context>) {
         router.get("health/live") { _, _ in
@@ -21,6 +23,7 @@ struct OperationsController<Context: RequestContext>: Sendable {
         }
         router.get("metrics") { _, _ in
             metrics.refreshQueueGauges(from: (try? await queue.statistics()) ?? [])
+            metrics.refreshCircuitGauges(from: breakers.states)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionHTTP
 import JunctionStore
 import Prometheus
 
@@ -43,6 +44,20 @@ public final class ServerMetrics: Sendable {
             namespace: "junction", metricName: "jobs_oldest_ready_age", unitName: "seconds",
             helpText: "How long the oldest due, unleased job of each kind has waited."
         )
+    }
+
+    static var circuitState: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "junction", metricName: "circuit_breaker_state", unitName: "",
+            helpText: "Circuit breaker state per upstream host: 0 closed, 1 open, 2 half-open."
+        )
+    }
+
+    /// Publishes every upstream host's circuit breaker state.
+    func refreshCircuitGauges(from states: [String: CircuitBreakerStateMachine.State]) {
+        for (host, state) in states {
+            registry.makeGauge(descriptor: Self.circuitState, labels: [("host", host)]).set(state.gaugeValue)
+        }
     }
 
     /// Counts a finished request and records its latency, by route template, method and status.
