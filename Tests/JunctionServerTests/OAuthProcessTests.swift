@@ -62,7 +62,7 @@ struct OAuthProcessTests {
             let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
                 for index in 0..<1000 {
                     let server = index.isMultiple(of: 2) ? first : second
-                    group.addTask { try await server.request(.GET, "/api/v1/connections/\(id)/proxy/me").status }
+                    group.addTask { try await server.request(.GET, "/api/v1/connections/\(id)/proxy/me", timeout: 90).status }
                 }
                 return try await group.reduce(into: [UInt: Int]()) { $0[$1, default: 0] += 1 }
             }

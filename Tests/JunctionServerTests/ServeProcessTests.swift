@@ -33,9 +33,16 @@ struct ServeProcessTests {
             return Server(process: process, port: port)
         }
 
-        func request(_ method: HTTPMethod, _ path: String, body: String? = nil, token: String = ServeProcessTests.token) async throws -> (
-            status: UInt, json: JSONValue
-        ) {
+        func request(
+            _ method: HTTPMethod, _ path: String, body: String? = nil, token: String = ServeProcessTests.token, timeout: Int64
+        ) async throws -> (status: UInt, json: JSONValue) {
+            try await request(method, path, body: body, token: token, deadline: .seconds(timeout))
+        }
+
+        func request(
+            _ method: HTTPMethod, _ path: String, body: String? = nil, token: String = ServeProcessTests.token,
+            deadline: TimeAmount = .seconds(10)
+        ) async throws -> (status: UInt, json: JSONValue) {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
             request.method = method
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -43,7 +50,7 @@ struct ServeProcessTests {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: body))
             }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let response = try await HTTPClient.shared.execute(request, timeout: deadline)
             let bytes = try await response.body.collect(upTo: 1 << 20)
             let json = bytes.readableBytes == 0 ? JSONValue.null : try JSONValue.parse(String(buffer: bytes))
             return (response.status.code, json)
