@@ -10,6 +10,7 @@ build:
 serve:
 	swift run -c release junction serve
 
-# Job queue throughput on both engines (see README, Performance).
+# Job queue throughput on both engines, and the API client's overhead (see README, Performance).
 benchmark:
 	Benchmarks/run-queue-benchmark.sh
+	Benchmarks/run-api-client-benchmark.sh

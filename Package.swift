@@ -135,6 +135,18 @@ let package = Package(
             path: "Benchmarks/QueueThroughput",
             swiftSettings: upcoming
         ),
+        .executableTarget(
+            name: "APIClientOverheadBenchmark",
+            dependencies: [
+                "JunctionHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/APIClientOverhead",
+            swiftSettings: upcoming
+        ),
         .target(
             name: "JunctionTestSupport",
             dependencies: [

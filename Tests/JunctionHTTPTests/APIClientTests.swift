@@ -11,15 +11,6 @@ import Testing
 /// Stripe-style idempotent replays, rate-limit headers, paginated lists).
 @Suite("API client against loopback servers", .enabled(if: PythonPeer.isAvailable))
 struct APIClientTests {
-    enum HTTPDateFormatting {
-        static func format(_ date: Date) -> String {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-            return formatter.string(from: date)
-        }
-    }
 
     static let fast = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(20), maximumDelay: .milliseconds(100))
 
@@ -83,7 +74,7 @@ struct APIClientTests {
             // An HTTP-date has whole seconds: aim at a whole second about three seconds out.
             let sentAt = Date()
             let target = Date(timeIntervalSince1970: (sentAt.timeIntervalSince1970 + 3).rounded(.up))
-            let header = form == "2" ? "2" : HTTPDateFormatting.format(target)
+            let header = form == "2" ? "2" : HTTPDate.format(target)
             let encoded = header.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? header
             let response = try await client.execute(
                 APIRequest(method: .get, url: "\(peer.baseURL)/flaky?key=\(key)&fail=1&status=429&retry_after=\(encoded)"),

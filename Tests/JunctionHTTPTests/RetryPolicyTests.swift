@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import JunctionCore
 import JunctionHTTP
 import Testing
 
@@ -157,5 +158,29 @@ struct CircuitBreakerTests {
         #expect(breaker.state == .closed)
         #expect(breaker.permission(at: t0 + .seconds(11)) == .allowed)
         #expect(breaker.totals(at: t0 + .seconds(11)) == (0, 0))
+    }
+}
+
+@Suite("Client policy from connection settings")
+struct ClientPolicySettingsTests {
+    @Test("settings.client overrides the defaults and ignores values of the wrong type")
+    func overrides() throws {
+        let settings = try JSONValue.parse(
+            #"{"client": {"maxAttempts": 6, "baseDelayMs": 50, "maxDelayMs": 2000, "totalTimeoutSeconds": 9, "requestTimeoutSeconds": 4,"#
+                + #" "retryOn": [429], "retryTransportErrors": false, "requestsPerSecond": 12.5, "burst": 3, "idempotencyKeyHeader": null, "rateLimitReserve": "x"}}"#
+        )
+        let policy = ClientPolicy(settings: settings)
+        #expect(policy.retry.maximumAttempts == 6)
+        #expect(policy.retry.baseDelay == .milliseconds(50))
+        #expect(policy.retry.maximumDelay == .seconds(2))
+        #expect(policy.retry.maximumTotalTime == .seconds(9))
+        #expect(policy.requestTimeout == .seconds(4))
+        #expect(policy.retry.retryableStatuses == [429])
+        #expect(policy.retry.retriesTransportErrors == false)
+        #expect(policy.requestsPerSecond == 12.5)
+        #expect(policy.burst == 3)
+        #expect(policy.idempotencyKeyHeader == nil)
+        #expect(policy.rateLimitReserve == 0, "a string is ignored")
+        #expect(ClientPolicy(settings: ["baseURL": "x"]) == ClientPolicy())
     }
 }

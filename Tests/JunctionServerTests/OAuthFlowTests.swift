@@ -326,6 +326,44 @@ struct OAuthFlowTests {
     }
 }
 
+extension OAuthFlowTests {
+    /// Follows Salesforce's "OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration" document: the fixture
+    /// endpoint checks iss (consumer key), sub (username), aud (login URL) and a short expiry, and answers with
+    /// `instance_url` and no refresh token. The key is PKCS#1 PEM, as `openssl genrsa` makes it.
+    @Test("JWT bearer: Salesforce's server-to-server flow, keeping the instance URL")
+    func salesforceJWTBearer() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sf-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await PythonPeer.with(
+            "jwt_token_endpoint.py", arguments: ["--key-file", folder + "/sa.json", "--salesforce-key-file", folder + "/sf.pem"]
+        ) { (server: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(.sqlite) { harness, client in
+                let pem = try String(contentsOfFile: folder + "/sf.pem", encoding: .utf8)
+                let body = try JSONValue.object([
+                    "provider": "salesforce", "name": "Salesforce",
+                    "settings": [
+                        "oauth": [
+                            "grantType": "jwt_bearer", "tokenURL": .string(server.baseURL + "/services/oauth2/token"),
+                            "audience": "https://login.salesforce.com",
+                        ]
+                    ],
+                    "credentials": [
+                        "clientId": "3MVG9test.consumer.key", "username": "integration@example.com", "privateKey": .string(pem),
+                    ],
+                ]).serialized()
+                let created = try await client.execute(
+                    uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized, body: .json(body))
+                let id = try #require(try created.json["id"]?.stringValue, "\(created.text)")
+                #expect(try await harness.services.tokens.accessToken(for: id) == "00Dxx0000000000!AQ0AQ.test")
+                let stored = try await harness.credentials(id)
+                #expect(stored["tokenExtras"]?["instance_url"] == "https://example.my.salesforce.com")
+                #expect(stored["refreshToken"] == nil)
+            }
+        }
+    }
+}
+
 enum OAuthTestSupport {
     static func hash(_ state: String) -> String {
         Data(state.utf8).sha256Hex

@@ -125,6 +125,22 @@ struct ProxyTests {
         }
     }
 
+    @Test("a connection's settings.client sets its retry policy")
+    func perConnectionPolicy() async throws {
+        try await PythonPeer.with("serve_httpbin.py") { (httpbin: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(.sqlite) { _, client in
+                let body =
+                    #"{"provider": "rest", "name": "two tries", "settings": {"baseURL": "\#(httpbin.baseURL)", "client": {"maxAttempts": 2, "baseDelayMs": 10}}}"#
+                let created = try await client.execute(
+                    uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized, body: .json(body))
+                let id = try #require(try created.json["id"]?.stringValue)
+                let failing = try await Self.get(client, id, "status/503")
+                #expect(failing.status == .serviceUnavailable)
+                #expect(failing.headers[HTTPField.Name("Junction-Attempt")!] == "2")
+            }
+        }
+    }
+
     @Test("an unreachable provider is a 502 problem")
     func unreachable() async throws {
         try await ServerTestHarness.with(.sqlite) { _, client in

@@ -44,7 +44,7 @@ struct ServerTestHarness: Sendable {
 
     /// A connection's credentials, opened.
     func credentials(_ id: String) async throws -> [String: JSONValue] {
-        try await VaultSecretRepository(database: database).find(ownerID: id).map(services.vault.open) ?? [:]
+        try await services.vault.credentials(of: id, in: VaultSecretRepository(database: database))
     }
 
     /// The number of connections stored, to show a rejected request changed nothing.

@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--key-file", required=True)
+parser.add_argument("--salesforce-key-file", help="where to write the Salesforce connected app's private key (PEM)")
 args = parser.parse_args()
 
 key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -63,6 +64,43 @@ def token():
     return jsonify({"access_token": f"ya29.test-{len(VERIFIED)}", "expires_in": 3599, "token_type": "Bearer"})
 
 
+SALESFORCE_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+SALESFORCE_CERT = (
+    x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(SALESFORCE_KEY.public_key())
+    .serial_number(x509.random_serial_number())
+    .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
+    .sign(SALESFORCE_KEY, hashes.SHA256())
+).public_bytes(serialization.Encoding.PEM).decode()
+
+
+@app.route("/services/oauth2/token", methods=["POST"])
+def salesforce_token():
+    """Salesforce's OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration: iss = the connected app's
+    consumer key, sub = the username, aud = https://login.salesforce.com, exp within 3 minutes; the answer
+    carries instance_url and no refresh token."""
+    if request.form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+        return jsonify({"error": "unsupported_grant_type"}), 400
+    try:
+        claims = google_jwt.decode(
+            request.form.get("assertion", ""), certs={"salesforce": SALESFORCE_CERT}, audience="https://login.salesforce.com"
+        )
+    except Exception as error:  # noqa: BLE001
+        return jsonify({"error": "invalid_grant", "error_description": str(error)}), 400
+    if claims.get("iss") != "3MVG9test.consumer.key" or claims.get("sub") != "integration@example.com":
+        return jsonify({"error": "invalid_client_id", "error_description": "client identifier invalid"}), 400
+    if claims["exp"] - claims["iat"] > 300:
+        return jsonify({"error": "invalid_grant", "error_description": "expiration time too far in the future"}), 400
+    with LOCK:
+        VERIFIED.append(claims)
+    return jsonify({
+        "access_token": "00Dxx0000000000!AQ0AQ.test",
+        "scope": "api",
+        "instance_url": "https://example.my.salesforce.com",
+        "id": "https://login.salesforce.com/id/00Dxx0000000000EAA/005xx000001Sv6AAAS",
+        "token_type": "Bearer",
+    })
+
+
 @app.route("/stats")
 def stats():
     with LOCK:
@@ -83,6 +121,11 @@ with open(args.key_file, "w") as handle:
         "client_id": "1234567890",
         "token_uri": f"http://127.0.0.1:{http.server_port}/token",
     }, handle)
+if args.salesforce_key_file:
+    with open(args.salesforce_key_file, "w") as handle:
+        handle.write(SALESFORCE_KEY.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        ).decode())
 print(f"listening {http.server_port}", flush=True)
 try:
     http.serve_forever()

@@ -191,7 +191,7 @@ public final class TokenManager: Sendable {
         if !allowReauthorization, record.status == Self.reauthorizationRequired {
             throw OAuth2Error.reauthorizationRequired(record.statusReason ?? "re-authorize the connection")
         }
-        let credentials = try await secrets.find(ownerID: connectionID).map(vault.open) ?? [:]
+        let credentials = try await vault.credentials(of: connectionID, in: secrets)
         return (record, credentials)
     }
 }

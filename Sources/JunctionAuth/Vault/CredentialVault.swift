@@ -111,3 +111,11 @@ public final class CredentialVault: Sendable {
         }
     }
 }
+
+extension CredentialVault {
+    /// The opened credentials of `ownerID` as stored in `secrets`; empty when it has none.
+    public func credentials(of ownerID: String, in secrets: VaultSecretRepository) async throws -> [String: JSONValue] {
+        guard let sealed = try await secrets.find(ownerID: ownerID) else { return [:] }
+        return try open(sealed)
+    }
+}

@@ -124,12 +124,12 @@ public final class MasterKeyFile: MasterKeySource {
     }
 
     private func currentStamp() -> FileStamp? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
         return FileStamp(
-            modified: Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9),
-            size: Int(info.st_size),
-            inode: Int(info.st_ino)
+            modified: (attributes[.modificationDate] as? Date) ?? .distantPast,
+            size: (attributes[.size] as? NSNumber)?.intValue ?? 0,
+            inode: (attributes[.systemFileNumber] as? NSNumber)?.intValue ?? 0
         )
     }
+
 }

@@ -15,15 +15,16 @@ public enum RetryAfter {
     }
 }
 
-/// HTTP-date parsing (IMF-fixdate, and the obsolete RFC 850 and asctime forms senders still use).
-enum HTTPDate {
+/// HTTP-dates (RFC 9110 §5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms senders still use.
+public enum HTTPDate {
     private static let formats = [
         "EEE, dd MMM yyyy HH:mm:ss zzz",
         "EEEE, dd-MMM-yy HH:mm:ss zzz",
         "EEE MMM d HH:mm:ss yyyy",
     ]
 
-    static func parse(_ text: String) -> Date? {
+    /// The date, or `nil` when `text` is in none of the three forms.
+    public static func parse(_ text: String) -> Date? {
         for format in formats {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -34,7 +35,8 @@ enum HTTPDate {
         return nil
     }
 
-    static func format(_ date: Date) -> String {
+    /// The date as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+    public static func format(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

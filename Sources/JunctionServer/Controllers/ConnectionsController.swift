@@ -161,8 +161,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
     }
 
     private func credentials(of id: String) async throws -> [String: JSONValue] {
-        guard let sealed = try await secrets.find(ownerID: id) else { return [:] }
-        return try vault.open(sealed)
+        try await vault.credentials(of: id, in: secrets)
     }
 }
 

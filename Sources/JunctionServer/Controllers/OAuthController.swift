@@ -29,7 +29,7 @@ struct OAuthController<Context: RequestContext>: Sendable {
         guard ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix), let record = try await repository.find(id: id) else {
             throw ProblemDetails.notFound("no connection with id '\(id)'")
         }
-        let credentials = try await VaultSecretRepository(database: services.database).find(ownerID: id).map(services.vault.open) ?? [:]
+        let credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
         let configuration: OAuth2Configuration
         do {
             configuration = try OAuth2Configuration(settings: record.settings, credentials: credentials)
@@ -98,7 +98,7 @@ struct OAuthController<Context: RequestContext>: Sendable {
                 return CallbackPage.failure(OAuth2Error.misconfigured("the connection was deleted during authorization"), status: .notFound)
             }
             let credentials =
-                try await VaultSecretRepository(database: services.database).find(ownerID: record.id).map(services.vault.open) ?? [:]
+                try await services.vault.credentials(of: record.id, in: VaultSecretRepository(database: services.database))
             let configuration = try OAuth2Configuration(settings: record.settings, credentials: credentials)
             guard let verifier = try services.vault.open(sealedVerifier)["verifier"]?.stringValue else {
                 return CallbackPage.failure(OAuth2Error.unknownState, status: .badRequest)

@@ -47,7 +47,7 @@ struct ProxyController<Context: RequestContext>: Sendable {
             method: request.method, url: url, headers: headers,
             body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil, connectionID: id
         )
-        let credentials = try await VaultSecretRepository(database: services.database).find(ownerID: id).map(services.vault.open) ?? [:]
+        let credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
         let injected: CredentialInjector.Injected
         do {
             injected = try await CredentialInjector(tokens: services.tokens).authorize(
@@ -57,12 +57,16 @@ struct ProxyController<Context: RequestContext>: Sendable {
                 status: .conflict, type: "/problems/connection-credentials", title: error.title, detail: error.detail
             )
         }
-        var response = try await send(outbound, connectionID: id, context: context)
+        // By default the proxy adds no idempotency key, so a POST is retried only when it surely did not arrive
+        // (or carries the caller's own key). A connection that names its provider's header in
+        // settings.client.idempotencyKeyHeader gets a key on every retried POST.
+        let policy = ClientPolicy(settings: record.settings, defaults: ClientPolicy(idempotencyKeyHeader: nil))
+        var response = try await send(outbound, policy: policy)
         if response.status == 401, case .oauthToken(let rejected) = injected {
             // The provider rejected a token that looked valid (revoked, or clock skew): refresh once and retry.
             let token = try await services.tokens.refresh(for: id, rejected: rejected)
             outbound.headers[.authorization] = "Bearer \(token)"
-            response = try await send(outbound, connectionID: id, context: context)
+            response = try await send(outbound, policy: policy)
         }
         try? await ConnectionRepository(database: services.database).touch(id: id)
         var responseHeaders = HTTPFields()
@@ -79,9 +83,9 @@ struct ProxyController<Context: RequestContext>: Sendable {
 
     /// Sends through the API client; provider error answers pass through to the caller unchanged, while
     /// failures to reach the provider become problem documents (502/504/503).
-    private func send(_ request: APIRequest, connectionID: String, context: Context) async throws -> APIStreamingResponse {
+    private func send(_ request: APIRequest, policy: ClientPolicy) async throws -> APIStreamingResponse {
         do {
-            return try await services.apiClient.stream(request, policy: ClientPolicy(idempotencyKeyHeader: nil), passingErrorsThrough: true)
+            return try await services.apiClient.stream(request, policy: policy, passingErrorsThrough: true)
         } catch let error as APIError {
             switch error {
             case .transport:

@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import JunctionHTTP
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// CPU time per request of ``APIClient`` against a bare AsyncHTTPClient loop, to the same loopback server,
+/// in the same run. The server is another process (`junction serve`'s `/health/live`), so this process's CPU
+/// time is the client's alone. Rounds alternate bare and APIClient, to share whatever the machine is doing.
+///
+///     APIClientOverheadBenchmark --url http://127.0.0.1:PORT/health/live [--requests 20000] [--rounds 3]
+@main
+struct APIClientOverheadBenchmark {
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        func option(_ name: String) -> String? {
+            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        }
+        guard let url = option("--url") else {
+            FileHandle.standardError.write(Data("usage: APIClientOverheadBenchmark --url URL [--requests N] [--rounds N]\n".utf8))
+            exit(2)
+        }
+        let requests = Int(option("--requests") ?? "") ?? 20_000
+        let rounds = Int(option("--rounds") ?? "") ?? 3
+        let concurrency = 16
+        let http = APIClient.sharedHTTPClient
+        let client = APIClient(httpClient: http)
+
+        let bare: @Sendable () async throws -> Void = {
+            var request = HTTPClientRequest(url: url)
+            request.method = .GET
+            let response = try await http.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 1 << 20)
+        }
+        let wrapped: @Sendable () async throws -> Void = {
+            _ = try await client.execute(APIRequest(method: .get, url: url, connectionID: "bench"))
+        }
+        // Warm both paths (connections, caches) before measuring.
+        _ = try await measure(bare, requests: 2000, concurrency: concurrency)
+        _ = try await measure(wrapped, requests: 2000, concurrency: concurrency)
+
+        var bareCPU: [Double] = []
+        var clientCPU: [Double] = []
+        for _ in 0..<rounds {
+            bareCPU.append(try await measure(bare, requests: requests, concurrency: concurrency))
+            clientCPU.append(try await measure(wrapped, requests: requests, concurrency: concurrency))
+        }
+        let bareMedian = bareCPU.sorted()[rounds / 2]
+        let clientMedian = clientCPU.sorted()[rounds / 2]
+        print("requests per round: \(requests), concurrency \(concurrency), rounds \(rounds)")
+        print("| path | CPU µs/request (median) |")
+        print("|---|---:|")
+        print("| bare AsyncHTTPClient | \(String(format: "%.1f", bareMedian)) |")
+        print("| APIClient | \(String(format: "%.1f", clientMedian)) |")
+        print("overhead: \(String(format: "%+.1f", (clientMedian / bareMedian - 1) * 100))% CPU time per request")
+    }
+
+    /// Process CPU time (user + system) per request, in microseconds.
+    static func measure(_ call: @escaping @Sendable () async throws -> Void, requests: Int, concurrency: Int) async throws -> Double {
+        let before = cpuSeconds()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<concurrency {
+                let share = requests / concurrency + (worker < requests % concurrency ? 1 : 0)
+                group.addTask {
+                    for _ in 0..<share { try await call() }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return (cpuSeconds() - before) / Double(requests) * 1e6
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+}
