@@ -36,6 +36,12 @@ struct APIClientOverheadBenchmark {
         let wrapped: @Sendable () async throws -> Void = {
             _ = try await client.execute(APIRequest(method: .get, url: url, connectionID: "bench"))
         }
+        if let only = option("--only") {
+            // For profiling one path: `perf record … --only client`.
+            let cpu = try await measure(only == "bare" ? bare : wrapped, requests: requests, concurrency: concurrency)
+            print("\(only): \(String(format: "%.1f", cpu)) µs CPU per request")
+            return
+        }
         // Warm both paths (connections, caches) before measuring.
         _ = try await measure(bare, requests: 2000, concurrency: concurrency)
         _ = try await measure(wrapped, requests: 2000, concurrency: concurrency)

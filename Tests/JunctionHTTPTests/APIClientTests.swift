@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import JunctionCore
@@ -152,17 +153,19 @@ struct APIClientTests {
         }
     }
 
-    @Test("a stalled body times out at the request timeout")
+    @Test("a stalled body times out at the read timeout")
     func stalledBody() async throws {
         try await PythonPeer.with("fault_server.py") { (peer: PythonPeer) async throws -> Void in
             let start = ContinuousClock.now
+            let http = APIClient.makeHTTPClient(readTimeout: .milliseconds(500))
             let error = await #expect(throws: APIError.self) {
-                try await APIClient().execute(
+                try await APIClient(httpClient: http).execute(
                     APIRequest(method: .get, url: "\(peer.baseURL)/stall"),
-                    policy: ClientPolicy(retry: .none, requestTimeout: .milliseconds(500))
+                    policy: ClientPolicy(retry: .none, requestTimeout: .seconds(10))
                 )
             }
             #expect(ContinuousClock.now - start < .seconds(5))
+            try await http.shutdown()
             guard case .timeout = error else {
                 Issue.record("expected a timeout, got \(String(describing: error))")
                 return

@@ -128,7 +128,13 @@ public struct CircuitBreakerStateMachine: Sendable {
 
     /// Successes and failures inside the window ending at `now`.
     public func totals(at now: ContinuousClock.Instant) -> (successes: Int, failures: Int) {
-        buckets.filter { now - $0.start < configuration.window }.reduce((0, 0)) { ($0.0 + $1.successes, $0.1 + $1.failures) }
+        var successes = 0
+        var failures = 0
+        for bucket in buckets where now - bucket.start < configuration.window {
+            successes += bucket.successes
+            failures += bucket.failures
+        }
+        return (successes, failures)
     }
 
     private mutating func open(at now: ContinuousClock.Instant) {
@@ -141,7 +147,9 @@ public struct CircuitBreakerStateMachine: Sendable {
     private mutating func add(success: Bool, at now: ContinuousClock.Instant) {
         let width = configuration.window / Self.bucketCount
         let window = configuration.window
-        buckets.removeAll { now - $0.start >= window }
+        if let oldest = buckets.first, now - oldest.start >= window {
+            buckets.removeAll { now - $0.start >= window }
+        }
         if buckets.last.map({ now - $0.start >= width }) ?? true {
             buckets.append(Bucket(start: now))
         }

@@ -33,21 +33,24 @@ public final class APIClient: Sendable {
     private let redactor = Redactor()
     private let sleep: @Sendable (Duration) async throws -> Void
 
-    /// The process-wide connection pool behind every ``APIClient`` that is not given its own. Unlike
-    /// `HTTPClient.shared` it fails a refused connection at once (the client's retry policy decides what
-    /// happens next, instead of the pool retrying silently until the deadline) and never follows redirects
-    /// (a redirect to another host must not carry the connection's credentials).
-    public static let sharedHTTPClient: HTTPClient = {
+    /// The process-wide connection pool behind every ``APIClient`` that is not given its own.
+    public static let sharedHTTPClient = makeHTTPClient()
+
+    /// A connection pool configured for provider calls. Unlike `HTTPClient.shared` it fails a refused
+    /// connection at once (the client's retry policy decides what happens next, instead of the pool retrying
+    /// silently until the deadline) and never follows redirects (a redirect to another host must not carry the
+    /// connection's credentials). `readTimeout` bounds how long a response may stall mid-body.
+    public static func makeHTTPClient(connectTimeout: Duration = .seconds(10), readTimeout: Duration = .seconds(30)) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(60)),
+            timeout: .init(connect: .nanoseconds(connectTimeout.nanoseconds), read: .nanoseconds(readTimeout.nanoseconds)),
             decompression: .disabled
         )
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         configuration.httpVersion = .automatic
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    }
 
     /// A client. `sleep` is injectable so tests of long backoffs run instantly.
     public init(
@@ -77,10 +80,8 @@ public final class APIClient: Sendable {
             request,
             policy: policy,
             send: { request, attempt in
-                try await self.withTimeout(policy.requestTimeout) {
-                    let response = try await self.send(request, timeout: policy.requestTimeout, attempt: attempt)
-                    return Answer(status: response.status, headers: response.headers, body: response.body)
-                }
+                let response = try await self.send(request, timeout: policy.requestTimeout, attempt: attempt)
+                return Answer(status: response.status, headers: response.headers, body: response.body)
             },
             errorBody: { $0 }
         )
@@ -157,7 +158,8 @@ public final class APIClient: Sendable {
         }
         let keyHeader = policy.idempotencyKeyHeader.flatMap { HTTPField.Name($0) }
         let replayable = request.isIdempotent || (keyHeader.map { request.headers[$0] != nil } ?? false)
-        let rateKey = request.connectionID ?? request.host
+        let host = request.host  // parsed once: URL parsing is the costliest step of the bookkeeping
+        let rateKey = request.connectionID ?? host
         let start = ContinuousClock.now
         var generator = SystemRandomNumberGenerator()
         var attempt = 0
@@ -166,9 +168,9 @@ public final class APIClient: Sendable {
             let wait = rateLimiter.reserve(key: rateKey, requestsPerSecond: policy.requestsPerSecond, burst: policy.burst)
             if wait > .zero { try await sleep(wait) }
 
-            if case .refused(let retryAfter) = breakers.permission(host: request.host) {
+            if case .refused(let retryAfter) = breakers.permission(host: host) {
                 logger.warning("circuit open; request not sent", metadata: metadata(request, attempt: attempt))
-                return .circuitOpen(.circuitOpen(host: request.host, retryAfter: retryAfter))
+                return .circuitOpen(.circuitOpen(host: host, retryAfter: retryAfter))
             }
 
             let failure: APIError
@@ -178,7 +180,7 @@ public final class APIClient: Sendable {
             let attemptStart = ContinuousClock.now
             do {
                 let answer = try await send(request, attempt)
-                breakers.record(host: request.host, success: answer.status < 500)
+                breakers.record(host: host, success: answer.status < 500)
                 if let hint = RateLimitHint.parse(answer.headers), hint.isExhausted(reserve: policy.rateLimitReserve),
                     let reset = hint.resetAfter
                 {
@@ -205,16 +207,10 @@ public final class APIClient: Sendable {
                 retryable =
                     policy.retry.retryableStatuses.contains(answer.status)
                     && (replayable || answer.status == 429 || answer.status == 503)
-            } catch APIError.timeout(let limit) {
-                breakers.record(host: request.host, success: false)
-                failure = .timeout(limit)
-                retryAfter = nil
-                retryable = policy.retry.retriesTransportErrors && replayable
-                logger.debug("provider call timed out", metadata: metadata(request, attempt: attempt))
             } catch let error as APIError {
                 throw error
             } catch {
-                breakers.record(host: request.host, success: false)
+                breakers.record(host: host, success: false)
                 let classified = Self.classify(error, timeout: policy.requestTimeout)
                 failure = classified.error
                 retryAfter = nil
@@ -278,22 +274,6 @@ public final class APIClient: Sendable {
 
     /// Runs `operation` with a hard limit covering the whole attempt, body included: AsyncHTTPClient's deadline
     /// stops at the response head, and a provider that stalls mid-body must not hold a worker forever.
-    private func withTimeout<Value: Sendable>(
-        _ limit: Duration,
-        _ operation: @escaping @Sendable () async throws -> Value
-    ) async throws -> Value {
-        try await withThrowingTaskGroup(of: Value.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                throw APIError.timeout(limit)
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw APIError.timeout(limit) }
-            return first
-        }
-    }
-
     private func metadata(_ request: APIRequest, attempt: Int) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "method": "\(request.method.rawValue)", "url": "\(redactor.redact(url: request.url))", "attempt": "\(attempt)",

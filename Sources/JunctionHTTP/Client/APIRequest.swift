@@ -29,9 +29,29 @@ public struct APIRequest: Sendable {
         [.get, .head, .options, .trace, .put, .delete].contains(method)
     }
 
-    /// The URL's host, the circuit breaker's key.
+    /// The URL's host (without port), the circuit breaker's key. Read straight from the text:
+    /// `URLComponents` would also run IDNA conversion, which costs more than the rest of a call's bookkeeping.
     public var host: String {
-        URLComponents(string: url)?.host ?? url
+        let bytes = Array(url.utf8)
+        var start = 0
+        for index in 0..<max(0, bytes.count - 2)
+        where bytes[index] == UInt8(ascii: ":") && bytes[index + 1] == UInt8(ascii: "/")
+            && bytes[index + 2] == UInt8(ascii: "/")
+        {
+            start = index + 3
+            break
+        }
+        guard start > 0 else { return url }
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "/"), bytes[end] != UInt8(ascii: "?"), bytes[end] != UInt8(ascii: "#") {
+            end += 1
+        }
+        var authority = bytes[start..<end]
+        if let at = authority.lastIndex(of: UInt8(ascii: "@")) { authority = authority[(at + 1)...] }
+        if authority.first == UInt8(ascii: "["), let close = authority.firstIndex(of: UInt8(ascii: "]")) {
+            return String(decoding: authority[(authority.startIndex + 1)..<close], as: UTF8.self)
+        }
+        return String(decoding: authority.prefix { $0 != UInt8(ascii: ":") }, as: UTF8.self)
     }
 }
 

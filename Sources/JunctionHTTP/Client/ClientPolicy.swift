@@ -2,7 +2,8 @@
 public struct ClientPolicy: Sendable, Equatable {
     /// When and how often to retry.
     public var retry: RetryPolicy
-    /// Limit for one attempt, from sending the request to the end of the response body.
+    /// Limit for one attempt, from sending the request to the response head. A response that then stalls
+    /// mid-body fails after the connection pool's read timeout (``APIClient/makeHTTPClient(connectTimeout:readTimeout:)``).
     public var requestTimeout: Duration
     /// Requests per second allowed to this connection (token bucket), or `nil` for no limit.
     public var requestsPerSecond: Double?

@@ -25,10 +25,24 @@ public struct RateLimitHint: Sendable, Equatable {
         return remaining <= reserve
     }
 
+    private static let structuredName = HTTPField.Name("RateLimit")!
+    private static let salesforceName = HTTPField.Name("Sforce-Limit-Info")!
+    private static let prefixedNames: [(remaining: HTTPField.Name, limit: HTTPField.Name, reset: HTTPField.Name)] =
+        ["RateLimit-", "X-RateLimit-"].map { prefix in
+            (HTTPField.Name(prefix + "Remaining")!, HTTPField.Name(prefix + "Limit")!, HTTPField.Name(prefix + "Reset")!)
+        }
+
     /// Reads the hint from response headers; `nil` when they carry none.
     public static func parse(_ headers: HTTPFields, now: Date = Date()) -> RateLimitHint? {
+        // Most responses carry none of these headers: one pass over the names decides that cheaply.
+        guard
+            headers.contains(where: { field in
+                let name = field.name.canonicalName
+                return name.hasPrefix("ratelimit") || name.hasPrefix("x-ratelimit") || name == "sforce-limit-info"
+            })
+        else { return nil }
         var hint = RateLimitHint(remaining: nil, limit: nil, resetAfter: nil)
-        if let structured = headers[HTTPField.Name("RateLimit")!] {
+        if let structured = headers[structuredName] {
             // draft-ietf-httpapi-ratelimit-headers: `limit=100, remaining=0, reset=30` (or `"name";r=0;t=30`).
             for member in structured.split(whereSeparator: { $0 == "," || $0 == ";" }) {
                 let pair = member.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -41,18 +55,18 @@ public struct RateLimitHint: Sendable, Equatable {
                 }
             }
         }
-        for prefix in ["RateLimit-", "X-RateLimit-"] {
-            if hint.remaining == nil, let text = headers[HTTPField.Name(prefix + "Remaining")!] { hint.remaining = Int(text) }
-            if hint.limit == nil, let text = headers[HTTPField.Name(prefix + "Limit")!] {
+        for names in prefixedNames {
+            if hint.remaining == nil, let text = headers[names.remaining] { hint.remaining = Int(text) }
+            if hint.limit == nil, let text = headers[names.limit] {
                 hint.limit = Int(text.split(separator: ",").first.map(String.init) ?? text)
             }
-            if hint.resetAfter == nil, let text = headers[HTTPField.Name(prefix + "Reset")!], let value = Double(text) {
+            if hint.resetAfter == nil, let text = headers[names.reset], let value = Double(text) {
                 // Some APIs send seconds until reset, others (GitHub) an epoch time: a value past 2001 is a date.
                 let seconds = value > 1_000_000_000 ? value - now.timeIntervalSince1970 : value
                 hint.resetAfter = .milliseconds(Int64(max(0, seconds) * 1000))
             }
         }
-        if let salesforce = headers[HTTPField.Name("Sforce-Limit-Info")!] {
+        if let salesforce = headers[salesforceName] {
             // `api-usage=25/5000`: a daily quota, so no reset time.
             for member in salesforce.split(separator: ",") {
                 let pair = member.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

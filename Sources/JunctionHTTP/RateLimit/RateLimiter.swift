@@ -16,6 +16,8 @@ public final class RateLimiter: Sendable {
     /// How long the caller must wait before sending for `key`, taking a token now. Zero means go.
     public func reserve(key: String, requestsPerSecond: Double?, burst: Int, now: ContinuousClock.Instant = .now) -> Duration {
         entries.withLock { entries in
+            // The common case, no limit configured and no pause: nothing to record.
+            guard requestsPerSecond != nil || entries[key] != nil else { return .zero }
             var entry = entries[key] ?? Entry()
             var wait = Duration.zero
             if let pausedUntil = entry.pausedUntil {
