@@ -57,6 +57,11 @@ public final class ChildProcess: Sendable {
         try process.run()
     }
 
+    /// A test that fails half-way must not leave its servers running: the process dies with its handle.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// What the process wrote to standard output so far.
     public var standardOutput: String { output.text }
     /// What the process wrote to standard error so far.
