@@ -55,6 +55,9 @@ struct CredentialVaultTests {
         #expect(SecretMask.mask("whsec_abcdefghijklmnop") == "whsec_…mnop")
         #expect(SecretMask.mask("abcdefghijklmnopqrstuvwxyz") == "…wxyz")
         #expect(SecretMask.mask("short") == "••••")
+        // A random key that merely contains an underscore shows nothing but its last four characters.
+        #expect(SecretMask.mask("aB3dE9f_xyz0QwErTy") == "…ErTy")
+        #expect(SecretMask.mask("xoxb-1234567890-abcdefghij") == "xoxb-…ghij")
     }
 
     @Test("the raw database holds no plaintext secret", arguments: TestEngine.available)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import JunctionCore
 import JunctionHTTP
 import Testing
 
@@ -90,5 +91,31 @@ struct RedactorAndErrorTests {
         #expect(
             APIError.from(status: 418, body: Data(), contentType: nil, retryAfter: nil)
                 == .client(status: 418, ProviderErrorDetails(status: 418, message: nil, code: nil)))
+    }
+}
+
+@Suite("Hostile input")
+struct HostileInputTests {
+    @Test("absurd Retry-After and rate-limit values are clamped, never a crash")
+    func clamped() {
+        let month = Duration.seconds(30 * 86_400)
+        #expect(RetryAfter.delay(from: "1e300") == month)
+        #expect([nil, month].contains(RetryAfter.delay(from: "inf")), "ignored or clamped")
+        #expect(RetryAfter.delay(from: "nan") == nil || RetryAfter.delay(from: "nan") == .zero)
+        #expect(RateLimitHint.parse([.init("X-RateLimit-Reset")!: "1e300", .init("X-RateLimit-Remaining")!: "0"])?.resetAfter == month)
+        #expect(RateLimitHint.parse([.init("RateLimit")!: "remaining=0, reset=99999999999999"])?.resetAfter == month)
+        let policy = ClientPolicy(settings: ["client": ["maxDelayMs": 1e300, "requestTimeoutSeconds": 1e300, "maxAttempts": 1e300]])
+        #expect(policy.retry.maximumAttempts == 100)
+        #expect(policy.requestTimeout == .seconds(3600))
+    }
+
+    @Test("a credential under an unusual name is masked when the request says so")
+    func extraSecretNames() {
+        let redactor = Redactor(extraSecretNames: ["appid", "ocp-apim-subscription-key"])
+        #expect(!redactor.redact(url: "https://api.example.com/x?appid=SECRETAPPID&q=1").contains("SECRETAPPID"))
+        #expect(!redactor.redact([.init("Ocp-Apim-Subscription-Key")!: "SECRETSUB"]).contains("SECRETSUB"))
+        #expect(
+            Redactor().redact(url: "https://api.example.com/x?appid=VISIBLE").contains("VISIBLE"),
+            "without the hint the name is not a secret")
     }
 }

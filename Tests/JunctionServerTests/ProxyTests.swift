@@ -151,3 +151,39 @@ struct ProxyTests {
         }
     }
 }
+
+@Suite("Proxy hygiene", .enabled(if: PythonPeer.isAvailable))
+struct ProxyHygieneTests {
+    @Test(
+        "dot segments are refused; forwarding headers and Connection-listed headers are dropped; query keys keep the rest of the query intact"
+    )
+    func hygiene() async throws {
+        try await PythonPeer.with("serve_httpbin.py") { (httpbin: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(.sqlite) { _, client in
+                let id = try await ProxyTests.connection(
+                    client, base: httpbin.baseURL + "/anything/v1", auth: #"{"type": "query", "name": "key"}"#,
+                    credentials: #"{"apiKey": "k+ey/value=1"}"#
+                )
+                for path in ["../status/200", "%2e%2e/status/200", "a/./b"] {
+                    let response = try await ProxyTests.get(client, id, path)
+                    #expect(response.status == .badRequest, "\(path)")
+                }
+                let echoed = try await client.execute(
+                    uri: "/api/v1/connections/\(id)/proxy/items?q=a%2Bb&key=caller", method: .get,
+                    headers: [
+                        .authorization: "Bearer \(ServerTestHarness.adminToken)", .init("X-Forwarded-For")!: "10.0.0.1",
+                        .init("Forwarded")!: "for=10.0.0.1", .connection: "X-Secret-Hop", .init("X-Secret-Hop")!: "hop",
+                        .init("X-Kept")!: "kept",
+                    ]
+                ).json
+                #expect(echoed["args"]?["q"] == "a+b", "a caller's %2B stays a plus")
+                #expect(echoed["args"]?["key"] == "k+ey/value=1", "the connection's key replaces the caller's")
+                let headers = echoed["headers"]?.objectValue ?? [:]
+                #expect(headers["X-Forwarded-For"] == nil)
+                #expect(headers["Forwarded"] == nil)
+                #expect(headers["X-Secret-Hop"] == nil)
+                #expect(headers["X-Kept"] == "kept")
+            }
+        }
+    }
+}

@@ -31,3 +31,19 @@ struct MigratorTests {
         }
     }
 }
+
+@Suite("Database URLs")
+struct DatabaseURLTests {
+    @Test("errors never show a password, even one that breaks URL parsing")
+    func redaction() throws {
+        for url in ["postgres://ada:pa/ss#w?rd@db.example.com:5432", "postgres://ada:secret@/", "mysql://ada:secret@host/db"] {
+            do {
+                _ = try DatabaseURL(parsing: url)
+                Issue.record("\(url) should not parse")
+            } catch {
+                #expect(!error.detail.contains("secret") && !error.detail.contains("pa/ss"), "\(error.detail)")
+            }
+        }
+        #expect(try DatabaseURL(parsing: "postgres://ada:secret@db:5433/app").description == "postgres://ada@db:5433/app")
+    }
+}

@@ -61,15 +61,36 @@ public struct CredentialInjector: Sendable {
                 return .nothing
             }
             request.headers[name] = value
+            request.secretNames.insert(name.canonicalName)
         case "query":
-            guard let value = secret(["apiKey", "token"]), var components = URLComponents(string: request.url) else { return .nothing }
+            guard let value = secret(["apiKey", "token"]) else { return .nothing }
             let name = auth["name"]?.stringValue ?? "api_key"
-            components.queryItems = (components.queryItems ?? []).filter { $0.name != name } + [URLQueryItem(name: name, value: value)]
-            request.url = components.string ?? request.url
+            request.url = Self.settingQueryParameter(name, to: value, in: request.url)
+            request.secretNames.insert(name.lowercased())
         default:
             return .nothing
         }
         return .staticCredential
+    }
+
+    /// Sets one query parameter without re-encoding the rest of the query: `URLComponents` would turn a
+    /// caller's `%2B` into `+`, which servers read as a space.
+    static func settingQueryParameter(_ name: String, to value: String, in url: String) -> String {
+        let strict = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let encodedName = name.addingPercentEncoding(withAllowedCharacters: strict) ?? name
+        let encodedValue = value.addingPercentEncoding(withAllowedCharacters: strict) ?? value
+        let fragmentStart = url.firstIndex(of: "#") ?? url.endIndex
+        let beforeFragment = url[..<fragmentStart]
+        let fragment = url[fragmentStart...]
+        guard let questionMark = beforeFragment.firstIndex(of: "?") else {
+            return beforeFragment + "?" + encodedName + "=" + encodedValue + fragment
+        }
+        let kept = beforeFragment[beforeFragment.index(after: questionMark)...].split(separator: "&").filter { pair in
+            let pairName = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            return (pairName.removingPercentEncoding ?? pairName) != name
+        }
+        let query = (kept.map(String.init) + [encodedName + "=" + encodedValue]).joined(separator: "&")
+        return beforeFragment[..<questionMark] + "?" + query + fragment
     }
 
     private func defaultType(connection: ConnectionRecord, credentials: [String: JSONValue]) -> String {

@@ -65,7 +65,7 @@ public struct JWTBearerAssertion: Sendable {
             self.tokenURL = tokenURL
             self.lifetime = .seconds(180)
         }
-        if case .number(let seconds) = oauth["assertionLifetimeSeconds"] { self.lifetime = .seconds(seconds) }
+        if case .number(let seconds) = oauth["assertionLifetimeSeconds"] { self.lifetime = .clampedSeconds(seconds, maximum: 3600) }
         self.lifetime = min(self.lifetime, .seconds(3600))
     }
 

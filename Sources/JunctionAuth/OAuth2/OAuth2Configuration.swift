@@ -101,7 +101,7 @@ public struct OAuth2Configuration: Sendable, Equatable {
         self.clientAuthentication = authentication
         self.grant = grant
         if case .number(let seconds) = oauth["refreshAheadSeconds"] {
-            self.refreshAhead = .seconds(seconds)
+            self.refreshAhead = .clampedSeconds(seconds, maximum: 86_400)
         } else {
             self.refreshAhead = .seconds(60)
         }

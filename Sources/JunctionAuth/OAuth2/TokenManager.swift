@@ -19,10 +19,11 @@ import Synchronization
 public final class TokenManager: Sendable {
     /// Timing of refreshes.
     public struct Configuration: Sendable {
-        /// How long a refresher may hold the lease before another node may take over.
-        public var leaseDuration: Duration = .seconds(30)
-        /// How long a caller waits for another node's refresh.
-        public var waitForOtherRefresh: Duration = .seconds(25)
+        /// How long a refresher may hold the lease before another node may take over: longer than the worst
+        /// token request (three connection attempts of up to 30 s each), so a slow refresh is never duplicated.
+        public var leaseDuration: Duration = .seconds(100)
+        /// How long a caller waits for another node's refresh: past the lease, so a crashed refresher is replaced.
+        public var waitForOtherRefresh: Duration = .seconds(105)
         /// Pause after a failed refresh before the next attempt.
         public var cooldown: Duration = .seconds(30)
         /// How often a waiting caller re-reads the credentials.
@@ -146,6 +147,13 @@ public final class TokenManager: Sendable {
                 tokens = try await oauth.jwtBearer(assertion: try await assertion.sign(), tokenURL: assertion.tokenURL)
             }
         } catch OAuth2Error.invalidGrant(let description) {
+            // A newer refresh token stored meanwhile (an authorization, a PATCH) explains the rejection: use it.
+            let (_, latest) = try await load(connectionID, allowReauthorization: true)
+            if let tokens = TokenSet(credentials: latest), tokens.refreshToken != TokenSet(credentials: credentials)?.refreshToken,
+                !tokens.needsRefresh(within: oauthConfiguration.refreshAhead)
+            {
+                return tokens.accessToken
+            }
             try await requireReauthorization(connectionID, reason: "the provider rejected the refresh (invalid_grant): \(description)")
             throw OAuth2Error.reauthorizationRequired(description)
         } catch {
@@ -179,9 +187,34 @@ public final class TokenManager: Sendable {
 
     /// Stores tokens obtained by the authorization code flow and marks the connection active again.
     public func storeAuthorized(_ tokens: TokenSet, for connectionID: String) async throws {
-        let (_, credentials) = try await load(connectionID, allowReauthorization: true)
-        try await secrets.save(try vault.seal(tokens.merged(into: credentials), ownerID: connectionID))
+        _ = try await updateCredentials(of: connectionID) { tokens.merged(into: $0) }
         try await connections.setStatus(id: connectionID, status: "active", reason: nil)
+    }
+
+    /// Read-modify-writes a connection's credentials under the refresh lease, so a PATCH or an authorization
+    /// never overwrites a refresh token rotated at the same moment (and a refresh never overwrites them).
+    /// Returns the credentials as stored.
+    public func updateCredentials(
+        of connectionID: String,
+        _ transform: @Sendable ([String: JSONValue]) throws -> [String: JSONValue]
+    ) async throws -> [String: JSONValue] {
+        let leaseName = "token-refresh:" + connectionID
+        let holder = UUID().uuidString
+        let deadline = ContinuousClock.now + configuration.waitForOtherRefresh
+        while try await !leases.acquire(leaseName, holder: holder, for: configuration.leaseDuration) {
+            guard ContinuousClock.now < deadline else { throw OAuth2Error.refreshTimedOut }
+            try await Task.sleep(for: configuration.pollInterval)
+        }
+        do {
+            let (_, credentials) = try await load(connectionID, allowReauthorization: true)
+            let updated = try transform(credentials)
+            try await secrets.save(try vault.seal(updated, ownerID: connectionID))
+            try await leases.release(leaseName, holder: holder)
+            return updated
+        } catch {
+            try? await leases.release(leaseName, holder: holder)
+            throw error
+        }
     }
 
     private func load(_ connectionID: String, allowReauthorization: Bool = false) async throws -> (ConnectionRecord, [String: JSONValue]) {

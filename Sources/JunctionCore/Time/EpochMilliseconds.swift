@@ -23,3 +23,13 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
+
+extension Duration {
+    /// A duration from untrusted seconds (a header, a setting): NaN and negatives become zero, and anything over
+    /// `maximum` (30 days by default) is cut to it, so no input can overflow a conversion and stop the process.
+    public static func clampedSeconds(_ seconds: Double, maximum: Double = 30 * 86_400) -> Duration {
+        guard seconds.isFinite || seconds == .infinity else { return .zero }
+        let bounded = min(max(seconds, 0), maximum)
+        return .milliseconds(Int64((bounded * 1000).rounded()))
+    }
+}

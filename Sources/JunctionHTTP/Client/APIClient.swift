@@ -201,7 +201,7 @@ public final class APIClient: Sendable {
                     status: answer.status, body: body, contentType: answer.headers[.contentType], retryAfter: retryAfter)
                 logger.trace(
                     "provider error body",
-                    metadata: ["body": "\(redactor.redact(body: body, contentType: answer.headers[.contentType]))"]
+                    metadata: ["body": "\(redactor(for: request).redact(body: body, contentType: answer.headers[.contentType]))"]
                 )
                 // Statuses that say the request was not processed may be repeated even without a key.
                 retryable =
@@ -259,7 +259,7 @@ public final class APIClient: Sendable {
         }
         logger.trace(
             "calling provider",
-            metadata: metadata(request, attempt: attempt).merging(["headers": "\(redactor.redact(request.headers))"]) { $1 }
+            metadata: metadata(request, attempt: attempt).merging(["headers": "\(redactor(for: request).redact(request.headers))"]) { $1 }
         )
         return outbound
     }
@@ -274,9 +274,13 @@ public final class APIClient: Sendable {
 
     /// Runs `operation` with a hard limit covering the whole attempt, body included: AsyncHTTPClient's deadline
     /// stops at the response head, and a provider that stalls mid-body must not hold a worker forever.
+    private func redactor(for request: APIRequest) -> Redactor {
+        request.secretNames.isEmpty ? redactor : Redactor(extraSecretNames: request.secretNames)
+    }
+
     private func metadata(_ request: APIRequest, attempt: Int) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)", "url": "\(redactor.redact(url: request.url))", "attempt": "\(attempt)",
+            "method": "\(request.method.rawValue)", "url": "\(redactor(for: request).redact(url: request.url))", "attempt": "\(attempt)",
         ]
         if let connection = request.connectionID { metadata["connection"] = "\(connection)" }
         return metadata

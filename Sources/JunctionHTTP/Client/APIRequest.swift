@@ -14,6 +14,9 @@ public struct APIRequest: Sendable {
     public var body: Data?
     /// Who the call is for: the rate-limit bucket and the log's `connection` field.
     public var connectionID: String?
+    /// Lowercased names of headers and query parameters that carry a credential under a name the redactor
+    /// could not guess (`Ocp-Apim-Subscription-Key`, `appid`): masked in every log line.
+    public var secretNames: Set<String> = []
 
     /// A request.
     public init(method: HTTPRequest.Method, url: String, headers: HTTPFields = [:], body: Data? = nil, connectionID: String? = nil) {

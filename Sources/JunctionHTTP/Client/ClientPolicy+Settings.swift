@@ -16,23 +16,23 @@ extension ClientPolicy {
             if case .number(let value) = client[key], value.isFinite, value >= 0 { return value }
             return nil
         }
-        if let attempts = number("maxAttempts") { retry.maximumAttempts = max(1, Int(attempts)) }
-        if let base = number("baseDelayMs") { retry.baseDelay = .milliseconds(Int64(base)) }
-        if let maximum = number("maxDelayMs") { retry.maximumDelay = .milliseconds(Int64(maximum)) }
-        if let total = number("totalTimeoutSeconds") { retry.maximumTotalTime = .milliseconds(Int64(total * 1000)) }
-        if let timeout = number("requestTimeoutSeconds"), timeout > 0 { requestTimeout = .milliseconds(Int64(timeout * 1000)) }
+        if let attempts = number("maxAttempts") { retry.maximumAttempts = max(1, Int(min(attempts, 100))) }
+        if let base = number("baseDelayMs") { retry.baseDelay = .clampedSeconds(base / 1000, maximum: 3600) }
+        if let maximum = number("maxDelayMs") { retry.maximumDelay = .clampedSeconds(maximum / 1000, maximum: 86_400) }
+        if let total = number("totalTimeoutSeconds") { retry.maximumTotalTime = .clampedSeconds(total, maximum: 86_400) }
+        if let timeout = number("requestTimeoutSeconds"), timeout > 0 { requestTimeout = .clampedSeconds(timeout, maximum: 3600) }
         if case .array(let statuses) = client["retryOn"] {
             retry.retryableStatuses = Set(
                 statuses.compactMap { value in
-                    if case .number(let status) = value { return Int(status) }
+                    if case .number(let status) = value, (100...599).contains(status) { return Int(status) }
                     return nil
                 })
         }
         if case .bool(let transport) = client["retryTransportErrors"] { retry.retriesTransportErrors = transport }
         if let rate = number("requestsPerSecond"), rate > 0 { requestsPerSecond = rate }
-        if let burst = number("burst"), burst >= 1 { self.burst = Int(burst) }
+        if let burst = number("burst"), burst >= 1 { self.burst = Int(min(burst, 1_000_000)) }
         if client["idempotencyKeyHeader"] == .null { idempotencyKeyHeader = nil }
         if let header = client["idempotencyKeyHeader"]?.stringValue { idempotencyKeyHeader = header }
-        if let reserve = number("rateLimitReserve") { rateLimitReserve = Int(reserve) }
+        if let reserve = number("rateLimitReserve") { rateLimitReserve = Int(min(reserve, 1_000_000)) }
     }
 }

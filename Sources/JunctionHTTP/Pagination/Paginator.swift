@@ -87,9 +87,12 @@ public struct Paginator: AsyncSequence, Sendable {
             case .linkHeader:
                 guard let link = LinkHeader.next(in: response.headers[.init("Link")!]) else { return nil }
                 following.url = Self.resolve(link, against: request.url)
+                guard following.host == request.host else { return nil }
             case .nextURL(let locate):
                 guard let url = locate(response), !url.isEmpty else { return nil }
                 following.url = Self.resolve(url, against: request.url)
+                // A next page on another host would receive this connection's credentials: stop instead.
+                guard following.host == request.host else { return nil }
             case .nextToken(let parameter, let token):
                 guard let value = token(response), !value.isEmpty else { return nil }
                 following.url = Self.setting(parameter, to: value, in: request.url)

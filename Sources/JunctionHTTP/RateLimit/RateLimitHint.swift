@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 import HTTPTypes
 
 /// What a response says about the caller's remaining quota, from whichever convention the provider uses:
@@ -50,7 +51,7 @@ public struct RateLimitHint: Sendable, Equatable {
                 switch pair[0] {
                 case "remaining", "r": hint.remaining = value
                 case "limit", "l": hint.limit = value
-                case "reset", "t": hint.resetAfter = .seconds(value)
+                case "reset", "t": hint.resetAfter = .clampedSeconds(Double(value))
                 default: continue
                 }
             }
@@ -63,7 +64,7 @@ public struct RateLimitHint: Sendable, Equatable {
             if hint.resetAfter == nil, let text = headers[names.reset], let value = Double(text) {
                 // Some APIs send seconds until reset, others (GitHub) an epoch time: a value past 2001 is a date.
                 let seconds = value > 1_000_000_000 ? value - now.timeIntervalSince1970 : value
-                hint.resetAfter = .milliseconds(Int64(max(0, seconds) * 1000))
+                hint.resetAfter = .clampedSeconds(seconds)
             }
         }
         if let salesforce = headers[salesforceName] {

@@ -1,3 +1,4 @@
+import JunctionCore
 /// A token bucket: `capacity` tokens, refilled at `ratePerSecond`. A request takes one token; when the bucket
 /// is empty, ``take(at:)`` says how long until one is there. Pure state: the caller supplies the time.
 public struct TokenBucket: Sendable, Equatable {
@@ -22,7 +23,7 @@ public struct TokenBucket: Sendable, Equatable {
         refill(at: now)
         tokens -= 1
         guard tokens < 0 else { return .zero }
-        return .nanoseconds(Int64((-tokens / ratePerSecond) * 1e9))
+        return .clampedSeconds(-tokens / ratePerSecond)
     }
 
     /// Empties the bucket until `instant`, when a server says the quota is spent until then.

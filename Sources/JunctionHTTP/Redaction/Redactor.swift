@@ -18,12 +18,17 @@ public struct Redactor: Sendable {
     ]
     private static let exactSecretNames: Set<String> = ["key", "code", "code_verifier", "client_secret", "sig", "credentials"]
 
-    /// A redactor.
-    public init() {}
+    private let extraSecretNames: Set<String>
+
+    /// A redactor; `extraSecretNames` (lowercased) are masked as well as the names it recognizes.
+    public init(extraSecretNames: Set<String> = []) {
+        self.extraSecretNames = extraSecretNames
+    }
 
     /// Whether a header, parameter or field of this name carries a secret.
     public func isSecret(name: String) -> Bool {
         let lowered = name.lowercased()
+        if extraSecretNames.contains(lowered) { return true }
         if Self.harmlessKeyNames.contains(lowered) { return false }
         if Self.secretHeaders.contains(lowered) || Self.exactSecretNames.contains(lowered) { return true }
         return Self.secretFragments.contains { lowered.contains($0) }

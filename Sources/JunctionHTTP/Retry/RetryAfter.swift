@@ -1,4 +1,5 @@
 import Foundation
+import JunctionCore
 
 /// Parses `Retry-After` (RFC 9110 §10.2.3): either delay-seconds or an HTTP-date.
 public enum RetryAfter {
@@ -7,11 +8,11 @@ public enum RetryAfter {
     public static func delay(from value: String?, now: Date = Date()) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         if let seconds = Double(value), seconds.isFinite, seconds >= 0 {
-            return .milliseconds(Int64((seconds * 1000).rounded()))
+            return .clampedSeconds(seconds)
         }
         guard let date = HTTPDate.parse(value) else { return nil }
         let interval = date.timeIntervalSince(now)
-        return interval <= 0 ? .zero : .milliseconds(Int64((interval * 1000).rounded()))
+        return .clampedSeconds(interval)
     }
 }
 

@@ -26,7 +26,8 @@ public enum JunctionApplication {
             secrets: VaultSecretRepository(database: services.database),
             vault: services.vault,
             catalog: services.catalog,
-            oauth: services.oauth
+            oauth: services.oauth,
+            tokens: services.tokens
         ).addRoutes(to: api)
         OAuthController(services: services).addRoutes(api: api, router: router)
         ProxyController(services: services).addRoutes(to: api)

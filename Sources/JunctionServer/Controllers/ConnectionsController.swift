@@ -15,6 +15,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
     let vault: CredentialVault
     let catalog: ProviderCatalog
     let oauth: OAuth2Client
+    let tokens: TokenManager
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("connections", use: create)
@@ -85,24 +86,27 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
             try ConnectionValidation.validateSettings(merged)
             record.settings = .object(merged)
         }
-        var credentials = try await credentials(of: record.id)
-        var sealed: SealedSecret?
         if raw["credentials"] == .null {
             throw ProblemDetails.badRequest("field 'credentials' cannot be null; set individual credentials to null to remove them")
         }
+        var credentials: [String: JSONValue]
         if let patch = body.credentials {
             let provider = try ConnectionValidation.provider(named: record.provider, in: catalog)
             try ConnectionValidation.validateCredentials(patch, for: provider, allowNull: true)
-            credentials = JSONValue.object(credentials).merging(patch: .object(patch)).objectValue ?? [:]
-            sealed = try vault.seal(credentials, ownerID: record.id)
+            // Under the refresh lease: a token rotated at this moment is merged, not overwritten.
+            credentials = try await tokens.updateCredentials(of: record.id) { stored in
+                JSONValue.object(stored).merging(patch: .object(patch)).objectValue ?? [:]
+            }
+        } else {
+            credentials = try await self.credentials(of: record.id)
         }
         record.updatedAt = Date()
-        guard try await repository.update(record, secret: sealed) else {
+        guard try await repository.update(record, secret: nil) else {
             throw ProblemDetails.notFound("no connection with id '\(record.id)'")
         }
         context.logger.info(
             "connection updated",
-            metadata: ["connection": "\(record.id)", "credentialsReplaced": "\(sealed != nil)"]
+            metadata: ["connection": "\(record.id)", "credentialsReplaced": "\(body.credentials != nil)"]
         )
         return try JSONResponse.make(ConnectionResponse(record, credentials: credentials))
     }

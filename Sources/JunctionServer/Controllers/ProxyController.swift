@@ -34,12 +34,31 @@ struct ProxyController<Context: RequestContext>: Sendable {
         guard let base = record.settings["baseURL"]?.stringValue ?? services.catalog.provider(named: record.provider)?.defaultBaseURL else {
             throw ProblemDetails.badRequest("the connection has no settings.baseURL to proxy to", type: "/problems/proxy-no-base-url")
         }
-        let path = context.parameters.getCatchAll().joined(separator: "/")
+        let segments = context.parameters.getCatchAll()
+        // `..` would climb out of the connection's base path (`/v1/../admin`), encoded or not.
+        guard
+            !segments.contains(where: { segment in
+                let decoded = String(segment).removingPercentEncoding ?? String(segment)
+                return decoded == "." || decoded == ".."
+            })
+        else {
+            throw ProblemDetails.badRequest("the proxied path may not contain '.' or '..' segments", type: "/problems/proxy-path")
+        }
+        let path = segments.joined(separator: "/")
         var url = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/" + path
         if let query = request.uri.query, !query.isEmpty { url += "?" + query }
 
+        // Headers the client lists in `Connection` are hop-by-hop too (RFC 9110 §7.6.1).
+        let connectionOptions = Set(
+            request.headers[values: .connection].flatMap { $0.split(separator: ",") }.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }
+        )
         var headers = HTTPFields()
-        for field in request.headers where !ProxyHeaders.droppedFromRequests.contains(field.name.canonicalName) {
+        for field in request.headers {
+            let name = field.name.canonicalName
+            guard !ProxyHeaders.droppedFromRequests.contains(name), !connectionOptions.contains(name), !name.hasPrefix("x-forwarded-")
+            else { continue }
             headers.append(field)
         }
         let body = try await request.body.collect(upTo: Self.maximumRequestBytes)
@@ -48,14 +67,8 @@ struct ProxyController<Context: RequestContext>: Sendable {
             body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil, connectionID: id
         )
         let credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
-        let injected: CredentialInjector.Injected
-        do {
-            injected = try await CredentialInjector(tokens: services.tokens).authorize(
-                &outbound, connection: record, credentials: credentials)
-        } catch let error as OAuth2Error {
-            throw ProblemDetails(
-                status: .conflict, type: "/problems/connection-credentials", title: error.title, detail: error.detail
-            )
+        let injected = try await Self.credentialProblems {
+            try await CredentialInjector(tokens: services.tokens).authorize(&outbound, connection: record, credentials: credentials)
         }
         // By default the proxy adds no idempotency key, so a POST is retried only when it surely did not arrive
         // (or carries the caller's own key). A connection that names its provider's header in
@@ -64,7 +77,7 @@ struct ProxyController<Context: RequestContext>: Sendable {
         var response = try await send(outbound, policy: policy)
         if response.status == 401, case .oauthToken(let rejected) = injected {
             // The provider rejected a token that looked valid (revoked, or clock skew): refresh once and retry.
-            let token = try await services.tokens.refresh(for: id, rejected: rejected)
+            let token = try await Self.credentialProblems { try await services.tokens.refresh(for: id, rejected: rejected) }
             outbound.headers[.authorization] = "Bearer \(token)"
             response = try await send(outbound, policy: policy)
         }
@@ -79,6 +92,27 @@ struct ProxyController<Context: RequestContext>: Sendable {
             headers: responseHeaders,
             body: ResponseBody(asyncSequence: response.body)
         )
+    }
+
+    /// Runs a credential step, turning its failures into problems: the connection's state (409) or the token
+    /// endpoint being unreachable (502/503/504), never a 500.
+    static func credentialProblems<Value>(_ step: () async throws -> Value) async throws -> Value {
+        do {
+            return try await step()
+        } catch let error as OAuth2Error {
+            throw ProblemDetails(status: .conflict, type: "/problems/connection-credentials", title: error.title, detail: error.detail)
+        } catch let error as APIError {
+            let status: HTTPResponse.Status =
+                switch error {
+                case .timeout: .gatewayTimeout
+                case .circuitOpen: .serviceUnavailable
+                default: .badGateway
+                }
+            throw ProblemDetails(
+                status: status, type: "/problems/token-endpoint", title: "Token endpoint failed",
+                detail: "the connection's token could not be obtained: \(error.detail)"
+            )
+        }
     }
 
     /// Sends through the API client; provider error answers pass through to the caller unchanged, while
@@ -109,7 +143,7 @@ enum ProxyHeaders {
     /// Hop-by-hop headers (RFC 9110 §7.6.1), and ours that must not travel on: the admin token and cookies.
     static let droppedFromRequests: Set<String> = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding",
-        "upgrade", "host", "content-length", "authorization", "cookie", "expect",
+        "upgrade", "host", "content-length", "authorization", "cookie", "expect", "forwarded",
     ]
     /// Hop-by-hop headers, and the provider's cookies (they would be set on Junction's origin).
     static let droppedFromResponses: Set<String> = [

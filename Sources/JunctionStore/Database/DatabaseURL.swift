@@ -73,9 +73,14 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func redacting(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil else { return text }
-        components.password = "***"
-        return components.string ?? "(unparseable URL)"
+        // Done by hand: a password with `/`, `#`, `?` or `%` is exactly what makes URL parsing fail.
+        guard let schemeEnd = text.range(of: "://"), let at = text.range(of: "@", options: .backwards),
+            at.lowerBound > schemeEnd.upperBound
+        else { return text }
+        let userInfo = text[schemeEnd.upperBound..<at.lowerBound]
+        let user = userInfo.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+        let masked = userInfo.contains(":") ? user + ":***" : String(userInfo)
+        return String(text[..<schemeEnd.upperBound]) + masked + String(text[at.lowerBound...])
     }
 }
 

@@ -87,17 +87,20 @@ public final class JobWorkerService: Service {
             group.cancelAll()
             return results
         }
-        var succeeded: [LeasedJob] = []
-        for (job, error) in outcomes {
-            if let error {
-                try await recordFailure(of: job, error: error)
-            } else {
-                succeeded.append(job)
-            }
-        }
+        // Successes first, in one statement: a failure that cannot be recorded must not make finished jobs
+        // run again when their leases expire.
+        let succeeded = outcomes.compactMap { $0.1 == nil ? $0.0 : nil }
         let completed = try await queue.complete(succeeded)
         if completed.count < succeeded.count {
             logger.warning("completed jobs whose lease had expired", metadata: ["count": "\(succeeded.count - completed.count)"])
+        }
+        for case (let job, let error?) in outcomes {
+            do {
+                try await recordFailure(of: job, error: error)
+            } catch {
+                // The lease will expire and the job run again: the at-least-once promise holds.
+                logger.error("could not record a job failure", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            }
         }
         return jobs.count
     }

@@ -63,7 +63,7 @@ public struct Migrator: Sendable {
     public func currentVersion() async throws -> Int {
         try await database.withSQL { [database] sql in
             let table = try await sql.raw(
-                "SELECT COUNT(*) AS n FROM \(unsafeRaw: database.dialect == .postgres ? "information_schema.tables" : "sqlite_master") WHERE \(unsafeRaw: database.dialect == .postgres ? "table_name" : "name") = 'junction_migrations'"
+                "SELECT COUNT(*) AS n FROM \(unsafeRaw: database.dialect == .postgres ? "information_schema.tables" : "sqlite_master") WHERE \(unsafeRaw: database.dialect == .postgres ? "table_schema = current_schema() AND table_name" : "name") = 'junction_migrations'"
             ).first()
             guard try table?.decode(column: "n", as: Int.self) ?? 0 > 0 else { return 0 }
             let row = try await sql.raw("SELECT MAX(version) AS version FROM junction_migrations").first()

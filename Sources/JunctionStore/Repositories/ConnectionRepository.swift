@@ -49,14 +49,16 @@ public struct ConnectionRepository: Sendable {
         return try rows.map(Self.record(from:))
     }
 
-    /// Saves changed fields, and replaces the sealed credentials when `secret` is given, atomically.
+    /// Saves name and settings, and replaces the sealed credentials when `secret` is given, atomically. The
+    /// status is not written here: it belongs to the token manager (``setStatus(id:status:reason:)``), and a
+    /// PATCH must not undo a status set while it ran.
     /// Returns `false` when the connection no longer exists.
     public func update(_ connection: ConnectionRecord, secret: SealedSecret?) async throws -> Bool {
         try await database.transaction { sql in
             let rows = try await sql.raw(
                 """
                 UPDATE connections SET name = \(bind: connection.name), \
-                settings = \(bind: try connection.settings.serialized()), status = \(bind: connection.status), \
+                settings = \(bind: try connection.settings.serialized()), \
                 updated_at = \(bind: connection.updatedAt.epochMilliseconds)
                 WHERE id = \(bind: connection.id) RETURNING id
                 """
