@@ -44,13 +44,7 @@ public struct AdminToken: Sendable {
 
     /// A new random token: `jct_` and 43 base64url characters (256 bits).
     public static func generateToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let base64 = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return "jct_" + base64
+        "jct_" + RandomToken.base64URL(bytes: 32)
     }
 
     /// How the server came by its token at start-up.

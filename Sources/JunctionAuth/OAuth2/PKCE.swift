@@ -23,9 +23,10 @@ public struct PKCE: Sendable, Equatable {
     }
 }
 
-/// Random, URL-safe tokens (states, verifiers).
-enum RandomToken {
-    static func base64URL(bytes count: Int) -> String {
+/// Random, URL-safe tokens: PKCE verifiers, OAuth states, admin tokens.
+public enum RandomToken {
+    /// `count` random bytes as base64url without padding.
+    public static func base64URL(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return Data((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64URLEncodedString()
     }

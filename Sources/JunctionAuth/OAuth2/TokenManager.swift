@@ -95,18 +95,33 @@ public final class TokenManager: Sendable {
     }
 
     private func refreshAcrossNodes(_ connectionID: String, rejected: String?) async throws -> String {
+        try await withRefreshLease(
+            of: connectionID,
+            whileWaiting: { try await self.currentToken(connectionID, rejected: rejected) },
+            { try await self.refreshHoldingLease(connectionID, rejected: rejected) }
+        )
+    }
+
+    /// Runs `body` holding the connection's refresh lease, the one lock every node takes before changing the
+    /// connection's credentials. While another holder has it, `whileWaiting` is asked after each poll and may
+    /// end the wait with a result (another node's fresh token).
+    private func withRefreshLease<Result: Sendable>(
+        of connectionID: String,
+        whileWaiting: () async throws -> Result? = { nil },
+        _ body: () async throws -> Result
+    ) async throws -> Result {
         let leaseName = "token-refresh:" + connectionID
         let holder = UUID().uuidString
         let deadline = ContinuousClock.now + configuration.waitForOtherRefresh
         while try await !leases.acquire(leaseName, holder: holder, for: configuration.leaseDuration) {
             try await Task.sleep(for: configuration.pollInterval)
-            if let token = try await currentToken(connectionID, rejected: rejected) { return token }
+            if let result = try await whileWaiting() { return result }
             guard ContinuousClock.now < deadline else { throw OAuth2Error.refreshTimedOut }
         }
         do {
-            let token = try await refreshHoldingLease(connectionID, rejected: rejected)
+            let result = try await body()
             try await leases.release(leaseName, holder: holder)
-            return token
+            return result
         } catch {
             try? await leases.release(leaseName, holder: holder)
             throw error
@@ -198,22 +213,11 @@ public final class TokenManager: Sendable {
         of connectionID: String,
         _ transform: @Sendable ([String: JSONValue]) throws -> [String: JSONValue]
     ) async throws -> [String: JSONValue] {
-        let leaseName = "token-refresh:" + connectionID
-        let holder = UUID().uuidString
-        let deadline = ContinuousClock.now + configuration.waitForOtherRefresh
-        while try await !leases.acquire(leaseName, holder: holder, for: configuration.leaseDuration) {
-            guard ContinuousClock.now < deadline else { throw OAuth2Error.refreshTimedOut }
-            try await Task.sleep(for: configuration.pollInterval)
-        }
-        do {
+        try await withRefreshLease(of: connectionID) {
             let (_, credentials) = try await load(connectionID, allowReauthorization: true)
             let updated = try transform(credentials)
             try await secrets.save(try vault.seal(updated, ownerID: connectionID))
-            try await leases.release(leaseName, holder: holder)
             return updated
-        } catch {
-            try? await leases.release(leaseName, holder: holder)
-            throw error
         }
     }
 

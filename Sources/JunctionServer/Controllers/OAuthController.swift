@@ -42,7 +42,7 @@ struct OAuthController<Context: RequestContext>: Sendable {
                 type: "/problems/oauth-misconfigured"
             )
         }
-        let state = Self.randomState()
+        let state = RandomToken.base64URL(bytes: 32)
         let pkce = PKCE.generate()
         let stateHash = Self.hash(state)
         let expiresAt = Date().addingTimeInterval(Self.stateLifetime)
@@ -113,12 +113,6 @@ struct OAuthController<Context: RequestContext>: Sendable {
             context.logger.warning("authorization failed", metadata: ["connection": "\(pending.connectionID)", "error": "\(error.detail)"])
             return CallbackPage.failure(error, status: .badRequest)
         }
-    }
-
-    static func randomState() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     static func hash(_ state: String) -> String {
