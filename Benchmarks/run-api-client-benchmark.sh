@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # APIClient overhead: CPU time per request against a bare AsyncHTTPClient loop, same loopback server
-# (`junction serve`'s /health/live in a separate process), same run. Bounded: 5 rounds of 20,000 requests each way.
+# (`junction serve`'s /health/live in a separate process), same run. Bounded: 21 paired rounds of 10,000 requests each way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product junction
@@ -13,4 +13,4 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$scratch"' EXIT
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:$port/health/live" >/dev/null || { echo "the junction server did not start" >&2; exit 1; }
-.build/release/APIClientOverheadBenchmark --url "http://127.0.0.1:$port/health/live" --requests "${REQUESTS:-20000}" --rounds 5
+.build/release/APIClientOverheadBenchmark --url "http://127.0.0.1:$port/health/live" --requests "${REQUESTS:-10000}" --rounds "${ROUNDS:-21}"

@@ -46,20 +46,29 @@ struct APIClientOverheadBenchmark {
         _ = try await measure(bare, requests: 2000, concurrency: concurrency)
         _ = try await measure(wrapped, requests: 2000, concurrency: concurrency)
 
+        // Paired rounds: each APIClient round is compared with the bare round just before it, so a slow drift of
+        // the machine (another tenant, a frequency change) cancels out; the median of the ratios is reported.
         var bareCPU: [Double] = []
         var clientCPU: [Double] = []
+        var ratios: [Double] = []
         for _ in 0..<rounds {
-            bareCPU.append(try await measure(bare, requests: requests, concurrency: concurrency))
-            clientCPU.append(try await measure(wrapped, requests: requests, concurrency: concurrency))
+            let bareRound = try await measure(bare, requests: requests, concurrency: concurrency)
+            let clientRound = try await measure(wrapped, requests: requests, concurrency: concurrency)
+            bareCPU.append(bareRound)
+            clientCPU.append(clientRound)
+            ratios.append(clientRound / bareRound)
         }
-        let bareMedian = bareCPU.sorted()[rounds / 2]
-        let clientMedian = clientCPU.sorted()[rounds / 2]
-        print("requests per round: \(requests), concurrency \(concurrency), rounds \(rounds)")
+        ratios.sort()
+        let quartiles = (ratios[rounds / 4], ratios[(3 * rounds) / 4])
+        print("requests per round: \(requests), concurrency \(concurrency), paired rounds \(rounds)")
         print("| path | CPU µs/request (median) |")
         print("|---|---:|")
-        print("| bare AsyncHTTPClient | \(String(format: "%.1f", bareMedian)) |")
-        print("| APIClient | \(String(format: "%.1f", clientMedian)) |")
-        print("overhead: \(String(format: "%+.1f", (clientMedian / bareMedian - 1) * 100))% CPU time per request")
+        print("| bare AsyncHTTPClient | \(String(format: "%.1f", bareCPU.sorted()[rounds / 2])) |")
+        print("| APIClient | \(String(format: "%.1f", clientCPU.sorted()[rounds / 2])) |")
+        print(
+            "overhead: \(String(format: "%+.1f", (ratios[rounds / 2] - 1) * 100))% CPU time per request (median of paired rounds;"
+                + " interquartile \(String(format: "%+.1f", (quartiles.0 - 1) * 100))% to \(String(format: "%+.1f", (quartiles.1 - 1) * 100))%)"
+        )
     }
 
     /// Process CPU time (user + system) per request, in microseconds.

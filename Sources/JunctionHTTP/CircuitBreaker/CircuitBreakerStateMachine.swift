@@ -72,6 +72,9 @@ public struct CircuitBreakerStateMachine: Sendable {
     /// The current state.
     public private(set) var state: State = .closed
     private var buckets: [Bucket] = []
+    /// Sums over `buckets`, kept in step so a request's outcome is judged without a pass over the window.
+    private var windowSuccesses = 0
+    private var windowFailures = 0
     private var openedAt: ContinuousClock.Instant?
     private var probesInFlight = 0
     private static let bucketCount = 10
@@ -106,7 +109,7 @@ public struct CircuitBreakerStateMachine: Sendable {
             probesInFlight = max(0, probesInFlight - 1)
             if success {
                 state = .closed
-                buckets.removeAll()
+                clearWindow()
                 openedAt = nil
             } else {
                 open(at: now)
@@ -116,10 +119,10 @@ public struct CircuitBreakerStateMachine: Sendable {
             return
         case .closed:
             add(success: success, at: now)
-            let (successes, failures) = totals(at: now)
-            let volume = successes + failures
+            // `add` dropped every bucket that left the window, so the running sums are the window's totals.
+            let volume = windowSuccesses + windowFailures
             if volume >= configuration.minimumVolume,
-                Double(failures) / Double(volume) >= configuration.failureRateThreshold
+                Double(windowFailures) / Double(volume) >= configuration.failureRateThreshold
             {
                 open(at: now)
             }
@@ -141,22 +144,36 @@ public struct CircuitBreakerStateMachine: Sendable {
         state = .open
         openedAt = now
         probesInFlight = 0
+        clearWindow()
+    }
+
+    private mutating func clearWindow() {
         buckets.removeAll()
+        windowSuccesses = 0
+        windowFailures = 0
     }
 
     private mutating func add(success: Bool, at now: ContinuousClock.Instant) {
         let width = configuration.window / Self.bucketCount
         let window = configuration.window
+        // Buckets are in time order, so the expired ones are a prefix.
         if let oldest = buckets.first, now - oldest.start >= window {
-            buckets.removeAll { now - $0.start >= window }
+            let expired = buckets.prefix { now - $0.start >= window }
+            for bucket in expired {
+                windowSuccesses -= bucket.successes
+                windowFailures -= bucket.failures
+            }
+            buckets.removeFirst(expired.count)
         }
         if buckets.last.map({ now - $0.start >= width }) ?? true {
             buckets.append(Bucket(start: now))
         }
         if success {
             buckets[buckets.count - 1].successes += 1
+            windowSuccesses += 1
         } else {
             buckets[buckets.count - 1].failures += 1
+            windowFailures += 1
         }
     }
 }

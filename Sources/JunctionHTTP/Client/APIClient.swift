@@ -79,10 +79,7 @@ public final class APIClient: Sendable {
         let outcome = try await perform(
             request,
             policy: policy,
-            send: { request, attempt in
-                let response = try await self.send(request, timeout: policy.requestTimeout, attempt: attempt)
-                return Answer(status: response.status, headers: response.headers, body: response.body)
-            },
+            send: { request, attempt in try await self.send(request, timeout: policy.requestTimeout, attempt: attempt) },
             errorBody: { $0 }
         )
         switch outcome {
@@ -113,7 +110,7 @@ public final class APIClient: Sendable {
             let response = try await self.httpClient.execute(
                 self.outbound(request, attempt: attempt), timeout: .nanoseconds(Int64(policy.requestTimeout.nanoseconds))
             )
-            return Answer(status: Int(response.status.code), headers: Self.fields(response.headers), body: response.body)
+            return Answer(status: Int(response.status.code), headers: ResponseHeaders(wire: response.headers), body: response.body)
         }
         let readErrorBody: @Sendable (HTTPClientResponse.Body) async -> Data = { body in
             guard let buffer = try? await body.collect(upTo: 256 * 1024) else { return Data() }
@@ -131,7 +128,7 @@ public final class APIClient: Sendable {
     /// One attempt's answer: the head, and the body in whatever form the caller asked for.
     struct Answer<Body: Sendable>: Sendable {
         var status: Int
-        var headers: HTTPFields
+        var headers: ResponseHeaders
         var body: Body
     }
 
@@ -146,19 +143,20 @@ public final class APIClient: Sendable {
         _ request: APIRequest,
         policy: ClientPolicy,
         passErrorsThrough: (@Sendable (Data) -> Body)? = nil,
-        send: @escaping @Sendable (APIRequest, Int) async throws -> Answer<Body>,
+        send: (APIRequest, Int) async throws -> Answer<Body>,
         errorBody: @Sendable (Body) async -> Data
     ) async throws -> Outcome<Body> {
         var request = request
-        if !request.isIdempotent, policy.retry.maximumAttempts > 1, let header = policy.idempotencyKeyHeader,
-            let name = HTTPField.Name(header), request.headers[name] == nil
-        {
-            // One key for every attempt: the provider recognizes the retry and does not repeat the effect.
-            request.headers[name] = UUID().uuidString.lowercased()
+        var replayable = request.isIdempotent
+        if !replayable, let name = policy.idempotencyKeyHeader.flatMap({ HTTPField.Name($0) }) {
+            if request.headers[name] == nil, policy.retry.maximumAttempts > 1 {
+                // One key for every attempt: the provider recognizes the retry and does not repeat the effect.
+                request.headers[name] = UUID().uuidString.lowercased()
+            }
+            replayable = request.headers[name] != nil
         }
-        let keyHeader = policy.idempotencyKeyHeader.flatMap { HTTPField.Name($0) }
-        let replayable = request.isIdempotent || (keyHeader.map { request.headers[$0] != nil } ?? false)
         let host = request.host  // parsed once: URL parsing is the costliest step of the bookkeeping
+        let breaker = breakers.breaker(host: host)
         let rateKey = request.connectionID ?? host
         let start = ContinuousClock.now
         var generator = SystemRandomNumberGenerator()
@@ -168,7 +166,7 @@ public final class APIClient: Sendable {
             let wait = rateLimiter.reserve(key: rateKey, requestsPerSecond: policy.requestsPerSecond, burst: policy.burst)
             if wait > .zero { try await sleep(wait) }
 
-            if case .refused(let retryAfter) = breakers.permission(host: host) {
+            if case .refused(let retryAfter) = breaker.permission() {
                 logger.warning("circuit open; request not sent", metadata: metadata(request, attempt: attempt))
                 return .circuitOpen(.circuitOpen(host: host, retryAfter: retryAfter))
             }
@@ -177,31 +175,34 @@ public final class APIClient: Sendable {
             let retryAfter: Duration?
             let retryable: Bool
             var errorAnswer: Answer<Body>?
-            let attemptStart = ContinuousClock.now
+            // The clock is read only when the latency will be logged.
+            let attemptStart = logger.logLevel <= .debug ? ContinuousClock.now : nil
             do {
                 let answer = try await send(request, attempt)
-                breakers.record(host: host, success: answer.status < 500)
+                breaker.record(success: answer.status < 500)
                 if let hint = RateLimitHint.parse(answer.headers), hint.isExhausted(reserve: policy.rateLimitReserve),
                     let reset = hint.resetAfter
                 {
                     rateLimiter.pause(key: rateKey, for: reset)
                 }
-                logger.debug(
-                    "provider answered",
-                    metadata: metadata(request, attempt: attempt).merging(
-                        ["status": "\(answer.status)", "latencyMs": "\((ContinuousClock.now - attemptStart).milliseconds)"]
-                    ) { $1 }
-                )
+                if let attemptStart {
+                    logger.debug(
+                        "provider answered",
+                        metadata: metadata(request, attempt: attempt).merging(
+                            ["status": "\(answer.status)", "latencyMs": "\((ContinuousClock.now - attemptStart).milliseconds)"]
+                        ) { $1 }
+                    )
+                }
                 if answer.status < 400 { return .answered(answer, attempt: attempt) }
                 let body = await errorBody(answer.body)
                 errorAnswer = passErrorsThrough.map { Answer(status: answer.status, headers: answer.headers, body: $0(body)) }
-                retryAfter = RetryAfter.delay(from: answer.headers[.retryAfter])
+                retryAfter = RetryAfter.delay(from: answer.headers["Retry-After"])
                 if answer.status == 429 || answer.status == 503, let retryAfter { rateLimiter.pause(key: rateKey, for: retryAfter) }
                 failure = APIError.from(
-                    status: answer.status, body: body, contentType: answer.headers[.contentType], retryAfter: retryAfter)
+                    status: answer.status, body: body, contentType: answer.headers["Content-Type"], retryAfter: retryAfter)
                 logger.trace(
                     "provider error body",
-                    metadata: ["body": "\(redactor(for: request).redact(body: body, contentType: answer.headers[.contentType]))"]
+                    metadata: ["body": "\(redactor(for: request).redact(body: body, contentType: answer.headers["Content-Type"]))"]
                 )
                 // Statuses that say the request was not processed may be repeated even without a key.
                 retryable =
@@ -210,7 +211,7 @@ public final class APIClient: Sendable {
             } catch let error as APIError {
                 throw error
             } catch {
-                breakers.record(host: host, success: false)
+                breaker.record(success: false)
                 let classified = Self.classify(error, timeout: policy.requestTimeout)
                 failure = classified.error
                 retryAfter = nil
@@ -240,12 +241,11 @@ public final class APIClient: Sendable {
         }
     }
 
-    private func send(_ request: APIRequest, timeout: Duration, attempt: Int) async throws -> APIResponse {
+    private func send(_ request: APIRequest, timeout: Duration, attempt: Int) async throws -> Answer<Data> {
         let response = try await httpClient.execute(outbound(request, attempt: attempt), timeout: .nanoseconds(Int64(timeout.nanoseconds)))
         let body = try await response.body.collect(upTo: configuration.maximumResponseBytes)
-        return APIResponse(
-            status: Int(response.status.code), headers: Self.fields(response.headers), body: Data(body.readableBytesView), attempt: attempt
-        )
+        return Answer(
+            status: Int(response.status.code), headers: ResponseHeaders(wire: response.headers), body: Data(body.readableBytesView))
     }
 
     private func outbound(_ request: APIRequest, attempt: Int) -> HTTPClientRequest {
@@ -264,16 +264,6 @@ public final class APIClient: Sendable {
         return outbound
     }
 
-    static func fields(_ headers: HTTPHeaders) -> HTTPFields {
-        var fields = HTTPFields()
-        for header in headers {
-            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
-        }
-        return fields
-    }
-
-    /// Runs `operation` with a hard limit covering the whole attempt, body included: AsyncHTTPClient's deadline
-    /// stops at the response head, and a provider that stalls mid-body must not hold a worker forever.
     private func redactor(for request: APIRequest) -> Redactor {
         request.secretNames.isEmpty ? redactor : Redactor(extraSecretNames: request.secretNames)
     }

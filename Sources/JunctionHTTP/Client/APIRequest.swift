@@ -29,7 +29,10 @@ public struct APIRequest: Sendable {
 
     /// Whether repeating the request cannot change the outcome (RFC 9110 §9.2.2).
     public var isIdempotent: Bool {
-        [.get, .head, .options, .trace, .put, .delete].contains(method)
+        switch method {
+        case .get, .head, .options, .trace, .put, .delete: true
+        default: false
+        }
     }
 
     /// The URL's host (without port), the circuit breaker's key. Read straight from the text:
@@ -63,11 +66,22 @@ public struct APIStreamingResponse: Sendable {
     /// The status code.
     public var status: Int
     /// Response headers.
-    public var headers: HTTPFields
+    public var headers: HTTPFields {
+        get { storedHeaders.fields }
+        set { storedHeaders.fields = newValue }
+    }
     /// The body, as the provider sends it.
     public var body: HTTPClientResponse.Body
     /// Which attempt produced it (1 = first try).
     public var attempt: Int
+    private var storedHeaders: ResponseHeaders
+
+    init(status: Int, headers: ResponseHeaders, body: HTTPClientResponse.Body, attempt: Int) {
+        self.status = status
+        self.storedHeaders = headers
+        self.body = body
+        self.attempt = attempt
+    }
 }
 
 /// A provider's answer, body collected.
@@ -75,16 +89,24 @@ public struct APIResponse: Sendable {
     /// The status code.
     public var status: Int
     /// Response headers.
-    public var headers: HTTPFields
+    public var headers: HTTPFields {
+        get { storedHeaders.fields }
+        set { storedHeaders.fields = newValue }
+    }
     /// The body.
     public var body: Data
     /// Which attempt produced it (1 = first try).
     public var attempt: Int
+    private var storedHeaders: ResponseHeaders
 
     /// A response.
     public init(status: Int, headers: HTTPFields, body: Data, attempt: Int) {
+        self.init(status: status, headers: ResponseHeaders(headers), body: body, attempt: attempt)
+    }
+
+    init(status: Int, headers: ResponseHeaders, body: Data, attempt: Int) {
         self.status = status
-        self.headers = headers
+        self.storedHeaders = headers
         self.body = body
         self.attempt = attempt
     }

@@ -26,6 +26,8 @@ public struct RateLimitHint: Sendable, Equatable {
         return remaining <= reserve
     }
 
+    private static let hintPrefixes = ["ratelimit", "x-ratelimit"]
+    private static let hintNames = ["sforce-limit-info"]
     private static let structuredName = HTTPField.Name("RateLimit")!
     private static let salesforceName = HTTPField.Name("Sforce-Limit-Info")!
     private static let prefixedNames: [(remaining: HTTPField.Name, limit: HTTPField.Name, reset: HTTPField.Name)] =
@@ -34,14 +36,16 @@ public struct RateLimitHint: Sendable, Equatable {
         }
 
     /// Reads the hint from response headers; `nil` when they carry none.
-    public static func parse(_ headers: HTTPFields, now: Date = Date()) -> RateLimitHint? {
+    public static func parse(_ headers: HTTPFields, now: Date? = nil) -> RateLimitHint? {
+        parse(ResponseHeaders(headers), now: now)
+    }
+
+    static func parse(_ wireHeaders: ResponseHeaders, now: Date? = nil) -> RateLimitHint? {
         // Most responses carry none of these headers: one pass over the names decides that cheaply.
-        guard
-            headers.contains(where: { field in
-                let name = field.name.canonicalName
-                return name.hasPrefix("ratelimit") || name.hasPrefix("x-ratelimit") || name == "sforce-limit-info"
-            })
-        else { return nil }
+        guard wireHeaders.containsName(withPrefixes: hintPrefixes, orEqualTo: hintNames) else {
+            return nil
+        }
+        let headers = wireHeaders.fields
         var hint = RateLimitHint(remaining: nil, limit: nil, resetAfter: nil)
         if let structured = headers[structuredName] {
             // draft-ietf-httpapi-ratelimit-headers: `limit=100, remaining=0, reset=30` (or `"name";r=0;t=30`).
@@ -63,7 +67,7 @@ public struct RateLimitHint: Sendable, Equatable {
             }
             if hint.resetAfter == nil, let text = headers[names.reset], let value = Double(text) {
                 // Some APIs send seconds until reset, others (GitHub) an epoch time: a value past 2001 is a date.
-                let seconds = value > 1_000_000_000 ? value - now.timeIntervalSince1970 : value
+                let seconds = value > 1_000_000_000 ? value - (now ?? Date()).timeIntervalSince1970 : value
                 hint.resetAfter = .clampedSeconds(seconds)
             }
         }

@@ -9,13 +9,17 @@ public final class RateLimiter: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// Set once any key has a bucket or a pause (entries are never removed), so calls on an unlimited
+    /// connection skip the lock entirely until then.
+    private let hasEntries = Atomic<Bool>(false)
 
     /// A rate limiter with no buckets yet.
     public init() {}
 
     /// How long the caller must wait before sending for `key`, taking a token now. Zero means go.
     public func reserve(key: String, requestsPerSecond: Double?, burst: Int, now: ContinuousClock.Instant = .now) -> Duration {
-        entries.withLock { entries in
+        if requestsPerSecond == nil, !hasEntries.load(ordering: .acquiring) { return .zero }
+        return entries.withLock { entries in
             // The common case, no limit configured and no pause: nothing to record.
             guard requestsPerSecond != nil || entries[key] != nil else { return .zero }
             var entry = entries[key] ?? Entry()
@@ -30,6 +34,7 @@ public final class RateLimiter: Sendable {
                 wait = max(wait, entry.bucket?.take(at: now + wait) ?? .zero)
             }
             entries[key] = entry
+            hasEntries.store(true, ordering: .releasing)
             return wait
         }
     }
@@ -42,6 +47,7 @@ public final class RateLimiter: Sendable {
             var entry = entries[key] ?? Entry()
             entry.pausedUntil = max(entry.pausedUntil ?? until, until)
             entries[key] = entry
+            hasEntries.store(true, ordering: .releasing)
         }
     }
 }
