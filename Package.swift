@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "JunctionHTTP", targets: ["JunctionHTTP"]),
         .library(name: "JunctionAuth", targets: ["JunctionAuth"]),
         .library(name: "JunctionConnectors", targets: ["JunctionConnectors"]),
+        .library(name: "JunctionWebhooks", targets: ["JunctionWebhooks"]),
         .library(name: "JunctionServer", targets: ["JunctionServer"]),
     ],
     dependencies: [
@@ -91,9 +92,28 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "JunctionWebhooks",
+            dependencies: [
+                "JunctionCore",
+                "JunctionStore",
+                "JunctionHTTP",
+                "JunctionAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "JunctionServer",
             dependencies: [
                 "JunctionCore",
+                "JunctionWebhooks",
                 "JunctionStore",
                 "JunctionAuth",
                 "JunctionConnectors",
@@ -185,9 +205,20 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(
+            name: "JunctionWebhooksTests",
+            dependencies: [
+                "JunctionWebhooks", "JunctionCore", "JunctionTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "JunctionServerTests",
             dependencies: [
-                "JunctionServer", "JunctionStore", "JunctionAuth", "JunctionCore", "JunctionHTTP", "JunctionTestSupport", "junction",
+                "JunctionServer", "JunctionStore", "JunctionAuth", "JunctionCore", "JunctionHTTP", "JunctionWebhooks",
+                "JunctionTestSupport", "junction",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

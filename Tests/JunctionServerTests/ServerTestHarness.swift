@@ -23,6 +23,7 @@ struct ServerTestHarness: Sendable {
     static func with(
         _ engine: TestEngine,
         migrate: Bool = true,
+        allowPrivateEndpoints: Bool = false,
         logger: Logger = TestDatabase.logger,
         _ body: @escaping @Sendable (ServerTestHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
@@ -31,7 +32,8 @@ struct ServerTestHarness: Sendable {
                 database: database,
                 queue: JobQueue(database: database),
                 vault: CredentialVault(keyring: MasterKeyring(current: .generate())),
-                adminToken: AdminToken(token: adminToken)
+                adminToken: AdminToken(token: adminToken),
+                allowPrivateEndpoints: allowPrivateEndpoints
             )
             let harness = ServerTestHarness(database: database, services: services, test: test)
             let router = JunctionApplication.makeRouter(services: services, logger: logger)
@@ -40,6 +42,32 @@ struct ServerTestHarness: Sendable {
                 try await body(harness, client)
             }
         }
+    }
+
+    /// Runs `body` while this server's job workers run (event processing and deliveries), stopping them after.
+    func withWorkers<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        var configuration = JobWorkerService.Configuration()
+        configuration.pollInterval = .milliseconds(100)
+        let workers = JobWorkerService(
+            queue: services.queue, handlers: services.jobHandlers(logger: TestDatabase.logger), configuration: configuration,
+            logger: TestDatabase.logger
+        )
+        let task = Task { try await workers.run() }
+        defer { task.cancel() }
+        let result = try await body()
+        task.cancel()
+        _ = await task.result
+        return result
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `timeout` passes.
+    static func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestSetupError("the condition did not hold within \(timeout)")
     }
 
     /// A connection's credentials, opened.

@@ -16,6 +16,24 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The value as a number when it is one.
+    public var doubleValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    /// The value as a boolean when it is one.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// The elements of an array, or `nil` for any other kind of value.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
     /// The members of an object, or `nil` for any other kind of value.
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }

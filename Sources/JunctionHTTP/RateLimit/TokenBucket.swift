@@ -26,6 +26,24 @@ public struct TokenBucket: Sendable, Equatable {
         return .clampedSeconds(-tokens / ratePerSecond)
     }
 
+    /// Takes a token if one is there and returns `nil`; otherwise leaves the bucket as it is and returns the wait
+    /// until a token will be there. For admission control, where a refused request is not queued.
+    public mutating func takeIfAvailable(at now: ContinuousClock.Instant) -> Duration? {
+        refill(at: now)
+        guard tokens < 1 else {
+            tokens -= 1
+            return nil
+        }
+        return .clampedSeconds((1 - tokens) / ratePerSecond)
+    }
+
+    /// Whether the bucket is full at `now`: it remembers nothing a new bucket would not, so it can be dropped.
+    public func isFull(at now: ContinuousClock.Instant) -> Bool {
+        var copy = self
+        copy.refill(at: now)
+        return copy.tokens >= capacity
+    }
+
     /// Empties the bucket until `instant`, when a server says the quota is spent until then.
     public mutating func drain(until instant: ContinuousClock.Instant, now: ContinuousClock.Instant) {
         refill(at: now)

@@ -27,10 +27,15 @@ public enum JunctionApplication {
             vault: services.vault,
             catalog: services.catalog,
             oauth: services.oauth,
-            tokens: services.tokens
+            tokens: services.tokens,
+            webhookSources: services.webhookSources
         ).addRoutes(to: api)
         OAuthController(services: services).addRoutes(api: api, router: router)
         ProxyController(services: services).addRoutes(to: api)
+        WebhookIngressController(services: services).addRoutes(to: router)
+        EventsController(services: services).addRoutes(to: api)
+        EndpointsController(services: services).addRoutes(to: api)
+        MessagesController(services: services).addRoutes(to: api)
         return router
     }
 

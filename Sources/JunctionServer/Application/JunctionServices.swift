@@ -2,6 +2,7 @@ import JunctionAuth
 import JunctionConnectors
 import JunctionHTTP
 import JunctionStore
+import JunctionWebhooks
 import Logging
 
 /// Everything the HTTP layer works with, built once at start-up (by `junction serve` or a test).
@@ -29,6 +30,21 @@ public struct JunctionServices: Sendable {
     /// Access tokens per connection, refreshed once across nodes.
     public let tokens: TokenManager
 
+    /// Limits of the inbound webhook listener.
+    public let webhookIngress: WebhookIngressConfiguration
+    /// Rate limits per source address and per connection for inbound webhooks.
+    let webhookAdmission = AdmissionLimiter()
+    /// Verifiers and secrets of connections receiving webhooks.
+    let webhookSources: WebhookSourceCache
+    /// The durable inbox inbound webhooks are committed to.
+    public let inbox: WebhookInbox
+    /// Accepts messages for the application's endpoints.
+    public let dispatcher: MessageDispatcher
+    /// Makes outbound deliveries.
+    public let deliverer: WebhookDeliverer
+    /// The SSRF guard for endpoint URLs.
+    public let endpointAddressPolicy: EndpointAddressPolicy
+
     /// The services of one server.
     public init(
         database: Database,
@@ -40,6 +56,7 @@ public struct JunctionServices: Sendable {
         allowPrivateEndpoints: Bool = false,
         publicURL: String = "http://127.0.0.1:8080",
         apiClient: APIClient = APIClient(),
+        webhookIngress: WebhookIngressConfiguration = .init(),
         logger: Logger = Logger(label: "junction")
     ) {
         self.database = database
@@ -53,5 +70,42 @@ public struct JunctionServices: Sendable {
         self.apiClient = apiClient
         self.oauth = OAuth2Client(apiClient: apiClient)
         self.tokens = TokenManager(database: database, vault: vault, oauth: oauth, logger: logger)
+        self.webhookIngress = webhookIngress
+        self.webhookSources = WebhookSourceCache(database: database, vault: vault)
+        self.inbox = WebhookInbox(database: database, queue: queue, logger: logger)
+        self.dispatcher = MessageDispatcher(database: database, queue: queue)
+        self.endpointAddressPolicy = EndpointAddressPolicy(allowPrivate: allowPrivateEndpoints)
+        self.deliverer = WebhookDeliverer(
+            database: database, queue: queue, vault: vault, addressPolicy: endpointAddressPolicy, logger: logger
+        )
+    }
+
+    /// The handlers of the job kinds this server's workers run.
+    public func jobHandlers(logger: Logger) -> [String: any JobHandler] {
+        [
+            WebhookInbox.processJobKind: WebhookEventProcessor(
+                events: WebhookEventRepository(database: database),
+                handlers: [OutboundForwardingHandler(dispatcher: dispatcher)],
+                logger: logger
+            ),
+            MessageDispatcher.deliverJobKind: deliverer,
+        ]
+    }
+}
+
+/// Limits of the inbound webhook listener; a connection's `settings.webhook.rateLimit` overrides its own limit.
+public struct WebhookIngressConfiguration: Sendable {
+    /// Webhooks per second accepted from one source address (bursts of twice that).
+    public var sourceRateLimit: Double = 1000
+    /// Webhooks per second accepted for one connection (bursts of twice that).
+    public var connectionRateLimit: Double = 1000
+    /// Largest webhook body, in bytes; larger ones get 413.
+    public var maximumBodyBytes: Int = 1024 * 1024
+
+    /// The defaults: 1,000/s per source and per connection, 1 MiB bodies.
+    public init(sourceRateLimit: Double = 1000, connectionRateLimit: Double = 1000, maximumBodyBytes: Int = 1024 * 1024) {
+        self.sourceRateLimit = sourceRateLimit
+        self.connectionRateLimit = connectionRateLimit
+        self.maximumBodyBytes = maximumBodyBytes
     }
 }

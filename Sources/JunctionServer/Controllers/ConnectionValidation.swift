@@ -1,6 +1,7 @@
 import Foundation
 import JunctionConnectors
 import JunctionCore
+import JunctionWebhooks
 
 /// The rules a connection must satisfy, checked before anything is stored.
 enum ConnectionValidation {
@@ -21,7 +22,12 @@ enum ConnectionValidation {
         return provider
     }
 
-    static func validateSettings(_ settings: [String: JSONValue]) throws {
+    static func validateSettings(_ settings: [String: JSONValue], provider: String) throws {
+        do {
+            try WebhookSourceSettings.validate(provider: provider, settings: .object(settings))
+        } catch {
+            throw ProblemDetails.badRequest(error.description, type: "/problems/invalid-field")
+        }
         if let baseURL = settings["baseURL"] {
             guard case .string(let text) = baseURL else {
                 throw ProblemDetails.badRequest("field 'settings.baseURL' must be a string")

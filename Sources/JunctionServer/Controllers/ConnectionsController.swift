@@ -16,6 +16,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
     let catalog: ProviderCatalog
     let oauth: OAuth2Client
     let tokens: TokenManager
+    let webhookSources: WebhookSourceCache
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("connections", use: create)
@@ -30,7 +31,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
         let provider = try ConnectionValidation.provider(named: body.provider, in: catalog)
         try ConnectionValidation.validateName(body.name)
         let settings = body.settings ?? [:]
-        try ConnectionValidation.validateSettings(settings)
+        try ConnectionValidation.validateSettings(settings, provider: provider.name)
         let credentials = body.credentials ?? [:]
         try ConnectionValidation.validateCredentials(credentials, for: provider, allowNull: false)
 
@@ -83,7 +84,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
         }
         if let patch = body.settings {
             let merged = record.settings.merging(patch: .object(patch)).objectValue ?? [:]
-            try ConnectionValidation.validateSettings(merged)
+            try ConnectionValidation.validateSettings(merged, provider: record.provider)
             record.settings = .object(merged)
         }
         if raw["credentials"] == .null {
@@ -104,6 +105,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
         guard try await repository.update(record, secret: nil) else {
             throw ProblemDetails.notFound("no connection with id '\(record.id)'")
         }
+        webhookSources.invalidate(record.id)
         context.logger.info(
             "connection updated",
             metadata: ["connection": "\(record.id)", "credentialsReplaced": "\(body.credentials != nil)"]
@@ -119,6 +121,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
         guard try await repository.delete(id: id) else {
             throw ProblemDetails.notFound("no connection with id '\(id)'")
         }
+        webhookSources.invalidate(id)
         context.logger.info("connection deleted", metadata: ["connection": "\(id)"])
         return Response(status: .noContent)
     }

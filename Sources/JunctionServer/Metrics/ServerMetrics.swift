@@ -53,6 +53,18 @@ public final class ServerMetrics: Sendable {
         )
     }
 
+    static var inboundWebhooks: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "junction", metricName: "webhooks_inbound", unitName: "total",
+            helpText: "Inbound webhooks by outcome: stored, duplicate, rejected (failed verification), rate_limited, unknown_connection."
+        )
+    }
+
+    /// Counts an inbound webhook by what became of it.
+    func recordInboundWebhook(outcome: String) {
+        registry.makeCounter(descriptor: Self.inboundWebhooks, labels: [("outcome", outcome)]).increment()
+    }
+
     /// Publishes every upstream host's circuit breaker state.
     func refreshCircuitGauges(from states: [String: CircuitBreakerStateMachine.State]) {
         for (host, state) in states {

@@ -63,7 +63,14 @@ public final class JobQueue: Sendable {
         return outcomes
     }
 
+    /// Wakes this process's idle workers, after a transaction that used ``enqueue(_:using:)`` has committed
+    /// (other processes hear of the jobs through the store's own notification).
+    public func wakeLocalWorkers() {
+        wakeUps.signal()
+    }
+
     /// Adds jobs inside the caller's transaction, so the jobs commit (or vanish) with the caller's other writes.
+    /// Call ``wakeLocalWorkers()`` once it has committed.
     public func enqueue(_ requests: [JobRequest], using sql: any SQLDatabase) async throws -> [EnqueueOutcome] {
         let timestamp = now().epochMilliseconds
         var outcomes: [EnqueueOutcome] = []

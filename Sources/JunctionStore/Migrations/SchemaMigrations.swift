@@ -100,6 +100,103 @@ public enum SchemaMigrations {
                 "ALTER TABLE connections ADD COLUMN last_used_at BIGINT",
             ]
         ),
+        Migration(
+            version: 3,
+            name: "webhooks: inbox, processing attempts, outbound endpoints, messages, deliveries",
+            statements: [
+                // The inbox: every verified inbound webhook, committed before its sender gets a 2xx. The unique
+                // index is the dedup on the provider's event id.
+                """
+                CREATE TABLE webhook_events (
+                    id TEXT PRIMARY KEY,
+                    connection_id TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    external_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    occurred_at BIGINT,
+                    received_at BIGINT NOT NULL,
+                    headers TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    replays INTEGER NOT NULL,
+                    last_error TEXT,
+                    processed_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX webhook_events_dedup ON webhook_events (connection_id, external_id)",
+                """
+                CREATE TABLE webhook_event_attempts (
+                    event_id TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    succeeded INTEGER NOT NULL,
+                    error TEXT,
+                    started_at BIGINT NOT NULL,
+                    duration_ms BIGINT NOT NULL,
+                    PRIMARY KEY (event_id, attempt)
+                )
+                """,
+                """
+                CREATE TABLE webhook_endpoints (
+                    id TEXT PRIMARY KEY,
+                    url TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    event_types TEXT NOT NULL,
+                    rate_limit INTEGER,
+                    retry_schedule TEXT,
+                    ordered INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    disabled_reason TEXT,
+                    failing_since BIGINT,
+                    secret_version INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE webhook_messages (
+                    id TEXT PRIMARY KEY,
+                    event_type TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    idempotency_key TEXT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX webhook_messages_idempotency ON webhook_messages (idempotency_key) WHERE idempotency_key IS NOT NULL",
+                """
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    message_id TEXT NOT NULL,
+                    endpoint_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    last_status_code INTEGER,
+                    last_error TEXT,
+                    next_attempt_at BIGINT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_message ON webhook_deliveries (message_id)",
+                "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, status, created_at)",
+                """
+                CREATE TABLE webhook_delivery_attempts (
+                    id TEXT PRIMARY KEY,
+                    delivery_id TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    endpoint_id TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    status_code INTEGER,
+                    error TEXT,
+                    latency_ms BIGINT NOT NULL,
+                    response_excerpt TEXT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX webhook_delivery_attempts_endpoint ON webhook_delivery_attempts (endpoint_id, id)",
+                "CREATE INDEX webhook_delivery_attempts_delivery ON webhook_delivery_attempts (delivery_id)",
+            ]
+        ),
     ]
 
     /// The version a fully migrated database is at.

@@ -79,7 +79,8 @@ public struct VaultSecretRepository: Sendable {
         return counts
     }
 
-    static func upsert(_ secret: SealedSecret, at date: Date, using sql: any SQLDatabase) async throws {
+    /// Stores or replaces a sealed secret inside the caller's transaction, so it commits with the record it belongs to.
+    public static func upsert(_ secret: SealedSecret, at date: Date, using sql: any SQLDatabase) async throws {
         let timestamp = date.epochMilliseconds
         try await sql.raw(
             """

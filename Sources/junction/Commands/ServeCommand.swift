@@ -14,7 +14,7 @@ import UnixSignals
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the Junction server: management API, health and metrics, and the job workers.",
+        abstract: "Run the Junction server: management API, webhook listener, health and metrics, and the job workers.",
         discussion: """
             Environment:
               JUNCTION_MASTER_KEY          base64 of 32 bytes; seals every stored credential. With the embedded \
@@ -50,7 +50,36 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var allowPrivateEndpoints = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Inbound webhooks per second accepted from one source address (bursts of twice that). Default: 1000.", valueName: "n")
+    )
+    var webhookSourceRateLimit: Double = 1000
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Inbound webhooks per second accepted for one connection, unless its settings.webhook.rateLimit says otherwise. Default: 1000.",
+            valueName: "n"
+        )
+    )
+    var webhookConnectionRateLimit: Double = 1000
+
+    @Option(
+        name: .long, help: ArgumentHelp("Largest inbound webhook body; larger ones get 413. Default: 1048576 (1 MiB).", valueName: "bytes"))
+    var webhookMaxBodyBytes: Int = 1024 * 1024
+
     @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard webhookSourceRateLimit > 0, webhookConnectionRateLimit > 0 else {
+            throw ValidationError("webhook rate limits must be greater than 0")
+        }
+        guard (1...(64 * 1024 * 1024)).contains(webhookMaxBodyBytes) else {
+            throw ValidationError("--webhook-max-body-bytes must be from 1 to 67108864")
+        }
+    }
 
     func run() async throws {
         let logger = try store.makeLogger(label: "junction")
@@ -98,10 +127,15 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: metrics,
             allowPrivateEndpoints: allowPrivate,
             publicURL: self.publicURL ?? Environment.value("JUNCTION_PUBLIC_URL") ?? "http://\(host):\(port)",
+            webhookIngress: WebhookIngressConfiguration(
+                sourceRateLimit: webhookSourceRateLimit,
+                connectionRateLimit: webhookConnectionRateLimit,
+                maximumBodyBytes: webhookMaxBodyBytes
+            ),
             logger: logger
         )
         let application = JunctionApplication.make(services: services, host: host, port: port, logger: logger)
-        let workers = JobWorkerService(queue: queue, handlers: [:], logger: logger)
+        let workers = JobWorkerService(queue: queue, handlers: services.jobHandlers(logger: logger), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: application), .init(service: workers)],

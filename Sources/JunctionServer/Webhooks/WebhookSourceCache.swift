@@ -1,0 +1,76 @@
+import Foundation
+import JunctionAuth
+import JunctionCore
+import JunctionStore
+import JunctionWebhooks
+import Synchronization
+
+/// What the ingress needs to verify a connection's webhooks, cached so the hot path reads neither the store nor
+/// the vault. An entry lives `timeToLive`; a signature that fails against a cached entry older than a second
+/// reloads it once, so a secret rotated through the API (on any node) is picked up at the next webhook.
+final class WebhookSourceCache: Sendable {
+    /// A connection's webhook receiving state.
+    struct Source: Sendable {
+        let connectionID: String
+        /// The verifier and settings, or why the connection cannot receive webhooks.
+        let settings: Result<WebhookSourceSettings, WebhookSettingsError>
+        let secrets: [String]
+        let loadedAt: ContinuousClock.Instant
+    }
+
+    private let connections: ConnectionRepository
+    private let secrets: VaultSecretRepository
+    private let vault: CredentialVault
+    private let timeToLive: Duration
+    private let entries = Mutex<[String: Source]>([:])
+
+    init(database: Database, vault: CredentialVault, timeToLive: Duration = .seconds(30)) {
+        self.connections = ConnectionRepository(database: database)
+        self.secrets = VaultSecretRepository(database: database)
+        self.vault = vault
+        self.timeToLive = timeToLive
+    }
+
+    /// The connection's source, or `nil` when there is no such connection.
+    func source(for connectionID: String) async throws -> Source? {
+        let now = ContinuousClock.now
+        if let cached = entries.withLock({ $0[connectionID] }), now - cached.loadedAt < timeToLive {
+            return cached
+        }
+        return try await load(connectionID)
+    }
+
+    /// Reloads after a failed verification, unless the entry is fresher than a second (so a flood of forgeries
+    /// cannot turn into a flood of store reads). Returns the new entry, or `nil` when nothing changed.
+    func reloadAfterFailure(of source: Source) async throws -> Source? {
+        guard ContinuousClock.now - source.loadedAt > .seconds(1) else { return nil }
+        return try await load(source.connectionID)
+    }
+
+    /// Forgets a connection, after it was edited or deleted on this node.
+    func invalidate(_ connectionID: String) {
+        _ = entries.withLock { $0.removeValue(forKey: connectionID) }
+    }
+
+    private func load(_ connectionID: String) async throws -> Source? {
+        guard let record = try await connections.find(id: connectionID) else {
+            invalidate(connectionID)
+            return nil
+        }
+        let credentials = try await vault.credentials(of: connectionID, in: secrets)
+        var list: [String] = []
+        if let one = credentials["webhookSecret"]?.stringValue { list.append(one) }
+        for entry in credentials["webhookSecrets"]?.arrayValue ?? [] {
+            if let text = entry.stringValue, !list.contains(text) { list.append(text) }
+        }
+        let settings = Result { () throws(WebhookSettingsError) in
+            try WebhookSourceSettings(provider: record.provider, settings: record.settings)
+        }
+        let source = Source(connectionID: connectionID, settings: settings, secrets: list, loadedAt: .now)
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[connectionID] = source
+        }
+        return source
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import HTTPTypes
+import JunctionCore
+
+/// A verified webhook on its way into the inbox.
+public struct InboxEntry: Sendable, Equatable {
+    /// Junction's id for the event (`evt_…`), chosen before the write so the sender's response can name it.
+    public var id: String
+    /// The connection it arrived for.
+    public var connectionID: String
+    /// The verifier's name (`stripe`, `github`…), which prefixes the normalized type.
+    public var provider: String
+    /// What the verifier read from it.
+    public var identity: WebhookIdentity
+    /// When Junction received it.
+    public var receivedAt: Date
+    /// The request headers worth keeping (credentials and cookies are dropped).
+    public var headers: [String: String]
+    /// The body as received.
+    public var body: String
+
+    /// The prefix of inbound event ids.
+    public static let idPrefix = "evt"
+
+    /// An entry for a webhook received now.
+    public init(
+        id: String = ResourceID.make(prefix: InboxEntry.idPrefix),
+        connectionID: String,
+        provider: String,
+        identity: WebhookIdentity,
+        receivedAt: Date = Date(),
+        headers: [String: String],
+        body: String
+    ) {
+        self.id = id
+        self.connectionID = connectionID
+        self.provider = provider
+        self.identity = identity
+        self.receivedAt = receivedAt
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The headers to keep from a request: everything except credentials and cookies.
+    public static func keptHeaders(of webhook: InboundWebhook) -> [String: String] {
+        var kept: [String: String] = [:]
+        for field in webhook.headers {
+            let name = field.name.canonicalName
+            guard !["authorization", "proxy-authorization", "cookie"].contains(name) else { continue }
+            kept[name] = kept[name].map { $0 + ", " + field.value } ?? field.value
+        }
+        return kept
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import JunctionCore
+
+/// An inbound event as stored in the inbox, with its processing state.
+public struct WebhookEventRecord: Sendable, Equatable {
+    /// Junction's id (`evt_…`).
+    public var id: String
+    /// The connection it arrived for.
+    public var connectionID: String
+    /// The verifier's name, which prefixes the normalized type.
+    public var provider: String
+    /// The provider's event id, the dedup key.
+    public var externalID: String
+    /// The provider's type, unprefixed.
+    public var providerType: String
+    /// When the provider says it happened.
+    public var occurredAt: Date?
+    /// When it was received.
+    public var receivedAt: Date
+    /// The headers kept from the request.
+    public var headers: [String: String]
+    /// The body as received.
+    public var body: String
+    /// `received`, `processed`, `failed` (will be retried) or `dead` (out of attempts).
+    public var status: String
+    /// Processing attempts so far, across replays.
+    public var attempts: Int
+    /// How often it was replayed.
+    public var replays: Int
+    /// The last processing error.
+    public var lastError: String?
+    /// When it was last processed successfully.
+    public var processedAt: Date?
+
+    /// The normalized type, such as `stripe.customer.created`.
+    public var type: String { provider + "." + providerType }
+}
+
+/// One run of the handlers over an event.
+public struct WebhookEventAttempt: Sendable, Equatable {
+    /// 1 for the first run, counting on across replays.
+    public var attempt: Int
+    /// Whether every handler succeeded.
+    public var succeeded: Bool
+    /// What failed.
+    public var error: String?
+    /// When the run started.
+    public var startedAt: Date
+    /// How long it took.
+    public var duration: Duration
+}
+
+/// An inbound event in the shape handlers and the application see, whatever the provider.
+public struct NormalizedEvent: Sendable, Equatable, Codable {
+    /// Junction's id.
+    public var id: String
+    /// The connection it arrived for.
+    public var connectionId: String
+    /// The verifier's name.
+    public var provider: String
+    /// `<provider>.<provider's type>`, such as `stripe.customer.created`.
+    public var type: String
+    /// When the provider says it happened, else when it was received.
+    public var occurredAt: Date
+    /// The event's data (Stripe's `data.object`, Slack's `event`, otherwise the body).
+    public var data: JSONValue
+
+    /// A normalized event.
+    public init(id: String, connectionId: String, provider: String, type: String, occurredAt: Date, data: JSONValue) {
+        self.id = id
+        self.connectionId = connectionId
+        self.provider = provider
+        self.type = type
+        self.occurredAt = occurredAt
+        self.data = data
+    }
+
+    /// The event as a JSON object, with `occurredAt` in ISO 8601.
+    public var json: JSONValue {
+        [
+            "id": .string(id), "connectionId": .string(connectionId), "provider": .string(provider), "type": .string(type),
+            "occurredAt": .string(occurredAt.formatted(.iso8601)), "data": data,
+        ]
+    }
+}

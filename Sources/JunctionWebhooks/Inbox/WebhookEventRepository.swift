@@ -1,0 +1,176 @@
+import Foundation
+import JunctionCore
+import JunctionStore
+import SQLKit
+
+/// Reads the inbox and records how processing went.
+public struct WebhookEventRepository: Sendable {
+    let database: Database
+
+    /// A repository over `database`.
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// What `GET /api/v1/events` may filter on.
+    public struct Filter: Sendable {
+        /// Only this connection's events.
+        public var connectionID: String?
+        /// Only this normalized type (`stripe.customer.created`), or a prefix ending in `*` (`stripe.*`).
+        public var type: String?
+        /// Only events in this status.
+        public var status: String?
+        /// Received at or after.
+        public var since: Date?
+        /// Received before.
+        public var until: Date?
+
+        /// A filter; `nil` members do not filter.
+        public init(connectionID: String? = nil, type: String? = nil, status: String? = nil, since: Date? = nil, until: Date? = nil) {
+            self.connectionID = connectionID
+            self.type = type
+            self.status = status
+            self.since = since
+            self.until = until
+        }
+    }
+
+    /// Newest first, after `cursor` (an event id from the previous page).
+    public func list(_ filter: Filter, before cursor: String?, limit: Int) async throws -> [WebhookEventRecord] {
+        var conditions: [SQLQueryString] = ["1 = 1"]
+        if let cursor { conditions.append("id < \(bind: cursor)") }
+        if let connectionID = filter.connectionID { conditions.append("connection_id = \(bind: connectionID)") }
+        if let status = filter.status { conditions.append("status = \(bind: status)") }
+        if let since = filter.since { conditions.append("received_at >= \(bind: since.epochMilliseconds)") }
+        if let until = filter.until { conditions.append("received_at < \(bind: until.epochMilliseconds)") }
+        if let type = filter.type, type != "*" {
+            // The normalized type is provider + "." + type; match on both columns so the indexes stay usable.
+            let (provider, rest) = type.split(separator: ".", maxSplits: 1).map(String.init).pair
+            if let provider { conditions.append("provider = \(bind: provider)") }
+            if let rest {
+                if rest.hasSuffix("*") {
+                    conditions.append("type LIKE \(bind: Self.likePrefix(String(rest.dropLast()))) ESCAPE '\\'")
+                } else {
+                    conditions.append("type = \(bind: rest)")
+                }
+            }
+        }
+        let query: SQLQueryString =
+            "SELECT * FROM webhook_events WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(bind: limit)"
+        let rows = try await database.withSQL { sql in try await sql.raw(query).all() }
+        return try rows.map(Self.record)
+    }
+
+    /// One event.
+    public func find(id: String) async throws -> WebhookEventRecord? {
+        let row = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM webhook_events WHERE id = \(bind: id)").first()
+        }
+        return try row.map(Self.record)
+    }
+
+    /// The event's processing attempts, oldest first.
+    public func attempts(ofEvent id: String) async throws -> [WebhookEventAttempt] {
+        let rows = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM webhook_event_attempts WHERE event_id = \(bind: id) ORDER BY attempt").all()
+        }
+        return try rows.map { row in
+            WebhookEventAttempt(
+                attempt: try row.decode(column: "attempt", as: Int.self),
+                succeeded: try row.decode(column: "succeeded", as: Int.self) != 0,
+                error: try row.decode(column: "error", as: String?.self),
+                startedAt: Date(epochMilliseconds: try row.decode(column: "started_at", as: Int64.self)),
+                duration: .milliseconds(try row.decode(column: "duration_ms", as: Int64.self))
+            )
+        }
+    }
+
+    /// Records one processing run and the event's resulting status, in one transaction.
+    public func recordAttempt(
+        eventID: String,
+        succeeded: Bool,
+        error: String?,
+        startedAt: Date,
+        duration: Duration,
+        status: String
+    ) async throws {
+        let now = Date().epochMilliseconds
+        try await database.transaction { sql in
+            guard
+                let row = try await sql.raw(
+                    """
+                    UPDATE webhook_events SET attempts = attempts + 1, status = \(bind: status), \
+                    last_error = \(bind: error.map { String($0.prefix(2000)) }), \
+                    processed_at = CASE WHEN \(bind: succeeded ? 1 : 0) = 1 THEN \(bind: now) ELSE processed_at END \
+                    WHERE id = \(bind: eventID) RETURNING attempts
+                    """
+                ).first()
+            else { return }
+            let attempt = try row.decode(column: "attempts", as: Int.self)
+            try await sql.raw(
+                """
+                INSERT INTO webhook_event_attempts (event_id, attempt, succeeded, error, started_at, duration_ms) VALUES \
+                (\(bind: eventID), \(bind: attempt), \(bind: succeeded ? 1 : 0), \(bind: error.map { String($0.prefix(2000)) }), \
+                \(bind: startedAt.epochMilliseconds), \(bind: duration.milliseconds))
+                """
+            ).run()
+        }
+    }
+
+    /// Queues the event to be processed again: its status goes back to `received` and its replay count up, so the
+    /// messages it forwards are new ones rather than duplicates of the first run's. `nil` when there is no such event.
+    public func replay(id: String, queue: JobQueue, processingAttempts: Int) async throws -> WebhookEventRecord? {
+        let record = try await database.transaction { sql -> WebhookEventRecord? in
+            guard
+                let row = try await sql.raw(
+                    "UPDATE webhook_events SET status = 'received', replays = replays + 1, last_error = NULL WHERE id = \(bind: id) RETURNING *"
+                ).first()
+            else { return nil }
+            _ = try await queue.enqueue(
+                [
+                    JobRequest(
+                        kind: WebhookInbox.processJobKind, payload: ["eventId": .string(id)], uniqueKey: id, maxAttempts: processingAttempts
+                    )
+                ],
+                using: sql
+            )
+            return try Self.record(row)
+        }
+        queue.wakeLocalWorkers()
+        return record
+    }
+
+    /// `LIKE` pattern matching values that start with `prefix`, its own wildcards escaped.
+    static func likePrefix(_ prefix: String) -> String {
+        prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+
+    static func record(_ row: any SQLRow) throws -> WebhookEventRecord {
+        let headersText = try row.decode(column: "headers", as: String.self)
+        let headers = (try? JSONValue.parse(headersText))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        return WebhookEventRecord(
+            id: try row.decode(column: "id", as: String.self),
+            connectionID: try row.decode(column: "connection_id", as: String.self),
+            provider: try row.decode(column: "provider", as: String.self),
+            externalID: try row.decode(column: "external_id", as: String.self),
+            providerType: try row.decode(column: "type", as: String.self),
+            occurredAt: try row.decode(column: "occurred_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
+            receivedAt: Date(epochMilliseconds: try row.decode(column: "received_at", as: Int64.self)),
+            headers: headers,
+            body: try row.decode(column: "body", as: String.self),
+            status: try row.decode(column: "status", as: String.self),
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            replays: try row.decode(column: "replays", as: Int.self),
+            lastError: try row.decode(column: "last_error", as: String?.self),
+            processedAt: try row.decode(column: "processed_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        )
+    }
+}
+
+extension Array where Element == String {
+    /// The first two elements, for `split(maxSplits: 1)` results.
+    fileprivate var pair: (String?, String?) {
+        (first, count > 1 ? self[1] : nil)
+    }
+}

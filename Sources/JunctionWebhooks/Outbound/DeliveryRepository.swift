@@ -1,0 +1,229 @@
+import Foundation
+import JunctionCore
+import JunctionStore
+import SQLKit
+
+/// Reads and writes messages, deliveries and their attempts.
+public struct DeliveryRepository: Sendable {
+    let database: Database
+    let queue: JobQueue
+
+    /// A repository over `database`; resends are scheduled on `queue`.
+    public init(database: Database, queue: JobQueue) {
+        self.database = database
+        self.queue = queue
+    }
+
+    /// Everything one attempt needs, read in one statement.
+    public struct DeliveryContext: Sendable {
+        /// The delivery.
+        public var delivery: DeliveryRecord
+        /// Its message.
+        public var message: MessageRecord
+        /// Its endpoint.
+        public var endpoint: EndpointRecord
+    }
+
+    /// The delivery with its message and endpoint, or `nil` when any of them is gone.
+    public func context(ofDelivery id: String) async throws -> DeliveryContext? {
+        let row = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                SELECT d.id AS d_id, d.message_id AS d_message_id, d.endpoint_id AS d_endpoint_id, d.status AS d_status, \
+                d.attempts AS d_attempts, d.last_status_code AS d_last_status_code, d.last_error AS d_last_error, \
+                d.next_attempt_at AS d_next_attempt_at, d.created_at AS d_created_at, d.updated_at AS d_updated_at, \
+                m.event_type AS m_event_type, m.payload AS m_payload, m.idempotency_key AS m_idempotency_key, \
+                m.created_at AS m_created_at, e.* \
+                FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id \
+                JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = \(bind: id)
+                """
+            ).first()
+        }
+        guard let row else { return nil }
+        let delivery = try Self.delivery(row, prefix: "d_")
+        return DeliveryContext(
+            delivery: delivery,
+            message: MessageRecord(
+                id: delivery.messageID,
+                eventType: try row.decode(column: "m_event_type", as: String.self),
+                payload: try row.decode(column: "m_payload", as: String.self),
+                idempotencyKey: try row.decode(column: "m_idempotency_key", as: String?.self),
+                createdAt: Date(epochMilliseconds: try row.decode(column: "m_created_at", as: Int64.self))
+            ),
+            endpoint: try EndpointRepository.record(row)
+        )
+    }
+
+    /// How an attempt changes its delivery and endpoint.
+    public struct AttemptResult: Sendable {
+        /// The delivery's status afterwards: `succeeded`, `pending` (another attempt is scheduled) or `failed`.
+        public var deliveryStatus: String
+        /// When the next attempt is due, if pending.
+        public var nextAttemptAt: Date?
+    }
+
+    /// Records an attempt, its delivery's new state and the endpoint's failure streak, in one transaction.
+    /// Returns when the endpoint's current failure streak began (`nil` after a success).
+    @discardableResult
+    public func record(_ attempt: DeliveryAttemptRecord, result: AttemptResult) async throws -> Date? {
+        let now = attempt.createdAt.epochMilliseconds
+        return try await database.transaction { sql in
+            try await sql.raw(
+                """
+                INSERT INTO webhook_delivery_attempts (id, delivery_id, message_id, endpoint_id, attempt, status_code, error, \
+                latency_ms, response_excerpt, created_at) VALUES (\(bind: attempt.id), \(bind: attempt.deliveryID), \
+                \(bind: attempt.messageID), \(bind: attempt.endpointID), \(bind: attempt.attempt), \(bind: attempt.statusCode), \
+                \(bind: attempt.error), \(bind: attempt.latency.milliseconds), \(bind: attempt.responseExcerpt), \(bind: now))
+                """
+            ).run()
+            try await sql.raw(
+                """
+                UPDATE webhook_deliveries SET status = \(bind: result.deliveryStatus), attempts = \(bind: attempt.attempt), \
+                last_status_code = \(bind: attempt.statusCode), last_error = \(bind: attempt.error), \
+                next_attempt_at = \(bind: result.nextAttemptAt?.epochMilliseconds), updated_at = \(bind: now) \
+                WHERE id = \(bind: attempt.deliveryID)
+                """
+            ).run()
+            if attempt.succeeded {
+                try await sql.raw(
+                    "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = \(bind: attempt.endpointID) AND failing_since IS NOT NULL"
+                ).run()
+                return nil
+            }
+            let row = try await sql.raw(
+                """
+                UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, \(bind: now)) \
+                WHERE id = \(bind: attempt.endpointID) RETURNING failing_since
+                """
+            ).first()
+            return try row?.decode(column: "failing_since", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        }
+    }
+
+    /// Marks a delivery failed without an attempt (its endpoint is disabled, its URL refused).
+    public func fail(deliveryID: String, reason: String, at now: Date = Date()) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE webhook_deliveries SET status = 'failed', last_error = \(bind: reason), next_attempt_at = NULL, \
+                updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: deliveryID)
+                """
+            ).run()
+        }
+    }
+
+    /// The endpoint's attempts, newest first, before `cursor`.
+    public func attempts(ofEndpoint endpointID: String, before cursor: String?, limit: Int) async throws -> [DeliveryAttemptRecord] {
+        let rows = try await database.withSQL { sql in
+            if let cursor {
+                return try await sql.raw(
+                    """
+                    SELECT * FROM webhook_delivery_attempts WHERE endpoint_id = \(bind: endpointID) AND id < \(bind: cursor) \
+                    ORDER BY id DESC LIMIT \(bind: limit)
+                    """
+                ).all()
+            }
+            return try await sql.raw(
+                "SELECT * FROM webhook_delivery_attempts WHERE endpoint_id = \(bind: endpointID) ORDER BY id DESC LIMIT \(bind: limit)"
+            ).all()
+        }
+        return try rows.map(Self.attempt)
+    }
+
+    /// The message with `id`.
+    public func message(id: String) async throws -> MessageRecord? {
+        let row = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM webhook_messages WHERE id = \(bind: id)").first()
+        }
+        return try row.map(Self.message)
+    }
+
+    /// The message's deliveries.
+    public func deliveries(ofMessage id: String) async throws -> [DeliveryRecord] {
+        let rows = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM webhook_deliveries WHERE message_id = \(bind: id) ORDER BY id").all()
+        }
+        return try rows.map { try Self.delivery($0, prefix: "") }
+    }
+
+    /// Sends the message's failed deliveries again, each with a fresh set of attempts. Returns how many.
+    public func retry(messageID: String) async throws -> Int {
+        try await resend(where: "message_id = \(bind: messageID) AND status = 'failed'")
+    }
+
+    /// Sends again every delivery to the endpoint that failed and was created at or after `since`. Returns how many.
+    public func recover(endpointID: String, since: Date) async throws -> Int {
+        try await resend(
+            where: "endpoint_id = \(bind: endpointID) AND status = 'failed' AND created_at >= \(bind: since.epochMilliseconds)"
+        )
+    }
+
+    private func resend(where condition: SQLQueryString) async throws -> Int {
+        let now = Date()
+        let count = try await database.transaction { sql in
+            let rows = try await sql.raw(
+                """
+                UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = \(bind: now.epochMilliseconds), \
+                updated_at = \(bind: now.epochMilliseconds) WHERE \(condition) RETURNING id, endpoint_id
+                """
+            ).all()
+            guard !rows.isEmpty else { return 0 }
+            let endpointIDs = Set(try rows.map { try $0.decode(column: "endpoint_id", as: String.self) })
+            var attempts: [String: Int] = [:]
+            for id in endpointIDs {
+                let row = try await sql.raw("SELECT * FROM webhook_endpoints WHERE id = \(bind: id)").first()
+                attempts[id] = try row.map(EndpointRepository.record)?.schedule.attempts ?? RetrySchedule.standard.attempts
+            }
+            let jobs = try rows.map { row in
+                MessageDispatcher.deliveryJob(
+                    id: try row.decode(column: "id", as: String.self),
+                    attempts: attempts[try row.decode(column: "endpoint_id", as: String.self)] ?? RetrySchedule.standard.attempts
+                )
+            }
+            _ = try await queue.enqueue(jobs, using: sql)
+            return rows.count
+        }
+        if count > 0 { queue.wakeLocalWorkers() }
+        return count
+    }
+
+    static func message(_ row: any SQLRow) throws -> MessageRecord {
+        MessageRecord(
+            id: try row.decode(column: "id", as: String.self),
+            eventType: try row.decode(column: "event_type", as: String.self),
+            payload: try row.decode(column: "payload", as: String.self),
+            idempotencyKey: try row.decode(column: "idempotency_key", as: String?.self),
+            createdAt: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self))
+        )
+    }
+
+    static func delivery(_ row: any SQLRow, prefix: String) throws -> DeliveryRecord {
+        DeliveryRecord(
+            id: try row.decode(column: prefix + "id", as: String.self),
+            messageID: try row.decode(column: prefix + "message_id", as: String.self),
+            endpointID: try row.decode(column: prefix + "endpoint_id", as: String.self),
+            status: try row.decode(column: prefix + "status", as: String.self),
+            attempts: try row.decode(column: prefix + "attempts", as: Int.self),
+            lastStatusCode: try row.decode(column: prefix + "last_status_code", as: Int?.self),
+            lastError: try row.decode(column: prefix + "last_error", as: String?.self),
+            nextAttemptAt: try row.decode(column: prefix + "next_attempt_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
+            createdAt: Date(epochMilliseconds: try row.decode(column: prefix + "created_at", as: Int64.self)),
+            updatedAt: Date(epochMilliseconds: try row.decode(column: prefix + "updated_at", as: Int64.self))
+        )
+    }
+
+    static func attempt(_ row: any SQLRow) throws -> DeliveryAttemptRecord {
+        DeliveryAttemptRecord(
+            id: try row.decode(column: "id", as: String.self),
+            deliveryID: try row.decode(column: "delivery_id", as: String.self),
+            messageID: try row.decode(column: "message_id", as: String.self),
+            endpointID: try row.decode(column: "endpoint_id", as: String.self),
+            attempt: try row.decode(column: "attempt", as: Int.self),
+            statusCode: try row.decode(column: "status_code", as: Int?.self),
+            error: try row.decode(column: "error", as: String?.self),
+            latency: .milliseconds(try row.decode(column: "latency_ms", as: Int64.self)),
+            responseExcerpt: try row.decode(column: "response_excerpt", as: String?.self),
+            createdAt: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self))
+        )
+    }
+}

@@ -1,0 +1,232 @@
+import AsyncHTTPClient
+import Foundation
+import JunctionAuth
+import JunctionCore
+import JunctionHTTP
+import JunctionStore
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// The job handler behind `webhook.deliver`: one signed POST of a message to an endpoint, its attempt recorded, and
+/// what follows decided by the endpoint's retry schedule.
+///
+/// - 2xx: delivered; the endpoint's failure streak ends.
+/// - `410 Gone`: the endpoint is disabled (an `endpoint.disabled` operational event) and the delivery fails.
+/// - anything else: retried after the schedule's next delay, or the `Retry-After` if longer; after the last attempt
+///   the delivery fails (a dead letter, resent by retry or recover). An endpoint whose deliveries have all failed for
+///   five days is disabled.
+///
+/// Redirects are not followed: a 3xx could point at an address the SSRF guard refuses.
+public final class WebhookDeliverer: JobHandler {
+    /// How deliveries are made.
+    public struct Configuration: Sendable {
+        /// Longest wait for a response, from connect to the last byte of the head.
+        public var timeout: Duration = .seconds(15)
+        /// An endpoint failing this long without one success is disabled.
+        public var disableAfter: Duration = .seconds(5 * 86_400)
+        /// Longest `Retry-After` honoured, so an endpoint cannot park a delivery forever.
+        public var maximumRetryAfter: Duration = .seconds(86_400)
+
+        /// The defaults: 15 s timeout, disabled after five days.
+        public init() {}
+    }
+
+    private let deliveries: DeliveryRepository
+    private let endpoints: EndpointRepository
+    private let secretsStore: VaultSecretRepository
+    private let vault: CredentialVault
+    private let events: OperationalEventRepository
+    private let addressPolicy: EndpointAddressPolicy
+    private let httpClient: HTTPClient
+    private let configuration: Configuration
+    private let rateLimiter = RateLimiter()
+    private let secretCache = Mutex<[String: (version: Int, secrets: EndpointSecrets)]>([:])
+    private let logger: Logger
+
+    /// A deliverer.
+    public init(
+        database: Database,
+        queue: JobQueue,
+        vault: CredentialVault,
+        addressPolicy: EndpointAddressPolicy,
+        configuration: Configuration = .init(),
+        logger: Logger
+    ) {
+        self.deliveries = DeliveryRepository(database: database, queue: queue)
+        self.endpoints = EndpointRepository(database: database)
+        self.secretsStore = VaultSecretRepository(database: database)
+        self.vault = vault
+        self.events = OperationalEventRepository(database: database)
+        self.addressPolicy = addressPolicy
+        self.configuration = configuration
+        self.logger = logger
+        self.httpClient = Self.sharedHTTPClient
+    }
+
+    /// The client every deliverer shares: no redirects, a connect timeout, up to 64 connections per endpoint host.
+    /// Like `HTTPClient.shared` it lives as long as the process and is never shut down, so nothing has to remember to.
+    static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: .seconds(15))
+        )
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public func handle(_ job: LeasedJob) async throws {
+        guard let id = job.payload["deliveryId"]?.stringValue else { throw JobError.permanent(reason: "the job has no deliveryId") }
+        guard let context = try await deliveries.context(ofDelivery: id), context.delivery.status == "pending" else {
+            return  // delivered already, failed by hand, or its endpoint deleted
+        }
+        let endpoint = context.endpoint
+        guard endpoint.status == "enabled" else {
+            try await deliveries.fail(deliveryID: id, reason: "the endpoint is disabled: \(endpoint.disabledReason ?? "by an operator")")
+            return
+        }
+        let url: URL
+        do {
+            url = try await addressPolicy.check(endpoint.url)
+        } catch {
+            try await deliveries.fail(deliveryID: id, reason: error.description)
+            logger.warning("delivery refused by the SSRF guard", metadata: ["endpoint": "\(endpoint.id)", "reason": "\(error)"])
+            return
+        }
+        if let limit = endpoint.rateLimit {
+            let wait = rateLimiter.reserve(key: endpoint.id, requestsPerSecond: Double(limit), burst: limit)
+            if wait > .seconds(10) { throw JobError.retry(after: wait, reason: "the endpoint's rate limit of \(limit)/s") }
+            if wait > .zero { try await Task.sleep(for: wait) }
+        }
+        let secrets = try await signingSecrets(of: endpoint)
+        let attemptNumber = context.delivery.attempts + 1
+        let outcome = await send(context.message, to: url, secrets: secrets)
+        let now = Date()
+        var attempt = DeliveryAttemptRecord(
+            id: ResourceID.make(prefix: DeliveryAttemptRecord.idPrefix, at: now),
+            deliveryID: id,
+            messageID: context.message.id,
+            endpointID: endpoint.id,
+            attempt: attemptNumber,
+            statusCode: outcome.statusCode,
+            error: outcome.error,
+            latency: outcome.latency,
+            responseExcerpt: outcome.excerpt,
+            createdAt: now
+        )
+        if attempt.succeeded {
+            try await deliveries.record(attempt, result: .init(deliveryStatus: "succeeded", nextAttemptAt: nil))
+            return
+        }
+        if outcome.statusCode == 410 {
+            attempt.error = "the endpoint answered 410 Gone; it is now disabled"
+            try await deliveries.record(attempt, result: .init(deliveryStatus: "failed", nextAttemptAt: nil))
+            await disable(endpoint, reason: "the endpoint answered 410 Gone at \(now.formatted(.iso8601))")
+            return
+        }
+        var generator = SystemRandomNumberGenerator()
+        let scheduled = endpoint.schedule.delay(afterAttempt: job.attempt, using: &generator)
+        guard let scheduled else {
+            try await deliveries.record(attempt, result: .init(deliveryStatus: "failed", nextAttemptAt: nil))
+            try await disableIfFailingTooLong(endpoint, now: now)
+            return
+        }
+        let delay = max(scheduled, min(outcome.retryAfter ?? .zero, configuration.maximumRetryAfter))
+        let next = now.addingTimeInterval(Double(delay.milliseconds) / 1000)
+        let failingSince = try await deliveries.record(attempt, result: .init(deliveryStatus: "pending", nextAttemptAt: next))
+        if let failingSince, now.timeIntervalSince(failingSince) >= Double(configuration.disableAfter.components.seconds) {
+            try await deliveries.fail(deliveryID: id, reason: "the endpoint has failed for five days and is now disabled")
+            await disable(endpoint, reason: "every delivery failed since \(failingSince.formatted(.iso8601))")
+            return
+        }
+        throw JobError.retry(after: delay, reason: outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")
+    }
+
+    private func disableIfFailingTooLong(_ endpoint: EndpointRecord, now: Date) async throws {
+        guard let current = try await endpoints.find(id: endpoint.id), let since = current.failingSince,
+            now.timeIntervalSince(since) >= Double(configuration.disableAfter.components.seconds)
+        else { return }
+        await disable(endpoint, reason: "every delivery failed since \(since.formatted(.iso8601))")
+    }
+
+    private func disable(_ endpoint: EndpointRecord, reason: String) async {
+        do {
+            guard try await endpoints.disable(id: endpoint.id, reason: reason) else { return }
+            try await events.record(type: "endpoint.disabled", connectionID: nil, message: "endpoint \(endpoint.id) disabled: \(reason)")
+            logger.warning("endpoint disabled", metadata: ["endpoint": "\(endpoint.id)", "reason": "\(reason)"])
+        } catch {
+            logger.error("could not disable an endpoint", metadata: ["endpoint": "\(endpoint.id)", "error": "\(error)"])
+        }
+    }
+
+    /// The endpoint's signing secrets, opened from the vault once per secret version.
+    private func signingSecrets(of endpoint: EndpointRecord) async throws -> [String] {
+        if let cached = secretCache.withLock({ $0[endpoint.id] }), cached.version == endpoint.secretVersion {
+            return cached.secrets.signing(at: Date())
+        }
+        let opened = try await vault.credentials(of: endpoint.id, in: secretsStore)
+        guard let secrets = EndpointSecrets(credentials: opened) else {
+            throw JobError.permanent(reason: "the endpoint has no signing secret")
+        }
+        secretCache.withLock { $0[endpoint.id] = (endpoint.secretVersion, secrets) }
+        return secrets.signing(at: Date())
+    }
+
+    private struct Outcome {
+        var statusCode: Int?
+        var error: String?
+        var latency: Duration
+        var excerpt: String?
+        var retryAfter: Duration?
+    }
+
+    private func send(_ message: MessageRecord, to url: URL, secrets: [String]) async -> Outcome {
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        let body = Array(message.payload.utf8)
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Junction-Webhooks/1")
+        request.headers.add(name: "webhook-id", value: message.id)
+        request.headers.add(name: "webhook-timestamp", value: String(timestamp))
+        request.headers.add(
+            name: "webhook-signature",
+            value: StandardWebhookSigner.signature(id: message.id, timestamp: timestamp, body: body, secrets: secrets)
+        )
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let started = ContinuousClock.now
+        do {
+            let response = try await httpClient.execute(request, timeout: .seconds(configuration.timeout.components.seconds))
+            let latency = ContinuousClock.now - started
+            var excerpt = ByteBuffer()
+            for try await chunk in response.body {
+                excerpt.writeImmutableBuffer(
+                    chunk.getSlice(at: chunk.readerIndex, length: min(chunk.readableBytes, 1024 - excerpt.readableBytes)) ?? chunk)
+                if excerpt.readableBytes >= 1024 { break }
+            }
+            let retryAfter = RetryAfter.delay(from: response.headers.first(name: "Retry-After"))
+            return Outcome(
+                statusCode: Int(response.status.code),
+                error: (200..<300).contains(Int(response.status.code)) ? nil : "HTTP \(response.status.code)",
+                latency: latency,
+                excerpt: excerpt.readableBytes > 0 ? String(decoding: excerpt.readableBytesView, as: UTF8.self) : nil,
+                retryAfter: retryAfter
+            )
+        } catch {
+            return Outcome(
+                statusCode: nil, error: Self.describe(error), latency: ContinuousClock.now - started, excerpt: nil, retryAfter: nil)
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
+            "the endpoint did not answer within the delivery timeout"
+        case let error as HTTPClientError where error == .connectTimeout:
+            "could not connect to the endpoint in time"
+        default:
+            "could not reach the endpoint: \(error)"
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import JunctionCore
+
+/// Stripe's `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>[,v1=…]`. The key is the `whsec_…`
+/// string as given; a rolled secret signs with both until it expires, hence several `v1` values.
+/// Follows https://docs.stripe.com/webhooks#verify-manually.
+public struct StripeSignatureVerifier: WebhookVerifier {
+    /// Largest accepted distance between the signed timestamp and now, in seconds.
+    public var tolerance: Int
+
+    /// A verifier with Stripe's default tolerance of 300 s.
+    public init(tolerance: Int = 300) {
+        self.tolerance = tolerance
+    }
+
+    public func verify(_ webhook: InboundWebhook, secrets: [String], now: Date) throws(WebhookVerificationError) {
+        guard !secrets.isEmpty else { throw .noSecret }
+        guard let header = webhook.header("Stripe-Signature") else { throw .missingHeader("Stripe-Signature") }
+        var timestamp: Substring?
+        var signatures: [Substring] = []
+        for element in header.split(separator: ",") {
+            let parts = element.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            switch parts[0].trimmingCharacters(in: .whitespaces) {
+            case "t": timestamp = parts[1]
+            case "v1": signatures.append(parts[1])
+            default: continue
+            }
+        }
+        guard let timestamp else { throw .malformedHeader("Stripe-Signature", reason: "no t= timestamp") }
+        guard !signatures.isEmpty else { throw .malformedHeader("Stripe-Signature", reason: "no v1= signature") }
+        let signed = Array(timestamp.utf8) + [UInt8(ascii: ".")] + webhook.body
+        let matches = secrets.contains { secret in
+            let expected = HMACSignature.hex(HMACSignature.mac(.sha256, key: Array(secret.utf8), message: signed))
+            return signatures.contains { HMACSignature.constantTimeEquals($0, expected) }
+        }
+        guard matches else { throw .signatureMismatch }
+        // Checked after the signature, so an unsigned request cannot probe the clock.
+        try Self.checkTimestamp(String(timestamp), header: "Stripe-Signature", now: now, tolerance: tolerance)
+    }
+
+    public func identify(_ webhook: InboundWebhook) -> WebhookIdentity {
+        let json = webhook.json
+        return WebhookIdentity(
+            eventID: json?["id"]?.stringValue ?? Self.contentID(of: webhook),
+            type: json?["type"]?.stringValue ?? "unknown",
+            occurredAt: json?["created"]?.doubleValue.map { Date(timeIntervalSince1970: $0) },
+            data: json?["data"]?["object"] ?? json ?? .null
+        )
+    }
+}
