@@ -22,9 +22,10 @@ struct ServeProcessTests {
             database: String? = nil,
             environment: [String: String] = [:],
             workingDirectory: String,
-            port: Int = ChildProcess.freePort()
+            port: Int = ChildProcess.freePort(),
+            extraArguments: [String] = []
         ) async throws -> Server {
-            var arguments = ["serve", "--port", String(port), "--log-level", "trace"]
+            var arguments = ["serve", "--port", String(port), "--log-level", "trace"] + extraArguments
             if let database { arguments += ["--database", database] }
             let process = try ChildProcess(
                 ChildProcess.junctionExecutable, arguments: arguments, environment: environment, workingDirectory: workingDirectory

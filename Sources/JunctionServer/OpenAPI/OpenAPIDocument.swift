@@ -8,7 +8,7 @@ public enum OpenAPIDocument {
           "info": {
             "title": "Junction management API",
             "version": "1.0.0",
-            "description": "Connections to third-party services, their credentials, and the server's health. Every /api/v1 route needs `Authorization: Bearer <admin token>`. Errors are RFC 9457 problem documents (application/problem+json)."
+            "description": "Connections to third-party services and their credentials, inbound webhooks and their events, outbound endpoints and messages, and the server's health. Every /api/v1 route needs `Authorization: Bearer <admin token>`. Errors are RFC 9457 problem documents (application/problem+json)."
           },
           "servers": [
             {
@@ -494,6 +494,708 @@ public enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/webhooks/{connectionId}": {
+              "post": {
+                "summary": "Receive a webhook for a connection",
+                "description": "The connection's provider (or settings.webhook.verifier) picks the signature scheme: Stripe, Standard Webhooks, Svix, GitHub, Shopify, Slack or a generic HMAC. A verified event is committed to the inbox before the 200; a duplicate provider event id is acknowledged with duplicate=true and stored once. Slack's url_verification is answered with its challenge as text/plain.",
+                "security": [],
+                "parameters": [
+                  {
+                    "name": "connectionId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "*/*": {
+                      "schema": {}
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Stored, or acknowledged as a duplicate",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/WebhookAcknowledgement"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "get": {
+                "summary": "Echo handshake",
+                "description": "Answers the value of the query parameter named by settings.webhook.challengeParameter, as text/plain.",
+                "security": [],
+                "parameters": [
+                  {
+                    "name": "connectionId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The challenge, echoed",
+                    "content": {
+                      "text/plain": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/events": {
+              "get": {
+                "summary": "List inbound events, newest first",
+                "parameters": [
+                  {
+                    "name": "connectionId",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "Only this connection's events"
+                  },
+                  {
+                    "name": "type",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "A normalized type (stripe.customer.created) or a prefix wildcard (stripe.*)"
+                  },
+                  {
+                    "name": "status",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "enum": [
+                        "received",
+                        "processed",
+                        "failed",
+                        "dead"
+                      ]
+                    }
+                  },
+                  {
+                    "name": "since",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "Received at or after (ISO 8601)"
+                  },
+                  {
+                    "name": "until",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "Received before (ISO 8601)"
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer"
+                    },
+                    "description": "Page size, 1 to 200 (default 50)"
+                  },
+                  {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The nextCursor of the previous page"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of events",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/EventPage"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/events/{id}": {
+              "get": {
+                "summary": "An inbound event, normalized, with its processing attempts",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The event (evt_…)"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The event",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Event"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/events/{id}/replay": {
+              "post": {
+                "summary": "Process an event again",
+                "description": "Its handlers run again; messages it forwards are new ones.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The event (evt_…)"
+                  }
+                ],
+                "responses": {
+                  "202": {
+                    "description": "Replay queued",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Event"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/endpoints": {
+              "post": {
+                "summary": "Create an outbound endpoint",
+                "description": "The response carries the signing secret (whsec_…), shown only this once. URLs resolving to loopback, private, link-local or metadata addresses are refused unless the server runs with --allow-private-endpoints.",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/EndpointCreate"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Endpoint"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "get": {
+                "summary": "List endpoints",
+                "parameters": [
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer"
+                    },
+                    "description": "Page size, 1 to 200 (default 50)"
+                  },
+                  {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The nextCursor of the previous page"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of endpoints",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/EndpointPage"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/endpoints/{id}": {
+              "get": {
+                "summary": "An endpoint",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The endpoint (ep_…)"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The endpoint",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Endpoint"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "patch": {
+                "summary": "Change an endpoint",
+                "description": "Members present replace; null removes rateLimit or retrySchedule; enabled re-enables a disabled endpoint or disables it.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The endpoint (ep_…)"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/EndpointUpdate"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The endpoint",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Endpoint"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "delete": {
+                "summary": "Delete an endpoint and its secret",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The endpoint (ep_…)"
+                  }
+                ],
+                "responses": {
+                  "204": {
+                    "description": "Deleted"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/endpoints/{id}/secret/rotate": {
+              "post": {
+                "summary": "Rotate the signing secret",
+                "description": "The new secret signs from now on; the previous one keeps signing alongside it for 24 hours.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The endpoint (ep_…)"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The new secret, shown only this once",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "secret",
+                            "previousSecretExpiresAt"
+                          ],
+                          "properties": {
+                            "secret": {
+                              "type": "string"
+                            },
+                            "previousSecretExpiresAt": {
+                              "type": "string",
+                              "format": "date-time"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/endpoints/{id}/attempts": {
+              "get": {
+                "summary": "Every delivery attempt to the endpoint, newest first",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The endpoint (ep_…)"
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer"
+                    },
+                    "description": "Page size, 1 to 200 (default 50)"
+                  },
+                  {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The nextCursor of the previous page"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of attempts",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AttemptPage"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/endpoints/{id}/recover": {
+              "post": {
+                "summary": "Resend every delivery to the endpoint that failed since a time",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The endpoint (ep_…)"
+                  },
+                  {
+                    "name": "since",
+                    "in": "query",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "format": "date-time"
+                    }
+                  }
+                ],
+                "responses": {
+                  "202": {
+                    "description": "Deliveries scheduled",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Resend"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/messages": {
+              "post": {
+                "summary": "Send a message to every endpoint subscribed to its type",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/MessageCreate"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "202": {
+                    "description": "Accepted; deliveries are scheduled (or, for a repeated idempotencyKey, the earlier message is returned)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Message"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/messages/{id}": {
+              "get": {
+                "summary": "A message and its deliveries",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The message (msg_…)"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The message",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Message"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/messages/{id}/retry": {
+              "post": {
+                "summary": "Resend the message's failed deliveries",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The message (msg_…)"
+                  }
+                ],
+                "responses": {
+                  "202": {
+                    "description": "Deliveries scheduled",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Resend"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -720,6 +1422,495 @@ public enum OpenAPIDocument {
                       "string",
                       "null"
                     ]
+                  }
+                }
+              },
+              "WebhookAcknowledgement": {
+                "type": "object",
+                "required": [
+                  "duplicate"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "duplicate": {
+                    "type": "boolean"
+                  }
+                }
+              },
+              "Event": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "connectionId",
+                  "provider",
+                  "type",
+                  "externalId",
+                  "receivedAt",
+                  "status",
+                  "attempts",
+                  "replays"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "connectionId": {
+                    "type": "string"
+                  },
+                  "provider": {
+                    "type": "string"
+                  },
+                  "type": {
+                    "type": "string",
+                    "examples": [
+                      "stripe.customer.created"
+                    ]
+                  },
+                  "externalId": {
+                    "type": "string"
+                  },
+                  "occurredAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "receivedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "status": {
+                    "enum": [
+                      "received",
+                      "processed",
+                      "failed",
+                      "dead"
+                    ]
+                  },
+                  "attempts": {
+                    "type": "integer"
+                  },
+                  "replays": {
+                    "type": "integer"
+                  },
+                  "lastError": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "processedAt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "event": {
+                    "type": "object",
+                    "description": "The normalized event {id, connectionId, provider, type, occurredAt, data}"
+                  },
+                  "processingAttempts": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "attempt": {
+                          "type": "integer"
+                        },
+                        "succeeded": {
+                          "type": "boolean"
+                        },
+                        "error": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        },
+                        "startedAt": {
+                          "type": "string",
+                          "format": "date-time"
+                        },
+                        "durationMs": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "EventPage": {
+                "type": "object",
+                "required": [
+                  "data"
+                ],
+                "properties": {
+                  "data": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Event"
+                    }
+                  },
+                  "nextCursor": {
+                    "type": "string"
+                  }
+                }
+              },
+              "EndpointCreate": {
+                "type": "object",
+                "required": [
+                  "url"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "url": {
+                    "type": "string",
+                    "format": "uri"
+                  },
+                  "eventTypes": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Exact types, prefix wildcards (stripe.*) or *; default [\"*\"]"
+                  },
+                  "description": {
+                    "type": "string"
+                  },
+                  "rateLimit": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 1,
+                    "description": "Deliveries per second"
+                  },
+                  "retrySchedule": {
+                    "type": [
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "description": "Seconds to wait after each failed attempt; default [5, 300, 1800, 7200, 18000, 36000, 36000]"
+                  }
+                }
+              },
+              "EndpointUpdate": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "url": {
+                    "type": "string",
+                    "format": "uri"
+                  },
+                  "eventTypes": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Exact types, prefix wildcards (stripe.*) or *; default [\"*\"]"
+                  },
+                  "description": {
+                    "type": "string"
+                  },
+                  "rateLimit": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 1,
+                    "description": "Deliveries per second"
+                  },
+                  "retrySchedule": {
+                    "type": [
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "description": "Seconds to wait after each failed attempt; default [5, 300, 1800, 7200, 18000, 36000, 36000]"
+                  },
+                  "enabled": {
+                    "type": "boolean"
+                  }
+                }
+              },
+              "Endpoint": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "url",
+                  "description",
+                  "eventTypes",
+                  "retrySchedule",
+                  "status",
+                  "createdAt",
+                  "updatedAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "url": {
+                    "type": "string",
+                    "format": "uri"
+                  },
+                  "eventTypes": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Exact types, prefix wildcards (stripe.*) or *; default [\"*\"]"
+                  },
+                  "description": {
+                    "type": "string"
+                  },
+                  "rateLimit": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 1,
+                    "description": "Deliveries per second"
+                  },
+                  "retrySchedule": {
+                    "type": [
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "integer",
+                      "minimum": 0
+                    },
+                    "description": "Seconds to wait after each failed attempt; default [5, 300, 1800, 7200, 18000, 36000, 36000]"
+                  },
+                  "status": {
+                    "enum": [
+                      "enabled",
+                      "disabled"
+                    ]
+                  },
+                  "disabledReason": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "failingSince": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "format": "date-time"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "updatedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "secret": {
+                    "type": "string",
+                    "description": "Only in the response that creates the endpoint"
+                  }
+                }
+              },
+              "EndpointPage": {
+                "type": "object",
+                "required": [
+                  "data"
+                ],
+                "properties": {
+                  "data": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Endpoint"
+                    }
+                  },
+                  "nextCursor": {
+                    "type": "string"
+                  }
+                }
+              },
+              "Attempt": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "deliveryId": {
+                    "type": "string"
+                  },
+                  "messageId": {
+                    "type": "string"
+                  },
+                  "endpointId": {
+                    "type": "string"
+                  },
+                  "attempt": {
+                    "type": "integer"
+                  },
+                  "statusCode": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  },
+                  "succeeded": {
+                    "type": "boolean"
+                  },
+                  "error": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "latencyMs": {
+                    "type": "integer"
+                  },
+                  "responseExcerpt": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "AttemptPage": {
+                "type": "object",
+                "required": [
+                  "data"
+                ],
+                "properties": {
+                  "data": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Attempt"
+                    }
+                  },
+                  "nextCursor": {
+                    "type": "string"
+                  }
+                }
+              },
+              "MessageCreate": {
+                "type": "object",
+                "required": [
+                  "eventType",
+                  "payload"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "eventType": {
+                    "type": "string"
+                  },
+                  "payload": {},
+                  "idempotencyKey": {
+                    "type": "string",
+                    "maxLength": 255
+                  }
+                }
+              },
+              "Message": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "eventType",
+                  "payload",
+                  "createdAt"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "eventType": {
+                    "type": "string"
+                  },
+                  "payload": {},
+                  "idempotencyKey": {
+                    "type": "string"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "deliveriesCreated": {
+                    "type": "integer"
+                  },
+                  "duplicate": {
+                    "type": "boolean"
+                  },
+                  "deliveries": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "string"
+                        },
+                        "endpointId": {
+                          "type": "string"
+                        },
+                        "status": {
+                          "enum": [
+                            "pending",
+                            "succeeded",
+                            "failed"
+                          ]
+                        },
+                        "attempts": {
+                          "type": "integer"
+                        },
+                        "lastStatusCode": {
+                          "type": [
+                            "integer",
+                            "null"
+                          ]
+                        },
+                        "lastError": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        },
+                        "nextAttemptAt": {
+                          "type": [
+                            "string",
+                            "null"
+                          ],
+                          "format": "date-time"
+                        },
+                        "updatedAt": {
+                          "type": "string",
+                          "format": "date-time"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "Resend": {
+                "type": "object",
+                "required": [
+                  "scheduled"
+                ],
+                "properties": {
+                  "scheduled": {
+                    "type": "integer"
                   }
                 }
               }
