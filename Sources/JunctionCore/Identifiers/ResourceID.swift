@@ -23,8 +23,16 @@ public enum ResourceID {
             characters[index] = alphabet[Int(time & 31)]
             time >>= 5
         }
-        for index in 10..<26 {
-            characters[index] = alphabet[Int(generator.next() & 31)]
+        // 80 random bits from two draws (the system generator costs a syscall per draw).
+        var high: UInt64 = generator.next()
+        var low: UInt64 = generator.next()
+        for index in 10..<18 {
+            characters[index] = alphabet[Int(high & 31)]
+            high >>= 5
+        }
+        for index in 18..<26 {
+            characters[index] = alphabet[Int(low & 31)]
+            low >>= 5
         }
         return prefix + "_" + String(decoding: characters, as: UTF8.self)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import JunctionCore
 
 /// Stripe's `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>[,v1=…]`. The key is the `whsec_…`
@@ -15,15 +16,15 @@ public struct StripeSignatureVerifier: WebhookVerifier {
 
     public func verify(_ webhook: InboundWebhook, secrets: [String], now: Date) throws(WebhookVerificationError) {
         guard !secrets.isEmpty else { throw .noSecret }
-        guard let header = webhook.header("Stripe-Signature") else { throw .missingHeader("Stripe-Signature") }
+        guard let header = webhook.header(Self.headerName) else { throw .missingHeader("Stripe-Signature") }
         var timestamp: Substring?
         var signatures: [Substring] = []
-        for element in header.split(separator: ",") {
-            let parts = element.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            switch parts[0].trimmingCharacters(in: .whitespaces) {
-            case "t": timestamp = parts[1]
-            case "v1": signatures.append(parts[1])
+        for element in header.utf8.split(separator: UInt8(ascii: ",")) {
+            guard let equals = element.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let value = Substring(element[element.index(after: equals)...])
+            switch Substring(element[..<equals]).asciiTrimmed {
+            case "t": timestamp = value.asciiTrimmed
+            case "v1": signatures.append(value.asciiTrimmed)
             default: continue
             }
         }
@@ -36,8 +37,10 @@ public struct StripeSignatureVerifier: WebhookVerifier {
         }
         guard matches else { throw .signatureMismatch }
         // Checked after the signature, so an unsigned request cannot probe the clock.
-        try Self.checkTimestamp(String(timestamp), header: "Stripe-Signature", now: now, tolerance: tolerance)
+        try Self.checkTimestamp(timestamp, header: "Stripe-Signature", now: now, tolerance: tolerance)
     }
+
+    static let headerName = HTTPField.Name("Stripe-Signature")!
 
     public func identify(_ webhook: InboundWebhook) -> WebhookIdentity {
         let json = webhook.json

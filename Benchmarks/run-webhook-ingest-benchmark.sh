@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Inbound webhook ingest with wrk: Stripe-signed events (each distinct, so each is a real insert) against the
+# same server's /health/live in the same run, 64 connections. Afterwards the inbox is counted: every 2xx must
+# be a committed event. Bounded: each wrk run lasts DURATION seconds (default 15).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+duration="${DURATION:-15}"
+connections="${CONNECTIONS:-64}"
+swift build -c release --product junction
+scratch=$(mktemp -d /tmp/junction-bench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+token=bench-admin-token
+JUNCTION_ADMIN_TOKEN=$token .build/release/junction serve --port "$port" --log-level error \
+  --database "sqlite://$scratch/bench.sqlite" --webhook-source-rate-limit 1000000 --webhook-connection-rate-limit 1000000 \
+  > "$scratch/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$scratch"' EXIT
+for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.1; done
+secret=whsec_benchmark_secret
+connection=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/connections" -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' \
+  -d "{\"provider\":\"stripe\",\"name\":\"bench\",\"credentials\":{\"webhookSecret\":\"$secret\"}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+
+run() { wrk --latency -t2 -c"$connections" -d"${duration}s" "$@"; }
+echo "## baseline: GET /health/live"
+baseline=$(run "http://127.0.0.1:$port/health/live")
+echo "$baseline" | grep -E "Requests/sec|Latency|99%|Non-2xx" || true
+echo
+echo "## ingest: POST /webhooks/$connection (Stripe-signed, distinct events)"
+ingest=$(WEBHOOK_SECRET=$secret WEBHOOK_PATH="/webhooks/$connection" run -s Benchmarks/WebhookIngest/stripe-signed.lua "http://127.0.0.1:$port")
+echo "$ingest" | grep -E "Requests/sec|Latency|99%|Non-2xx|requests in" || true
+
+kill -TERM $server; wait $server 2>/dev/null || true
+python3 - "$scratch/bench.sqlite" "$baseline" "$ingest" <<'PY'
+import re, sqlite3, sys
+path, baseline, ingest = sys.argv[1:4]
+def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+def completed(text): return int(re.search(r"(\d+) requests in", text).group(1))
+def non2xx(text):
+    match = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return int(match.group(1)) if match else 0
+def p99(text):
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+stored = sqlite3.connect(path).execute("SELECT COUNT(*) FROM webhook_events").fetchone()[0]
+acknowledged = completed(ingest) - non2xx(ingest)
+print()
+print("| route | requests/s | p99 ms | ratio |")
+print("|---|---:|---:|---:|")
+print(f"| GET /health/live | {rps(baseline):,.0f} | {p99(baseline):.2f} | 1.00 |")
+print(f"| POST /webhooks/{{id}} (Stripe-signed) | {rps(ingest):,.0f} | {p99(ingest):.2f} | {rps(ingest) / rps(baseline):.2f} |")
+print()
+print(f"acknowledged (2xx): {acknowledged:,}; committed in the inbox: {stored:,}; non-2xx: {non2xx(ingest):,}")
+if stored < acknowledged:
+    print("FAIL: an acknowledged event is missing from the inbox"); sys.exit(1)
+PY

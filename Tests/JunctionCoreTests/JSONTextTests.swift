@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+@testable import JunctionCore
+
+/// The hand-written JSON parser and writer: they must agree with Foundation on every valid document and refuse
+/// every invalid one with the place it went wrong.
+@Suite("JSON text")
+struct JSONTextTests {
+    @Test("documents parse to the same values Foundation's decoder produces")
+    func agreesWithFoundation() throws {
+        let documents = [
+            #"{"a":1,"b":[true,false,null],"c":{"d":"e"},"f":-0.5,"g":1e3,"h":"\u00e9\ud83d\ude00\n\t\"\\\/"}"#,
+            #"  [ 1 , 2.25 , -3e-2 , "x" , { } , [ ] ]  "#,
+            #""plain""#, "42", "null", #"{"dup":1,"dup":2}"#, #"{"emoji":"😀","cjk":"漢字"}"#,
+        ]
+        for document in documents {
+            let ours = try JSONValue.parse(document)
+            let foundation = try JSONDecoder().decode(JSONValue.self, from: Data(document.utf8))
+            #expect(ours == foundation, "\(document)")
+        }
+        #expect(try JSONValue.parse(#""\ud83d\ude00""#) == "😀")
+    }
+
+    @Test("invalid documents are refused with the byte offset of the problem")
+    func refusals() {
+        let cases: [(String, Int)] = [
+            ("", 0), ("{", 1), (#"{"a" 1}"#, 5), ("[1,]", 3), ("[1 2]", 3), ("01", 1), ("1.", 2), ("-", 1), (#""\x""#, 3),
+            ("\"a\u{01}\"", 2), (#""\ud800x""#, 7), (#""\udc00""#, 7), ("tru", 0), ("{} x", 3), (#"{"a":1,}"#, 7),
+        ]
+        for (text, offset) in cases {
+            do {
+                _ = try JSONValue.parse(text)
+                Issue.record("accepted \(text)")
+            } catch let error as JSONSyntaxError {
+                #expect(error.offset == offset, "\(text): \(error)")
+            } catch {
+                Issue.record("\(text): \(error)")
+            }
+        }
+        let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(deep) }
+    }
+
+    @Test("serialization is compact with sorted keys, round-trips, and matches Foundation's encoder byte for byte")
+    func serialization() throws {
+        let value: JSONValue = [
+            "b": [1, 2.5, -3, 1e20, 0.1], "a": "quote \" backslash \\ newline \n tab \t bell \u{07} slash / é 😀",
+            "c": ["nested": true, "null": nil],
+        ]
+        let text = try value.serialized()
+        #expect(try JSONValue.parse(text) == value)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(text == String(decoding: try encoder.encode(value), as: UTF8.self))
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.number(.nan).serialized() }
+    }
+}
