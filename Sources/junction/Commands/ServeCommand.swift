@@ -135,10 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger
         )
         let application = JunctionApplication.make(services: services, host: host, port: port, logger: logger)
-        let workers = JobWorkerService(
-            queue: queue,
-            handlers: ProcessInfo.processInfo.environment["BENCH_NO_WORKERS"] != nil ? [:] : services.jobHandlers(logger: logger),
-            logger: logger)
+        let workers = JobWorkerService(queue: queue, handlers: services.jobHandlers(logger: logger), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: application), .init(service: workers)],
