@@ -168,6 +168,19 @@ let package = Package(
             path: "Benchmarks/APIClientOverhead",
             swiftSettings: upcoming
         ),
+        .executableTarget(
+            name: "WebhookDeliveryBenchmark",
+            dependencies: [
+                "JunctionCore", "JunctionStore", "JunctionAuth", "JunctionWebhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/WebhookDelivery",
+            swiftSettings: upcoming
+        ),
         .target(
             name: "JunctionTestSupport",
             dependencies: [

@@ -3,15 +3,13 @@ import JunctionCore
 import JunctionStore
 import Logging
 import SQLKit
-import Synchronization
 
 /// The durable inbox of verified webhooks, written with group commit.
 ///
 /// A sender's 2xx must wait until its event is committed, but one transaction per request would cap ingest at the
-/// disk's fsync rate. So requests queue their entries here; one flush at a time takes everything queued, writes it
-/// in a single transaction (one multi-row `INSERT … ON CONFLICT DO NOTHING` into the inbox, one into the job queue)
-/// and then resumes every waiting request. While a flush runs, new arrivals gather for the next one, so under load
-/// batches grow and the cost of a commit is shared; when idle, a lone request is flushed at once.
+/// disk's fsync rate and the store's statement rate. So requests share transactions (``GroupCommit``): each flush
+/// writes every entry waiting with one multi-row `INSERT … ON CONFLICT DO NOTHING` into the inbox and one into the
+/// job queue, then resumes the requests.
 public final class WebhookInbox: Sendable {
     /// What became of one entry.
     public enum CommitOutcome: Sendable, Equatable {
@@ -24,73 +22,36 @@ public final class WebhookInbox: Sendable {
     /// The job kind that processes inbox events.
     public static let processJobKind = "webhook.process"
 
-    private struct Waiting {
-        let entry: InboxEntry
-        let continuation: CheckedContinuation<CommitOutcome, any Error>
-    }
-
-    private struct State {
-        var waiting: [Waiting] = []
-        var flushing = false
-    }
-
     private let database: Database
     private let queue: JobQueue
-    private let maxBatch: Int
     private let processingAttempts: Int
     private let logger: Logger
-    private let state = Mutex(State())
+    private let commits: GroupCommit<InboxEntry, CommitOutcome>
 
     /// An inbox over `database` whose events are processed through `queue`, in batches of at most `maxBatch`.
     public init(database: Database, queue: JobQueue, maxBatch: Int = 256, processingAttempts: Int = 10, logger: Logger) {
         self.database = database
         self.queue = queue
-        self.maxBatch = max(1, maxBatch)
         self.processingAttempts = processingAttempts
         self.logger = logger
+        self.commits = GroupCommit(maxBatch: maxBatch) { entries in
+            do {
+                return try await Self.write(entries, database: database, queue: queue, processingAttempts: processingAttempts)
+            } catch {
+                logger.error("inbox write failed", metadata: ["events": "\(entries.count)", "error": "\(error)"])
+                throw error
+            }
+        }
     }
 
     /// Commits `entry` (or finds it a duplicate) and returns once that is durable.
     public func commit(_ entry: InboxEntry) async throws -> CommitOutcome {
-        try await withCheckedThrowingContinuation { continuation in
-            let leads = state.withLock { state in
-                state.waiting.append(Waiting(entry: entry, continuation: continuation))
-                guard !state.flushing else { return false }
-                state.flushing = true
-                return true
-            }
-            // The flush runs in its own task: it serves every waiting request, so it must not be cancelled with
-            // the one request (whose client may hang up) that happened to start it.
-            if leads { Task { await self.flushUntilEmpty() } }
-        }
-    }
-
-    private func flushUntilEmpty() async {
-        while let batch = nextBatch() {
-            do {
-                let outcomes = try await write(batch.map(\.entry))
-                for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(returning: outcome) }
-            } catch {
-                logger.error("inbox write failed", metadata: ["events": "\(batch.count)", "error": "\(error)"])
-                for waiting in batch { waiting.continuation.resume(throwing: error) }
-            }
-        }
-    }
-
-    private func nextBatch() -> [Waiting]? {
-        state.withLock { state in
-            guard !state.waiting.isEmpty else {
-                state.flushing = false
-                return nil
-            }
-            let batch = Array(state.waiting.prefix(maxBatch))
-            state.waiting.removeFirst(batch.count)
-            return batch
-        }
+        try await commits.submit(entry)
     }
 
     /// Writes a batch in one transaction; the outcome of each entry is at its index.
-    func write(_ entries: [InboxEntry]) async throws -> [CommitOutcome] {
+    static func write(_ entries: [InboxEntry], database: Database, queue: JobQueue, processingAttempts: Int) async throws -> [CommitOutcome]
+    {
         var rows: [SQLQueryString] = []
         rows.reserveCapacity(entries.count)
         for entry in entries {
@@ -118,10 +79,10 @@ public final class WebhookInbox: Sendable {
                     kind: Self.processJobKind,
                     payload: ["eventId": .string(entry.id)],
                     uniqueKey: entry.id,
-                    maxAttempts: self.processingAttempts
+                    maxAttempts: processingAttempts
                 )
             }
-            if !jobs.isEmpty { _ = try await self.queue.enqueue(jobs, using: sql) }
+            if !jobs.isEmpty { _ = try await queue.enqueue(jobs, using: sql) }
             return ids
         }
         queue.wakeLocalWorkers()

@@ -26,7 +26,14 @@ public struct DeliveryRepository: Sendable {
 
     /// The delivery with its message and endpoint, or `nil` when any of them is gone.
     public func context(ofDelivery id: String) async throws -> DeliveryContext? {
-        let row = try await database.withSQL { sql in
+        try await contexts(ofDeliveries: [id])[id]
+    }
+
+    /// The deliveries with their messages and endpoints, by delivery id, in one statement; missing ones are absent.
+    public func contexts(ofDeliveries ids: [String]) async throws -> [String: DeliveryContext] {
+        guard !ids.isEmpty else { return [:] }
+        let list = ids.map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
+        let rows = try await database.withSQL { sql in
             try await sql.raw(
                 """
                 SELECT d.id AS d_id, d.message_id AS d_message_id, d.endpoint_id AS d_endpoint_id, d.status AS d_status, \
@@ -35,23 +42,26 @@ public struct DeliveryRepository: Sendable {
                 m.event_type AS m_event_type, m.payload AS m_payload, m.idempotency_key AS m_idempotency_key, \
                 m.created_at AS m_created_at, e.* \
                 FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id \
-                JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = \(bind: id)
+                JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (\(list))
                 """
-            ).first()
+            ).all()
         }
-        guard let row else { return nil }
-        let delivery = try Self.delivery(row, prefix: "d_")
-        return DeliveryContext(
-            delivery: delivery,
-            message: MessageRecord(
-                id: delivery.messageID,
-                eventType: try row.decode(column: "m_event_type", as: String.self),
-                payload: try row.decode(column: "m_payload", as: String.self),
-                idempotencyKey: try row.decode(column: "m_idempotency_key", as: String?.self),
-                createdAt: Date(epochMilliseconds: try row.decode(column: "m_created_at", as: Int64.self))
-            ),
-            endpoint: try EndpointRepository.record(row)
-        )
+        var contexts: [String: DeliveryContext] = [:]
+        for row in rows {
+            let delivery = try Self.delivery(row, prefix: "d_")
+            contexts[delivery.id] = DeliveryContext(
+                delivery: delivery,
+                message: MessageRecord(
+                    id: delivery.messageID,
+                    eventType: try row.decode(column: "m_event_type", as: String.self),
+                    payload: try row.decode(column: "m_payload", as: String.self),
+                    idempotencyKey: try row.decode(column: "m_idempotency_key", as: String?.self),
+                    createdAt: Date(epochMilliseconds: try row.decode(column: "m_created_at", as: Int64.self))
+                ),
+                endpoint: try EndpointRepository.record(row)
+            )
+        }
+        return contexts
     }
 
     /// How an attempt changes its delivery and endpoint.
@@ -62,42 +72,86 @@ public struct DeliveryRepository: Sendable {
         public var nextAttemptAt: Date?
     }
 
-    /// Records an attempt, its delivery's new state and the endpoint's failure streak, in one transaction.
-    /// Returns when the endpoint's current failure streak began (`nil` after a success).
-    @discardableResult
-    public func record(_ attempt: DeliveryAttemptRecord, result: AttemptResult) async throws -> Date? {
-        let now = attempt.createdAt.epochMilliseconds
-        return try await database.transaction { sql in
+    /// One attempt to record, with what it does to its delivery.
+    public struct AttemptWrite: Sendable {
+        /// The attempt.
+        public var attempt: DeliveryAttemptRecord
+        /// The delivery's state afterwards.
+        public var result: AttemptResult
+        /// Whether the endpoint was in a failure streak when the attempt was made (a success ends it).
+        public var endpointWasFailing: Bool
+
+        /// An attempt to record.
+        public init(attempt: DeliveryAttemptRecord, result: AttemptResult, endpointWasFailing: Bool) {
+            self.attempt = attempt
+            self.result = result
+            self.endpointWasFailing = endpointWasFailing
+        }
+    }
+
+    /// Records attempts, their deliveries' new states and their endpoints' failure streaks, in one transaction of
+    /// a few statements whatever the batch size. Returns, for each failed attempt, when its endpoint's current
+    /// failure streak began (`nil` for successes).
+    public func record(_ writes: [AttemptWrite]) async throws -> [Date?] {
+        guard !writes.isEmpty else { return [] }
+        let now = writes.map(\.attempt.createdAt).max()?.epochMilliseconds ?? Date().epochMilliseconds
+        let attemptRows: [SQLQueryString] = writes.map { write in
+            let attempt = write.attempt
+            return """
+                (\(bind: attempt.id), \(bind: attempt.deliveryID), \(bind: attempt.messageID), \(bind: attempt.endpointID), \
+                \(bind: attempt.attempt), \(bind: attempt.statusCode), \(bind: attempt.error), \(bind: attempt.latency.milliseconds), \
+                \(bind: attempt.responseExcerpt), \(bind: attempt.createdAt.epochMilliseconds))
+                """
+        }
+        let deliveryRows: [SQLQueryString] = writes.map { write in
+            """
+            (\(bind: write.attempt.deliveryID), \(bind: write.result.deliveryStatus), \(bind: write.attempt.attempt), \
+            \(bind: write.attempt.statusCode), \(bind: write.attempt.error), \(bind: write.result.nextAttemptAt?.epochMilliseconds), \
+            \(bind: write.attempt.createdAt.epochMilliseconds))
+            """
+        }
+        let recovered = Set(writes.filter { $0.attempt.succeeded && $0.endpointWasFailing }.map(\.attempt.endpointID))
+        let failing = Set(writes.filter { !$0.attempt.succeeded }.map(\.attempt.endpointID))
+        let attemptValues = attemptRows.joined(separator: ", ")
+        let deliveryValues = deliveryRows.joined(separator: ", ")
+        let streaks = try await database.transaction { sql -> [String: Date] in
             try await sql.raw(
                 """
                 INSERT INTO webhook_delivery_attempts (id, delivery_id, message_id, endpoint_id, attempt, status_code, error, \
-                latency_ms, response_excerpt, created_at) VALUES (\(bind: attempt.id), \(bind: attempt.deliveryID), \
-                \(bind: attempt.messageID), \(bind: attempt.endpointID), \(bind: attempt.attempt), \(bind: attempt.statusCode), \
-                \(bind: attempt.error), \(bind: attempt.latency.milliseconds), \(bind: attempt.responseExcerpt), \(bind: now))
+                latency_ms, response_excerpt, created_at) VALUES \(attemptValues)
                 """
             ).run()
+            // One statement for the whole batch; VALUES columns are column1… on both engines, and the casts give
+            // PostgreSQL the types its untyped NULL parameters lack.
             try await sql.raw(
                 """
-                UPDATE webhook_deliveries SET status = \(bind: result.deliveryStatus), attempts = \(bind: attempt.attempt), \
-                last_status_code = \(bind: attempt.statusCode), last_error = \(bind: attempt.error), \
-                next_attempt_at = \(bind: result.nextAttemptAt?.epochMilliseconds), updated_at = \(bind: now) \
-                WHERE id = \(bind: attempt.deliveryID)
+                UPDATE webhook_deliveries SET status = v.column2, attempts = CAST(v.column3 AS INTEGER), \
+                last_status_code = CAST(v.column4 AS INTEGER), last_error = CAST(v.column5 AS TEXT), \
+                next_attempt_at = CAST(v.column6 AS BIGINT), updated_at = CAST(v.column7 AS BIGINT) \
+                FROM (VALUES \(deliveryValues)) AS v WHERE webhook_deliveries.id = v.column1
                 """
             ).run()
-            if attempt.succeeded {
-                try await sql.raw(
-                    "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = \(bind: attempt.endpointID) AND failing_since IS NOT NULL"
-                ).run()
-                return nil
+            if !recovered.isEmpty {
+                let ids = recovered.sorted().map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
+                try await sql.raw("UPDATE webhook_endpoints SET failing_since = NULL WHERE id IN (\(ids))").run()
             }
-            let row = try await sql.raw(
+            guard !failing.isEmpty else { return [:] }
+            let ids = failing.sorted().map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
+            let rows = try await sql.raw(
                 """
                 UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, \(bind: now)) \
-                WHERE id = \(bind: attempt.endpointID) RETURNING failing_since
+                WHERE id IN (\(ids)) RETURNING id, failing_since
                 """
-            ).first()
-            return try row?.decode(column: "failing_since", as: Int64?.self).map(Date.init(epochMilliseconds:))
+            ).all()
+            var streaks: [String: Date] = [:]
+            for row in rows {
+                if let since = try row.decode(column: "failing_since", as: Int64?.self) {
+                    streaks[try row.decode(column: "id", as: String.self)] = Date(epochMilliseconds: since)
+                }
+            }
+            return streaks
         }
+        return writes.map { $0.attempt.succeeded ? nil : streaks[$0.attempt.endpointID] }
     }
 
     /// Marks a delivery failed without an attempt (its endpoint is disabled, its URL refused).

@@ -44,6 +44,10 @@ public final class WebhookDeliverer: JobHandler {
     private let rateLimiter = RateLimiter()
     private let secretCache = Mutex<[String: (version: Int, secrets: EndpointSecrets)]>([:])
     private let logger: Logger
+    /// Attempts are recorded with group commit: concurrent deliveries share one transaction.
+    private let attemptWrites: GroupCommit<DeliveryRepository.AttemptWrite, Date?>
+    /// Contexts are read the same way: concurrent deliveries share one `SELECT … WHERE id IN (…)`.
+    private let contextReads: GroupCommit<String, DeliveryRepository.DeliveryContext?>
 
     /// A deliverer.
     public init(
@@ -63,6 +67,22 @@ public final class WebhookDeliverer: JobHandler {
         self.configuration = configuration
         self.logger = logger
         self.httpClient = Self.sharedHTTPClient
+        let deliveries = self.deliveries
+        self.attemptWrites = GroupCommit(maxBatch: 128) { writes in try await deliveries.record(writes) }
+        self.contextReads = GroupCommit(maxBatch: 128) { ids in
+            let found = try await deliveries.contexts(ofDeliveries: ids)
+            return ids.map { found[$0] }
+        }
+    }
+
+    @discardableResult
+    private func record(_ attempt: DeliveryAttemptRecord, status: String, next: Date? = nil, endpoint: EndpointRecord) async throws -> Date?
+    {
+        try await attemptWrites.submit(
+            .init(
+                attempt: attempt, result: .init(deliveryStatus: status, nextAttemptAt: next),
+                endpointWasFailing: endpoint.failingSince != nil)
+        )
     }
 
     /// The client every deliverer shares: no redirects, a connect timeout, up to 64 connections per endpoint host.
@@ -78,7 +98,7 @@ public final class WebhookDeliverer: JobHandler {
 
     public func handle(_ job: LeasedJob) async throws {
         guard let id = job.payload["deliveryId"]?.stringValue else { throw JobError.permanent(reason: "the job has no deliveryId") }
-        guard let context = try await deliveries.context(ofDelivery: id), context.delivery.status == "pending" else {
+        guard let context = try await contextReads.submit(id), context.delivery.status == "pending" else {
             return  // delivered already, failed by hand, or its endpoint deleted
         }
         let endpoint = context.endpoint
@@ -116,25 +136,25 @@ public final class WebhookDeliverer: JobHandler {
             createdAt: now
         )
         if attempt.succeeded {
-            try await deliveries.record(attempt, result: .init(deliveryStatus: "succeeded", nextAttemptAt: nil))
+            try await record(attempt, status: "succeeded", endpoint: endpoint)
             return
         }
         if outcome.statusCode == 410 {
             attempt.error = "the endpoint answered 410 Gone; it is now disabled"
-            try await deliveries.record(attempt, result: .init(deliveryStatus: "failed", nextAttemptAt: nil))
+            try await record(attempt, status: "failed", endpoint: endpoint)
             await disable(endpoint, reason: "the endpoint answered 410 Gone at \(now.formatted(.iso8601))")
             return
         }
         var generator = SystemRandomNumberGenerator()
         let scheduled = endpoint.schedule.delay(afterAttempt: job.attempt, using: &generator)
         guard let scheduled else {
-            try await deliveries.record(attempt, result: .init(deliveryStatus: "failed", nextAttemptAt: nil))
+            try await record(attempt, status: "failed", endpoint: endpoint)
             try await disableIfFailingTooLong(endpoint, now: now)
             return
         }
         let delay = max(scheduled, min(outcome.retryAfter ?? .zero, configuration.maximumRetryAfter))
         let next = now.addingTimeInterval(Double(delay.milliseconds) / 1000)
-        let failingSince = try await deliveries.record(attempt, result: .init(deliveryStatus: "pending", nextAttemptAt: next))
+        let failingSince = try await record(attempt, status: "pending", next: next, endpoint: endpoint)
         if let failingSince, now.timeIntervalSince(failingSince) >= Double(configuration.disableAfter.components.seconds) {
             try await deliveries.fail(deliveryID: id, reason: "the endpoint has failed for five days and is now disabled")
             await disable(endpoint, reason: "every delivery failed since \(failingSince.formatted(.iso8601))")

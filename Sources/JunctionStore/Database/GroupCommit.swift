@@ -1,0 +1,87 @@
+import Synchronization
+
+/// Shares one transaction (or one statement) among many concurrent callers.
+///
+/// A caller whose write must be durable before it answers (a webhook's 2xx, a delivery's attempt record) submits
+/// its item and waits. One flush at a time takes everything submitted so far and hands it to `write`, which stores
+/// the batch in a single transaction; then every waiting caller resumes with its own outcome. Reads batch the same
+/// way (one `SELECT … WHERE id IN (…)` for many callers). While a flush runs,
+/// new items gather for the next one, so under load batches grow and a commit's cost is shared, and when idle a
+/// lone item is flushed at once, with no timer adding latency.
+public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
+    /// Stores a batch in one transaction and returns each item's outcome, at its index.
+    public typealias Writer = @Sendable ([Item]) async throws -> [Outcome]
+
+    private struct Waiting {
+        let item: Item
+        let continuation: CheckedContinuation<Outcome, any Error>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var flushing = false
+    }
+
+    private let maxBatch: Int
+    private let write: Writer
+    private let state = Mutex(State())
+
+    /// Batches of at most `maxBatch` items, stored by `write`.
+    public init(maxBatch: Int, write: @escaping Writer) {
+        self.maxBatch = max(1, maxBatch)
+        self.write = write
+    }
+
+    /// Stores `item` with whatever else is waiting, and returns its outcome once the batch is committed.
+    public func submit(_ item: Item) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            let leads = state.withLock { state in
+                state.waiting.append(Waiting(item: item, continuation: continuation))
+                guard !state.flushing else { return false }
+                state.flushing = true
+                return true
+            }
+            // The flush runs in a task of its own: it serves every waiting caller, so it must not be cancelled with
+            // the one caller (whose client may hang up) that happened to start it.
+            if leads { Task { await self.flushUntilEmpty() } }
+        }
+    }
+
+    private func flushUntilEmpty() async {
+        while let batch = nextBatch() {
+            do {
+                let outcomes = try await write(batch.map(\.item))
+                guard outcomes.count == batch.count else {
+                    throw GroupCommitError.outcomeCountMismatch(items: batch.count, outcomes: outcomes.count)
+                }
+                for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(returning: outcome) }
+            } catch {
+                for waiting in batch { waiting.continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    private func nextBatch() -> [Waiting]? {
+        state.withLock { state in
+            guard !state.waiting.isEmpty else {
+                state.flushing = false
+                return nil
+            }
+            let batch = Array(state.waiting.prefix(maxBatch))
+            state.waiting.removeFirst(batch.count)
+            return batch
+        }
+    }
+}
+
+/// A group commit's writer broke its contract.
+public enum GroupCommitError: Error, Sendable, CustomStringConvertible {
+    /// The writer returned a different number of outcomes than it was given items.
+    case outcomeCountMismatch(items: Int, outcomes: Int)
+
+    public var description: String {
+        switch self {
+        case .outcomeCountMismatch(let items, let outcomes): "a batch of \(items) writes returned \(outcomes) outcomes"
+        }
+    }
+}
