@@ -10,7 +10,9 @@ build:
 serve:
 	swift run -c release junction serve
 
-# Job queue throughput on both engines, and the API client's overhead (see README, Performance).
+# Job queue throughput, API client overhead, webhook delivery and ingest (see README, Performance).
 benchmark:
 	Benchmarks/run-queue-benchmark.sh
 	Benchmarks/run-api-client-benchmark.sh
+	Benchmarks/run-webhook-delivery-benchmark.sh
+	Benchmarks/run-webhook-ingest-benchmark.sh
