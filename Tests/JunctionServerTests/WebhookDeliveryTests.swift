@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JunctionCore
+import JunctionServer
 import JunctionStore
 import JunctionTestSupport
 import JunctionWebhooks
@@ -104,6 +105,40 @@ struct WebhookDeliveryTests {
                     #expect(try shown.json["deliveries"]?.arrayValue?.first?["status"] == "succeeded")
                 }
             }
+        }
+    }
+
+    @Test(
+        "concurrent publishes share transactions; a key repeated within one batch resolves to the first message",
+        arguments: TestEngine.available)
+    func concurrentPublishes(engine: TestEngine) async throws {
+        try await ServerTestHarness.with(engine, allowPrivateEndpoints: true) { harness, client in
+            _ = try await Self.createEndpoint(client, #"{"url": "http://127.0.0.1:9/hook", "eventTypes": ["batch.*"]}"#)
+            let dispatcher = harness.services.dispatcher
+            let publications = try await withThrowingTaskGroup(of: MessageDispatcher.Publication.self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        try await dispatcher.publish(
+                            eventType: index.isMultiple(of: 2) ? "batch.even" : "other.odd", payload: ["n": .number(Double(index))],
+                            idempotencyKey: index < 10 ? "shared-key" : "key-\(index)")
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let shared = publications.filter { $0.message.idempotencyKey == "shared-key" }
+            #expect(shared.count == 10)
+            #expect(Set(shared.map(\.message.id)).count == 1)
+            #expect(shared.filter { !$0.duplicate }.count == 1)
+            #expect(publications.filter { !$0.duplicate }.count == 51)
+            let evenFresh = publications.filter { !$0.duplicate && $0.message.eventType == "batch.even" }
+            #expect(evenFresh.allSatisfy { $0.deliveries == 1 })
+            #expect(publications.filter { $0.message.eventType == "other.odd" }.allSatisfy { $0.deliveries == 0 })
+            let repository = DeliveryRepository(database: harness.database, queue: harness.services.queue)
+            var stored = 0
+            for publication in publications where !publication.duplicate {
+                stored += try await repository.deliveries(ofMessage: publication.message.id).count
+            }
+            #expect(stored == evenFresh.count)
         }
     }
 

@@ -63,10 +63,22 @@ public struct WebhookEventRepository: Sendable {
 
     /// One event.
     public func find(id: String) async throws -> WebhookEventRecord? {
-        let row = try await database.withSQL { sql in
-            try await sql.raw("SELECT * FROM webhook_events WHERE id = \(bind: id)").first()
+        try await find(ids: [id])[id]
+    }
+
+    /// Events by id, in one statement; missing ones are absent.
+    public func find(ids: [String]) async throws -> [String: WebhookEventRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let list = ids.map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
+        let rows = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM webhook_events WHERE id IN (\(list))").all()
         }
-        return try row.map(Self.record)
+        var records: [String: WebhookEventRecord] = [:]
+        for row in rows {
+            let record = try Self.record(row)
+            records[record.id] = record
+        }
+        return records
     }
 
     /// The event's processing attempts, oldest first.
@@ -85,33 +97,63 @@ public struct WebhookEventRepository: Sendable {
         }
     }
 
-    /// Records one processing run and the event's resulting status, in one transaction.
-    public func recordAttempt(
-        eventID: String,
-        succeeded: Bool,
-        error: String?,
-        startedAt: Date,
-        duration: Duration,
-        status: String
-    ) async throws {
+    /// One processing run to record.
+    public struct AttemptWrite: Sendable {
+        /// The event.
+        public var eventID: String
+        /// Whether every handler succeeded.
+        public var succeeded: Bool
+        /// What failed.
+        public var error: String?
+        /// When the run started.
+        public var startedAt: Date
+        /// How long it took.
+        public var duration: Duration
+        /// The event's status afterwards.
+        public var status: String
+
+        /// A run to record.
+        public init(eventID: String, succeeded: Bool, error: String?, startedAt: Date, duration: Duration, status: String) {
+            self.eventID = eventID
+            self.succeeded = succeeded
+            self.error = error.map { String($0.prefix(2000)) }
+            self.startedAt = startedAt
+            self.duration = duration
+            self.status = status
+        }
+    }
+
+    /// Records processing runs and their events' resulting statuses, in one transaction of two statements.
+    public func recordAttempts(_ writes: [AttemptWrite]) async throws {
+        guard !writes.isEmpty else { return }
         let now = Date().epochMilliseconds
+        let values = writes.map { write -> SQLQueryString in
+            "(\(bind: write.eventID), \(bind: write.status), \(bind: write.error), \(bind: write.succeeded ? 1 : 0))"
+        }.joined(separator: ", ")
         try await database.transaction { sql in
-            guard
-                let row = try await sql.raw(
+            // VALUES columns are column1… on both engines; the casts type PostgreSQL's NULL parameters.
+            let rows = try await sql.raw(
+                """
+                UPDATE webhook_events SET attempts = webhook_events.attempts + 1, status = v.column2, \
+                last_error = CAST(v.column3 AS TEXT), \
+                processed_at = CASE WHEN CAST(v.column4 AS INTEGER) = 1 THEN \(bind: now) ELSE webhook_events.processed_at END \
+                FROM (VALUES \(values)) AS v WHERE webhook_events.id = v.column1 RETURNING webhook_events.id, webhook_events.attempts
+                """
+            ).all()
+            var attempts: [String: Int] = [:]
+            for row in rows { attempts[try row.decode(column: "id", as: String.self)] = try row.decode(column: "attempts", as: Int.self) }
+            let inserts = writes.compactMap { write -> SQLQueryString? in
+                guard let attempt = attempts[write.eventID] else { return nil }
+                return """
+                    (\(bind: write.eventID), \(bind: attempt), \(bind: write.succeeded ? 1 : 0), \(bind: write.error), \
+                    \(bind: write.startedAt.epochMilliseconds), \(bind: write.duration.milliseconds))
                     """
-                    UPDATE webhook_events SET attempts = attempts + 1, status = \(bind: status), \
-                    last_error = \(bind: error.map { String($0.prefix(2000)) }), \
-                    processed_at = CASE WHEN \(bind: succeeded ? 1 : 0) = 1 THEN \(bind: now) ELSE processed_at END \
-                    WHERE id = \(bind: eventID) RETURNING attempts
-                    """
-                ).first()
-            else { return }
-            let attempt = try row.decode(column: "attempts", as: Int.self)
+            }
+            guard !inserts.isEmpty else { return }
             try await sql.raw(
                 """
-                INSERT INTO webhook_event_attempts (event_id, attempt, succeeded, error, started_at, duration_ms) VALUES \
-                (\(bind: eventID), \(bind: attempt), \(bind: succeeded ? 1 : 0), \(bind: error.map { String($0.prefix(2000)) }), \
-                \(bind: startedAt.epochMilliseconds), \(bind: duration.milliseconds))
+                INSERT INTO webhook_event_attempts (event_id, attempt, succeeded, error, started_at, duration_ms) \
+                VALUES \(inserts.joined(separator: ", "))
                 """
             ).run()
         }

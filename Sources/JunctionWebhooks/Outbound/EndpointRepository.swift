@@ -44,7 +44,7 @@ public struct EndpointRepository: Sendable {
     }
 
     /// Every enabled endpoint, for fan-out.
-    public func enabled(using sql: any SQLDatabase) async throws -> [EndpointRecord] {
+    public static func enabled(using sql: any SQLDatabase) async throws -> [EndpointRecord] {
         try await sql.raw("SELECT * FROM webhook_endpoints WHERE status = 'enabled'").all().map(Self.record)
     }
 

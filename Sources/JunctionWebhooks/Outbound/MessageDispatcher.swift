@@ -5,20 +5,19 @@ import SQLKit
 
 /// Accepts messages for the application and fans each out to the endpoints subscribed to its type: the message,
 /// one delivery per endpoint and one delivery job each are committed in one transaction (the outbox), so a message
-/// accepted is a message delivered, whatever crashes afterwards.
+/// accepted is a message delivered, whatever crashes afterwards. Messages published at the same time share that
+/// transaction (``GroupCommit``).
 public struct MessageDispatcher: Sendable {
     /// The job kind that makes deliveries.
     public static let deliverJobKind = "webhook.deliver"
 
-    private let database: Database
-    private let queue: JobQueue
-    private let endpoints: EndpointRepository
+    private let publications: GroupCommit<MessageRecord, Publication>
 
     /// A dispatcher writing to `database` and scheduling deliveries on `queue`.
     public init(database: Database, queue: JobQueue) {
-        self.database = database
-        self.queue = queue
-        self.endpoints = EndpointRepository(database: database)
+        self.publications = GroupCommit(maxBatch: 128) { messages in
+            try await Self.write(messages, database: database, queue: queue)
+        }
     }
 
     /// What `publish` did.
@@ -33,39 +32,69 @@ public struct MessageDispatcher: Sendable {
 
     /// Accepts a message and schedules its deliveries.
     public func publish(eventType: String, payload: JSONValue, idempotencyKey: String?, at now: Date = Date()) async throws -> Publication {
-        let message = MessageRecord(
-            id: ResourceID.make(prefix: MessageRecord.idPrefix, at: now),
-            eventType: eventType,
-            payload: try payload.serialized(),
-            idempotencyKey: idempotencyKey,
-            createdAt: now
+        try await publications.submit(
+            MessageRecord(
+                id: ResourceID.make(prefix: MessageRecord.idPrefix, at: now),
+                eventType: eventType,
+                payload: try payload.serialized(),
+                idempotencyKey: idempotencyKey,
+                createdAt: now
+            )
         )
-        let publication = try await database.transaction { sql -> Publication in
-            let inserted = try await sql.raw(
-                """
-                INSERT INTO webhook_messages (id, event_type, payload, idempotency_key, created_at) VALUES \
-                (\(bind: message.id), \(bind: message.eventType), \(bind: message.payload), \(bind: message.idempotencyKey), \
-                \(bind: now.epochMilliseconds)) ON CONFLICT DO NOTHING RETURNING id
-                """
-            ).all()
-            guard !inserted.isEmpty else {
-                guard let key = idempotencyKey,
-                    let row = try await sql.raw("SELECT * FROM webhook_messages WHERE idempotency_key = \(bind: key)").first()
-                else { throw WebhookStoreError.conflict("the message could not be stored") }
-                return Publication(message: try DeliveryRepository.message(row), deliveries: 0, duplicate: true)
-            }
-            let targets = try await endpoints.enabled(using: sql).filter { $0.subscribes(to: eventType) }
-            try await Self.scheduleDeliveries(of: message.id, to: targets, at: now, queue: queue, using: sql)
-            return Publication(message: message, deliveries: targets.count, duplicate: false)
-        }
-        if publication.deliveries > 0 { queue.wakeLocalWorkers() }
-        return publication
     }
 
-    /// Creates one pending delivery per endpoint and its job, inside the caller's transaction.
+    /// Stores a batch of messages with their deliveries and jobs in one transaction.
+    static func write(_ messages: [MessageRecord], database: Database, queue: JobQueue) async throws -> [Publication] {
+        let values = messages.map { message -> SQLQueryString in
+            """
+            (\(bind: message.id), \(bind: message.eventType), \(bind: message.payload), \(bind: message.idempotencyKey), \
+            \(bind: message.createdAt.epochMilliseconds))
+            """
+        }.joined(separator: ", ")
+        let publications = try await database.transaction { sql -> [Publication] in
+            let inserted = Set(
+                try await sql.raw(
+                    """
+                    INSERT INTO webhook_messages (id, event_type, payload, idempotency_key, created_at) VALUES \(values) \
+                    ON CONFLICT DO NOTHING RETURNING id
+                    """
+                ).all().map { try $0.decode(column: "id", as: String.self) }
+            )
+            // A message not inserted repeats an idempotency key (perhaps of one earlier in this very batch).
+            let repeatedKeys = messages.filter { !inserted.contains($0.id) }.compactMap(\.idempotencyKey)
+            var earlier: [String: MessageRecord] = [:]
+            if !repeatedKeys.isEmpty {
+                let list = Set(repeatedKeys).sorted().map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
+                for row in try await sql.raw("SELECT * FROM webhook_messages WHERE idempotency_key IN (\(list))").all() {
+                    let message = try DeliveryRepository.message(row)
+                    if let key = message.idempotencyKey { earlier[key] = message }
+                }
+            }
+            let endpoints = try await EndpointRepository.enabled(using: sql)
+            var fanOut: [(messageID: String, endpoint: EndpointRecord)] = []
+            var publications: [Publication] = []
+            for message in messages {
+                guard inserted.contains(message.id) else {
+                    guard let key = message.idempotencyKey, let first = earlier[key] else {
+                        throw WebhookStoreError.conflict("message \(message.id) could not be stored")
+                    }
+                    publications.append(Publication(message: first, deliveries: 0, duplicate: true))
+                    continue
+                }
+                let targets = endpoints.filter { $0.subscribes(to: message.eventType) }
+                fanOut += targets.map { (message.id, $0) }
+                publications.append(Publication(message: message, deliveries: targets.count, duplicate: false))
+            }
+            try await scheduleDeliveries(fanOut, at: messages[0].createdAt, queue: queue, using: sql)
+            return publications
+        }
+        if publications.contains(where: { $0.deliveries > 0 }) { queue.wakeLocalWorkers() }
+        return publications
+    }
+
+    /// Creates one pending delivery per (message, endpoint) pair and its job, inside the caller's transaction.
     static func scheduleDeliveries(
-        of messageID: String,
-        to targets: [EndpointRecord],
+        _ targets: [(messageID: String, endpoint: EndpointRecord)],
         at now: Date,
         queue: JobQueue,
         using sql: any SQLDatabase
@@ -73,7 +102,7 @@ public struct MessageDispatcher: Sendable {
         guard !targets.isEmpty else { return }
         var rows: [SQLQueryString] = []
         var jobs: [JobRequest] = []
-        for endpoint in targets {
+        for (messageID, endpoint) in targets {
             let id = ResourceID.make(prefix: DeliveryRecord.idPrefix, at: now)
             rows.append(
                 """
