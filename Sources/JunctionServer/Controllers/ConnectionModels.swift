@@ -60,3 +60,11 @@ struct Page<Item: Encodable>: Encodable {
     var data: [Item]
     var nextCursor: String?
 }
+
+extension Page {
+    /// The page of `records`, fetched with `limit + 1` so the extra one says a next page exists.
+    init<Record>(fetched records: [Record], limit: Int, cursor: (Record) -> String, item: (Record) throws -> Item) rethrows {
+        let page = records.prefix(limit)
+        self.init(data: try page.map(item), nextCursor: records.count > limit ? page.last.map(cursor) : nil)
+    }
+}

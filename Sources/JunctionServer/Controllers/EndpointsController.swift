@@ -52,8 +52,7 @@ struct EndpointsController<Context: RequestContext>: Sendable {
         let limit = try ListParameters.limit(query.get("limit"))
         let cursor = try ListParameters.cursor(query.get("cursor"), prefix: EndpointRecord.idPrefix)
         let records = try await endpoints.list(after: cursor, limit: limit + 1)
-        let page = Array(records.prefix(limit))
-        return try JSONResponse.make(Page(data: page.map { EndpointResponse($0) }, nextCursor: records.count > limit ? page.last?.id : nil))
+        return try JSONResponse.make(Page(fetched: records, limit: limit, cursor: \.id) { EndpointResponse($0) })
     }
 
     @Sendable func show(request: Request, context: Context) async throws -> Response {
@@ -127,8 +126,7 @@ struct EndpointsController<Context: RequestContext>: Sendable {
         let limit = try ListParameters.limit(query.get("limit"))
         let cursor = try ListParameters.cursor(query.get("cursor"), prefix: DeliveryAttemptRecord.idPrefix)
         let records = try await deliveries.attempts(ofEndpoint: record.id, before: cursor, limit: limit + 1)
-        let page = Array(records.prefix(limit))
-        return try JSONResponse.make(Page(data: page.map(AttemptResponse.init), nextCursor: records.count > limit ? page.last?.id : nil))
+        return try JSONResponse.make(Page(fetched: records, limit: limit, cursor: \.id, item: AttemptResponse.init))
     }
 
     /// Resends every delivery to the endpoint that failed since `since` (a query parameter, ISO 8601).

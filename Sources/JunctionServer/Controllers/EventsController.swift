@@ -34,8 +34,7 @@ struct EventsController<Context: RequestContext>: Sendable {
             until: try QueryTime.parse(query.get("until"), name: "until")
         )
         let records = try await events.list(filter, before: cursor, limit: limit + 1)
-        let page = Array(records.prefix(limit))
-        return try JSONResponse.make(Page(data: page.map { EventResponse($0) }, nextCursor: records.count > limit ? page.last?.id : nil))
+        return try JSONResponse.make(Page(fetched: records, limit: limit, cursor: \.id) { EventResponse($0) })
     }
 
     @Sendable func show(request: Request, context: Context) async throws -> Response {
