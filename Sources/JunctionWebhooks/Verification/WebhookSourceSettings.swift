@@ -164,7 +164,7 @@ public struct WebhookSourceSettings: Sendable {
             return Int(number)
         case let other?:
             throw WebhookSettingsError(
-                path: path, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(other)")
+                path: path, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \((try? other.serialized()) ?? other.typeName)")
         }
     }
 }
