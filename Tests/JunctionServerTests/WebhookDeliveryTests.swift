@@ -171,6 +171,34 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test("an ordered endpoint gets its messages one at a time, in order, even while the first is being retried")
+    func orderedEndpoint() async throws {
+        try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(.sqlite, allowPrivateEndpoints: true) { harness, client in
+                let endpoint = try await Self.createEndpoint(
+                    client, #"{"url": "\#(receiver.baseURL)/hooks/fifo", "ordered": true, "retrySchedule": [1, 1, 1]}"#)
+                try await Self.configure(receiver, secrets: [endpoint.secret], failFirst: 2)
+                var ids: [String] = []
+                for index in 0..<5 {
+                    let message = try await Self.publish(client, #"{"eventType": "fifo.step", "payload": {"step": \#(index)}}"#)
+                    ids.append(try #require(message["id"]?.stringValue))
+                    try await Task.sleep(for: .milliseconds(3))
+                }
+                try await harness.withWorkers {
+                    try await ServerTestHarness.eventually(timeout: .seconds(30)) {
+                        try await Self.deliveries(receiver).filter { $0.status == 200 }.count == 5
+                    }
+                }
+                let deliveries = try await Self.deliveries(receiver)
+                #expect(deliveries.map(\.status) == [500, 500, 200, 200, 200, 200, 200], "nothing overtakes the first while it is retried")
+                #expect(deliveries.compactMap(\.id) == [ids[0], ids[0]] + ids, "in the order the messages were accepted")
+                let shown = try await client.execute(
+                    uri: "/api/v1/endpoints/\(endpoint.id)", method: .get, headers: ServerTestHarness.authorized)
+                #expect(try shown.json["ordered"] == true)
+            }
+        }
+    }
+
     @Test("exhausted deliveries are dead letters that retry resends; 410 Gone disables the endpoint with an operational event")
     func deadLettersAndGone() async throws {
         try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in

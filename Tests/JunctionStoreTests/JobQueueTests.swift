@@ -27,6 +27,21 @@ struct JobQueueTests {
         }
     }
 
+    @Test("a postponed job does not use an attempt, and makeDue brings it forward", arguments: TestEngine.available)
+    func postpone(engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { database, _ in
+            let queue = JobQueue(database: database)
+            try await queue.enqueue(JobRequest(kind: "ordered", uniqueKey: "dlv_2", maxAttempts: 1))
+            let first = try #require(try await queue.lease(limit: 1, for: .seconds(30)).first)
+            #expect(try await queue.postpone(first, until: Date().addingTimeInterval(3600)))
+            #expect(try await queue.lease(limit: 1, for: .seconds(30)).isEmpty, "not due for an hour")
+            try await queue.makeDue(kind: "ordered", uniqueKey: "dlv_2")
+            let again = try #require(try await queue.lease(limit: 1, for: .seconds(30)).first)
+            #expect(again.attempt == 1, "the postponed run was not counted")
+            #expect(try await queue.postpone(first, until: Date()) == false, "a stale lease cannot postpone")
+        }
+    }
+
     @Test("a unique key admits one waiting or running job; a finished one frees it", arguments: TestEngine.available)
     func dedup(engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { database, _ in

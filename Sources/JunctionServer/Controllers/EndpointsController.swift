@@ -35,6 +35,7 @@ struct EndpointsController<Context: RequestContext>: Sendable {
             eventTypes: try Self.patterns(body.eventTypes ?? ["*"]),
             rateLimit: try body.rateLimit.map(Self.rateLimit),
             retrySchedule: try body.retrySchedule.map(Self.schedule),
+            ordered: body.ordered ?? false,
             createdAt: now,
             updatedAt: now
         )
@@ -62,11 +63,12 @@ struct EndpointsController<Context: RequestContext>: Sendable {
     @Sendable func update(request: Request, context: Context) async throws -> Response {
         var record = try await existingEndpoint(context)
         let (body, raw) = try await RequestBodyDecoder.decode(UpdateEndpointRequest.self, from: request, context: context)
-        for field in ["url", "eventTypes", "description", "enabled"] where raw[field] == .null {
+        for field in ["url", "eventTypes", "description", "ordered", "enabled"] where raw[field] == .null {
             throw ProblemDetails.badRequest("field '\(field)' cannot be null")
         }
         if let url = body.url { record.url = try await checkedURL(url) }
         if let description = body.description { record.description = try Self.description(description) }
+        if let ordered = body.ordered { record.ordered = ordered }
         if let types = body.eventTypes { record.eventTypes = try Self.patterns(types) }
         if raw["rateLimit"] == .null {
             record.rateLimit = nil

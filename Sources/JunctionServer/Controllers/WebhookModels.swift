@@ -60,22 +60,24 @@ struct ProcessingAttemptResponse: Encodable {
 
 /// `POST /api/v1/endpoints`.
 struct CreateEndpointRequest: StrictRequestBody {
-    static let fieldNames: Set<String> = ["url", "eventTypes", "description", "rateLimit", "retrySchedule"]
+    static let fieldNames: Set<String> = ["url", "eventTypes", "description", "rateLimit", "retrySchedule", "ordered"]
     var url: String
     var eventTypes: [String]?
     var description: String?
     var rateLimit: Int?
     var retrySchedule: [Int]?
+    var ordered: Bool?
 }
 
 /// `PATCH /api/v1/endpoints/{id}`: members present replace, `null` removes `rateLimit` or `retrySchedule`.
 struct UpdateEndpointRequest: StrictRequestBody {
-    static let fieldNames: Set<String> = ["url", "eventTypes", "description", "rateLimit", "retrySchedule", "enabled"]
+    static let fieldNames: Set<String> = ["url", "eventTypes", "description", "rateLimit", "retrySchedule", "ordered", "enabled"]
     var url: String?
     var eventTypes: [String]?
     var description: String?
     var rateLimit: Int?
     var retrySchedule: [Int]?
+    var ordered: Bool?
     var enabled: Bool?
 }
 
@@ -87,6 +89,7 @@ struct EndpointResponse: Encodable {
     var eventTypes: [String]
     var rateLimit: Int?
     var retrySchedule: [Int]
+    var ordered: Bool
     var status: String
     var disabledReason: String?
     var failingSince: Date?
@@ -101,6 +104,7 @@ struct EndpointResponse: Encodable {
         eventTypes = record.eventTypes.map(\.text)
         rateLimit = record.rateLimit
         retrySchedule = record.schedule.delays
+        ordered = record.ordered
         status = record.status
         disabledReason = record.disabledReason
         failingSince = record.failingSince

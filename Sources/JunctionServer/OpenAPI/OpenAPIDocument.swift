@@ -1598,6 +1598,10 @@ public enum OpenAPIDocument {
                       "minimum": 0
                     },
                     "description": "Seconds to wait after each failed attempt; default [5, 300, 1800, 7200, 18000, 36000, 36000]"
+                  },
+                  "ordered": {
+                    "type": "boolean",
+                    "description": "Deliver one at a time in the order messages were accepted (FIFO); default false"
                   }
                 }
               },
@@ -1640,6 +1644,10 @@ public enum OpenAPIDocument {
                   },
                   "enabled": {
                     "type": "boolean"
+                  },
+                  "ordered": {
+                    "type": "boolean",
+                    "description": "Deliver one at a time in the order messages were accepted (FIFO); default false"
                   }
                 }
               },
@@ -1653,7 +1661,8 @@ public enum OpenAPIDocument {
                   "retrySchedule",
                   "status",
                   "createdAt",
-                  "updatedAt"
+                  "updatedAt",
+                  "ordered"
                 ],
                 "properties": {
                   "id": {
@@ -1722,6 +1731,10 @@ public enum OpenAPIDocument {
                   "secret": {
                     "type": "string",
                     "description": "Only in the response that creates the endpoint"
+                  },
+                  "ordered": {
+                    "type": "boolean",
+                    "description": "Deliver one at a time in the order messages were accepted (FIFO); default false"
                   }
                 }
               },

@@ -27,6 +27,9 @@ public enum JobError: Error, Sendable {
     case retry(after: Duration, reason: String)
     /// Retrying cannot help (bad payload, deleted connection): the job becomes dead now.
     case permanent(reason: String)
+    /// The job cannot start yet (it waits its turn behind another): run it again after the delay, and do not
+    /// count this run as an attempt.
+    case postpone(after: Duration, reason: String)
 }
 
 /// When a failed job runs again: exponential backoff with full jitter, capped.

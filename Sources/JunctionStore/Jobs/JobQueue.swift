@@ -236,6 +236,37 @@ public final class JobQueue: Sendable {
         return status == "dead" ? .dead : .retryScheduled(retryAt)
     }
 
+    /// Puts a leased job back without counting the run as an attempt, due again at `date`. `false` when the lease
+    /// was lost meanwhile.
+    @discardableResult
+    public func postpone(_ job: LeasedJob, until date: Date) async throws -> Bool {
+        let timestamp = now().epochMilliseconds
+        let rows = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_token = NULL, \
+                available_at = \(bind: date.epochMilliseconds), updated_at = \(bind: timestamp) \
+                WHERE id = \(bind: job.id) AND lease_token = \(bind: job.leaseToken) RETURNING id
+                """
+            ).all()
+        }
+        return !rows.isEmpty
+    }
+
+    /// Makes the waiting job of `kind` with `uniqueKey` due now (another job's outcome let it proceed).
+    public func makeDue(kind: String, uniqueKey: String) async throws {
+        let timestamp = now().epochMilliseconds
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE jobs SET available_at = \(bind: timestamp) WHERE kind = \(bind: kind) AND unique_key = \(bind: uniqueKey) \
+                AND status = 'queued' AND available_at > \(bind: timestamp)
+                """
+            ).run()
+        }
+        wakeUps.signal()
+    }
+
     /// Marks dead the jobs whose lease expired on their final attempt: no worker will report on them, and
     /// leasing them again would exceed their attempts. Returns how many were marked.
     @discardableResult

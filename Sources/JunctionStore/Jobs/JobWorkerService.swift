@@ -166,6 +166,9 @@ public final class JobWorkerService: Service {
         case JobError.retry(let after, let reason):
             message = reason
             retryAt = Date().addingTimeInterval(Double(after.milliseconds) / 1000)
+        case JobError.postpone(let after, _):
+            try await queue.postpone(job, until: Date().addingTimeInterval(Double(after.milliseconds) / 1000))
+            return
         case JobError.permanent(let reason):
             message = reason
             retryAt = Date()

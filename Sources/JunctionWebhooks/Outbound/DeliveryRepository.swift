@@ -154,6 +154,23 @@ public struct DeliveryRepository: Sendable {
         return writes.map { $0.attempt.succeeded ? nil : streaks[$0.attempt.endpointID] }
     }
 
+    /// The oldest pending delivery to the endpoint: the one an ordered endpoint sends next.
+    public func head(ofEndpoint endpointID: String) async throws -> (id: String, nextAttemptAt: Date?)? {
+        let row = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                SELECT id, next_attempt_at FROM webhook_deliveries WHERE endpoint_id = \(bind: endpointID) AND status = 'pending' \
+                ORDER BY created_at, id LIMIT 1
+                """
+            ).first()
+        }
+        guard let row else { return nil }
+        return (
+            try row.decode(column: "id", as: String.self),
+            try row.decode(column: "next_attempt_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        )
+    }
+
     /// Marks a delivery failed without an attempt (its endpoint is disabled, its URL refused).
     public func fail(deliveryID: String, reason: String, at now: Date = Date()) async throws {
         try await database.withSQL { sql in

@@ -15,6 +15,9 @@ public struct EndpointRecord: Sendable, Equatable {
     public var rateLimit: Int?
     /// Its own retry delays, replacing ``RetrySchedule/standard``.
     public var retrySchedule: [Int]?
+    /// Whether deliveries go out one at a time in the order their messages were accepted: a delivery waits until
+    /// every earlier one to the endpoint has succeeded or failed for good.
+    public var ordered: Bool
     /// `enabled` or `disabled`.
     public var status: String
     /// Why it was disabled (a `410 Gone`, five days of failures, an operator).
@@ -49,6 +52,7 @@ public struct EndpointRecord: Sendable, Equatable {
         eventTypes: [EventTypePattern],
         rateLimit: Int?,
         retrySchedule: [Int]?,
+        ordered: Bool = false,
         status: String = "enabled",
         disabledReason: String? = nil,
         failingSince: Date? = nil,
@@ -62,6 +66,7 @@ public struct EndpointRecord: Sendable, Equatable {
         self.eventTypes = eventTypes
         self.rateLimit = rateLimit
         self.retrySchedule = retrySchedule
+        self.ordered = ordered
         self.status = status
         self.disabledReason = disabledReason
         self.failingSince = failingSince

@@ -56,7 +56,8 @@ public struct EndpointRepository: Sendable {
                 """
                 UPDATE webhook_endpoints SET url = \(bind: endpoint.url), description = \(bind: endpoint.description), \
                 event_types = \(bind: try Self.eventTypesText(endpoint.eventTypes)), rate_limit = \(bind: endpoint.rateLimit), \
-                retry_schedule = \(bind: try endpoint.retrySchedule.map(Self.scheduleText)), status = \(bind: endpoint.status), \
+                retry_schedule = \(bind: try endpoint.retrySchedule.map(Self.scheduleText)), ordered = \(bind: endpoint.ordered ? 1 : 0), \
+                status = \(bind: endpoint.status), \
                 disabled_reason = \(bind: endpoint.disabledReason), failing_since = \(bind: endpoint.failingSince?.epochMilliseconds), \
                 secret_version = \(bind: endpoint.secretVersion), updated_at = \(bind: endpoint.updatedAt.epochMilliseconds) \
                 WHERE id = \(bind: endpoint.id) RETURNING id
@@ -93,7 +94,8 @@ public struct EndpointRepository: Sendable {
     static func values(_ endpoint: EndpointRecord) throws -> SQLQueryString {
         """
         (\(bind: endpoint.id), \(bind: endpoint.url), \(bind: endpoint.description), \(bind: try eventTypesText(endpoint.eventTypes)), \
-        \(bind: endpoint.rateLimit), \(bind: try endpoint.retrySchedule.map(scheduleText)), 0, \(bind: endpoint.status), \
+        \(bind: endpoint.rateLimit), \(bind: try endpoint.retrySchedule.map(scheduleText)), \(bind: endpoint.ordered ? 1 : 0), \
+        \(bind: endpoint.status), \
         \(bind: endpoint.disabledReason), \(bind: endpoint.failingSince?.epochMilliseconds), \(bind: endpoint.secretVersion), \
         \(bind: endpoint.createdAt.epochMilliseconds), \(bind: endpoint.updatedAt.epochMilliseconds))
         """
@@ -118,6 +120,7 @@ public struct EndpointRepository: Sendable {
             eventTypes: types.compactMap { $0.stringValue.flatMap(EventTypePattern.init) },
             rateLimit: try row.decode(column: "rate_limit", as: Int?.self),
             retrySchedule: schedule,
+            ordered: try row.decode(column: "ordered", as: Int.self) != 0,
             status: try row.decode(column: "status", as: String.self),
             disabledReason: try row.decode(column: "disabled_reason", as: String?.self),
             failingSince: try row.decode(column: "failing_since", as: Int64?.self).map(Date.init(epochMilliseconds:)),

@@ -19,6 +19,9 @@ import Synchronization
 ///   five days is disabled.
 ///
 /// Redirects are not followed: a 3xx could point at an address the SSRF guard refuses.
+///
+/// For an ordered endpoint only the oldest pending delivery is sent; the others are postponed (without using an
+/// attempt) until it has succeeded or failed for good, and the next one is made due as soon as it has.
 public final class WebhookDeliverer: JobHandler {
     /// How deliveries are made.
     public struct Configuration: Sendable {
@@ -34,6 +37,7 @@ public final class WebhookDeliverer: JobHandler {
     }
 
     private let deliveries: DeliveryRepository
+    private let queue: JobQueue
     private let endpoints: EndpointRepository
     private let secretsStore: VaultSecretRepository
     private let vault: CredentialVault
@@ -59,6 +63,7 @@ public final class WebhookDeliverer: JobHandler {
         logger: Logger
     ) {
         self.deliveries = DeliveryRepository(database: database, queue: queue)
+        self.queue = queue
         self.endpoints = EndpointRepository(database: database)
         self.secretsStore = VaultSecretRepository(database: database)
         self.vault = vault
@@ -104,7 +109,13 @@ public final class WebhookDeliverer: JobHandler {
         let endpoint = context.endpoint
         guard endpoint.status == "enabled" else {
             try await deliveries.fail(deliveryID: id, reason: "the endpoint is disabled: \(endpoint.disabledReason ?? "by an operator")")
+            try await releaseNext(after: endpoint)
             return
+        }
+        if endpoint.ordered, let head = try await deliveries.head(ofEndpoint: endpoint.id), head.id != id {
+            // Not this delivery's turn. Look again when the one ahead is next due, and at least every 5 s.
+            let untilHead = head.nextAttemptAt.map { Duration.milliseconds(Int64($0.timeIntervalSinceNow * 1000)) } ?? .zero
+            throw JobError.postpone(after: min(max(untilHead, .milliseconds(200)), .seconds(5)), reason: "waiting behind \(head.id)")
         }
         let url: URL
         do {
@@ -112,6 +123,7 @@ public final class WebhookDeliverer: JobHandler {
         } catch {
             try await deliveries.fail(deliveryID: id, reason: error.description)
             logger.warning("delivery refused by the SSRF guard", metadata: ["endpoint": "\(endpoint.id)", "reason": "\(error)"])
+            try await releaseNext(after: endpoint)
             return
         }
         if let limit = endpoint.rateLimit {
@@ -137,12 +149,14 @@ public final class WebhookDeliverer: JobHandler {
         )
         if attempt.succeeded {
             try await record(attempt, status: "succeeded", endpoint: endpoint)
+            try await releaseNext(after: endpoint)
             return
         }
         if outcome.statusCode == 410 {
             attempt.error = "the endpoint answered 410 Gone; it is now disabled"
             try await record(attempt, status: "failed", endpoint: endpoint)
             await disable(endpoint, reason: "the endpoint answered 410 Gone at \(now.formatted(.iso8601))")
+            try await releaseNext(after: endpoint)
             return
         }
         var generator = SystemRandomNumberGenerator()
@@ -150,6 +164,7 @@ public final class WebhookDeliverer: JobHandler {
         guard let scheduled else {
             try await record(attempt, status: "failed", endpoint: endpoint)
             try await disableIfFailingTooLong(endpoint, now: now)
+            try await releaseNext(after: endpoint)
             return
         }
         let delay = max(scheduled, min(outcome.retryAfter ?? .zero, configuration.maximumRetryAfter))
@@ -158,9 +173,16 @@ public final class WebhookDeliverer: JobHandler {
         if let failingSince, now.timeIntervalSince(failingSince) >= Double(configuration.disableAfter.components.seconds) {
             try await deliveries.fail(deliveryID: id, reason: "the endpoint has failed for five days and is now disabled")
             await disable(endpoint, reason: "every delivery failed since \(failingSince.formatted(.iso8601))")
+            try await releaseNext(after: endpoint)
             return
         }
         throw JobError.retry(after: delay, reason: outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")
+    }
+
+    /// On an ordered endpoint, makes the next pending delivery due now that the one ahead of it is settled.
+    private func releaseNext(after endpoint: EndpointRecord) async throws {
+        guard endpoint.ordered, let next = try await deliveries.head(ofEndpoint: endpoint.id) else { return }
+        try await queue.makeDue(kind: MessageDispatcher.deliverJobKind, uniqueKey: next.id)
     }
 
     private func disableIfFailingTooLong(_ endpoint: EndpointRecord, now: Date) async throws {

@@ -164,7 +164,10 @@ public struct WebhookSourceSettings: Sendable {
             return Int(number)
         case let other?:
             throw WebhookSettingsError(
-                path: path, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \((try? other.serialized()) ?? other.typeName)")
+                path: path,
+                message:
+                    "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \((try? other.serialized()) ?? other.typeName)"
+            )
         }
     }
 }
