@@ -220,7 +220,8 @@ let package = Package(
         .testTarget(
             name: "JunctionWebhooksTests",
             dependencies: [
-                "JunctionWebhooks", "JunctionCore", "JunctionTestSupport",
+                "JunctionWebhooks", "JunctionCore", "JunctionStore", "JunctionTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

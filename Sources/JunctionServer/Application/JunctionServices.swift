@@ -85,6 +85,7 @@ public struct JunctionServices: Sendable {
         [
             WebhookInbox.processJobKind: WebhookEventProcessor(
                 events: WebhookEventRepository(database: database),
+                queue: queue,
                 handlers: [OutboundForwardingHandler(dispatcher: dispatcher)],
                 logger: logger
             ),

@@ -45,7 +45,7 @@ struct EventsController<Context: RequestContext>: Sendable {
 
     @Sendable func replay(request: Request, context: Context) async throws -> Response {
         let id = try eventID(context)
-        guard let record = try await events.replay(id: id, queue: services.queue, processingAttempts: 10) else {
+        guard let record = try await events.replay(id: id, queue: services.queue) else {
             throw ProblemDetails.notFound("no event with id '\(id)'")
         }
         context.logger.info("event replay requested", metadata: ["event": "\(id)", "replay": "\(record.replays)"])

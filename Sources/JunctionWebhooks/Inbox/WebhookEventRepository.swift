@@ -161,7 +161,7 @@ public struct WebhookEventRepository: Sendable {
 
     /// Queues the event to be processed again: its status goes back to `received` and its replay count up, so the
     /// messages it forwards are new ones rather than duplicates of the first run's. `nil` when there is no such event.
-    public func replay(id: String, queue: JobQueue, processingAttempts: Int) async throws -> WebhookEventRecord? {
+    public func replay(id: String, queue: JobQueue) async throws -> WebhookEventRecord? {
         let record = try await database.transaction { sql -> WebhookEventRecord? in
             guard
                 let row = try await sql.raw(
@@ -169,11 +169,7 @@ public struct WebhookEventRepository: Sendable {
                 ).first()
             else { return nil }
             _ = try await queue.enqueue(
-                [
-                    JobRequest(
-                        kind: WebhookInbox.processJobKind, payload: ["eventId": .string(id)], uniqueKey: id, maxAttempts: processingAttempts
-                    )
-                ],
+                [WebhookEventProcessor.job(for: [id], uniqueKey: "replay:" + id)],
                 using: sql
             )
             return try Self.record(row)

@@ -8,12 +8,12 @@ import SQLKit
 ///
 /// A sender's 2xx must wait until its event is committed, but one transaction per request would cap ingest at the
 /// disk's fsync rate and the store's statement rate. So requests share transactions (``GroupCommit``): each flush
-/// writes every entry waiting with one multi-row `INSERT … ON CONFLICT DO NOTHING` into the inbox and one into the
-/// job queue, then resumes the requests.
+/// writes every entry waiting with one multi-row `INSERT … ON CONFLICT DO NOTHING` into the inbox and one processing
+/// job for all of them, then resumes the requests.
 public final class WebhookInbox: Sendable {
     /// What became of one entry.
     public enum CommitOutcome: Sendable, Equatable {
-        /// Stored under this id, with a processing job enqueued in the same transaction.
+        /// Stored under this id; the flush's processing job is enqueued in the same transaction.
         case stored(id: String)
         /// The connection already has an event with this provider event id: acknowledged, stored once.
         case duplicate
@@ -24,19 +24,17 @@ public final class WebhookInbox: Sendable {
 
     private let database: Database
     private let queue: JobQueue
-    private let processingAttempts: Int
     private let logger: Logger
     private let commits: GroupCommit<InboxEntry, CommitOutcome>
 
     /// An inbox over `database` whose events are processed through `queue`, in batches of at most `maxBatch`.
-    public init(database: Database, queue: JobQueue, maxBatch: Int = 256, processingAttempts: Int = 10, logger: Logger) {
+    public init(database: Database, queue: JobQueue, maxBatch: Int = 256, logger: Logger) {
         self.database = database
         self.queue = queue
-        self.processingAttempts = processingAttempts
         self.logger = logger
         self.commits = GroupCommit(maxBatch: maxBatch) { entries in
             do {
-                return try await Self.write(entries, database: database, queue: queue, processingAttempts: processingAttempts)
+                return try await Self.write(entries, database: database, queue: queue)
             } catch {
                 logger.error("inbox write failed", metadata: ["events": "\(entries.count)", "error": "\(error)"])
                 throw error
@@ -50,8 +48,7 @@ public final class WebhookInbox: Sendable {
     }
 
     /// Writes a batch in one transaction; the outcome of each entry is at its index.
-    static func write(_ entries: [InboxEntry], database: Database, queue: JobQueue, processingAttempts: Int) async throws -> [CommitOutcome]
-    {
+    static func write(_ entries: [InboxEntry], database: Database, queue: JobQueue) async throws -> [CommitOutcome] {
         var rows: [SQLQueryString] = []
         rows.reserveCapacity(entries.count)
         for entry in entries {
@@ -74,15 +71,9 @@ public final class WebhookInbox: Sendable {
                 """
             ).all()
             let ids = Set(try inserted.map { try $0.decode(column: "id", as: String.self) })
-            let jobs = entries.filter { ids.contains($0.id) }.map { entry in
-                JobRequest(
-                    kind: Self.processJobKind,
-                    payload: ["eventId": .string(entry.id)],
-                    uniqueKey: entry.id,
-                    maxAttempts: processingAttempts
-                )
-            }
-            if !jobs.isEmpty { _ = try await queue.enqueue(jobs, using: sql) }
+            // One processing job for the whole flush: the processor loads and records its events in batches too.
+            let stored = entries.filter { ids.contains($0.id) }.map(\.id)
+            if !stored.isEmpty { _ = try await queue.enqueue([WebhookEventProcessor.job(for: stored)], using: sql) }
             return ids
         }
         queue.wakeLocalWorkers()

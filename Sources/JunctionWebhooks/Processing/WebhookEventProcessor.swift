@@ -3,61 +3,95 @@ import JunctionCore
 import JunctionStore
 import Logging
 
-/// The job handler behind `webhook.process`: loads an inbox event, normalizes it, runs every registered handler and
-/// records the attempt. A failure is retried by the job queue with backoff; after the last attempt the event is
-/// `dead` (listed by `GET /api/v1/events?status=dead`, replayable).
-///
-/// Events processed at the same time share their store round trips (``GroupCommit``): one `SELECT … IN (…)` loads
-/// them, one transaction records their attempts.
+/// The job handler behind `webhook.process`. One job carries the events of one inbox flush (or a single event being
+/// retried or replayed): they are loaded with one `SELECT … IN (…)`, normalized, run through every registered
+/// handler concurrently (whose store writes batch with group commit), and their attempts recorded in one
+/// transaction. An event whose handlers fail is retried alone, as a job of its own, after a backoff with jitter;
+/// after `maximumAttempts` it is `dead` (listed by `GET /api/v1/events?status=dead`, replayable). Events already
+/// processed are skipped, so a job re-run after a crash does not run them twice.
 public struct WebhookEventProcessor: JobHandler {
+    private let events: WebhookEventRepository
+    private let queue: JobQueue
     private let handlers: [any WebhookEventHandler]
+    private let maximumAttempts: Int
+    private let retryPolicy: JobRetryPolicy
     private let logger: Logger
-    private let reads: GroupCommit<String, WebhookEventRecord?>
-    private let attemptWrites: GroupCommit<WebhookEventRepository.AttemptWrite, Void>
 
     /// A processor running `handlers`, in order, over each event.
-    public init(events: WebhookEventRepository, handlers: [any WebhookEventHandler], logger: Logger) {
+    public init(
+        events: WebhookEventRepository,
+        queue: JobQueue,
+        handlers: [any WebhookEventHandler],
+        maximumAttempts: Int = 10,
+        retryPolicy: JobRetryPolicy = JobRetryPolicy(),
+        logger: Logger
+    ) {
+        self.events = events
+        self.queue = queue
         self.handlers = handlers
+        self.maximumAttempts = max(1, maximumAttempts)
+        self.retryPolicy = retryPolicy
         self.logger = logger
-        self.reads = GroupCommit(maxBatch: 128) { ids in
-            let found = try await events.find(ids: ids)
-            return ids.map { found[$0] }
-        }
-        self.attemptWrites = GroupCommit(maxBatch: 128) { writes in
-            try await events.recordAttempts(writes)
-            return writes.map { _ in () }
-        }
+    }
+
+    /// The job that processes `ids`.
+    public static func job(for ids: [String], runAt: Date? = nil, uniqueKey: String? = nil) -> JobRequest {
+        JobRequest(
+            kind: WebhookInbox.processJobKind, payload: ["eventIds": .array(ids.map(JSONValue.string))], uniqueKey: uniqueKey, runAt: runAt,
+            maxAttempts: 20
+        )
     }
 
     public func handle(_ job: LeasedJob) async throws {
-        guard let id = job.payload["eventId"]?.stringValue else {
-            throw JobError.permanent(reason: "the job has no eventId")
+        guard let ids = job.payload["eventIds"]?.arrayValue?.compactMap(\.stringValue), !ids.isEmpty else {
+            throw JobError.permanent(reason: "the job has no eventIds")
         }
-        // An event deleted since (its connection was removed) has nothing left to do.
-        guard let record = try await reads.submit(id) else { return }
-        let event = Self.normalize(record)
-        let started = Date()
-        let clock = ContinuousClock.now
-        do {
-            for handler in handlers { try await handler.handle(event, replay: record.replays) }
-        } catch {
-            let final = job.isFinalAttempt || error is JobError
-            try await attemptWrites.submit(
+        // Events deleted since have nothing left to do; processed and dead ones were settled by an earlier run.
+        let records = try await events.find(ids: ids).values.filter { $0.status == "received" || $0.status == "failed" }
+        let outcomes = await withTaskGroup(of: (WebhookEventRecord, Date, Duration, (any Error)?).self) { group in
+            for record in records {
+                group.addTask {
+                    let started = Date()
+                    let clock = ContinuousClock.now
+                    do {
+                        let event = Self.normalize(record)
+                        for handler in handlers { try await handler.handle(event, replay: record.replays) }
+                        return (record, started, .now - clock, nil)
+                    } catch {
+                        return (record, started, .now - clock, error)
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        var writes: [WebhookEventRepository.AttemptWrite] = []
+        var retries: [JobRequest] = []
+        var generator = SystemRandomNumberGenerator()
+        for (record, started, duration, error) in outcomes {
+            guard let error else {
+                writes.append(
+                    .init(eventID: record.id, succeeded: true, error: nil, startedAt: started, duration: duration, status: "processed"))
+                continue
+            }
+            let attempt = record.attempts + 1
+            let final = attempt >= maximumAttempts || error is JobError
+            writes.append(
                 .init(
-                    eventID: id, succeeded: false, error: "\(error)", startedAt: started, duration: .now - clock,
-                    status: final ? "dead" : "failed")
-            )
+                    eventID: record.id, succeeded: false, error: "\(error)", startedAt: started, duration: duration,
+                    status: final ? "dead" : "failed"))
             logger.warning(
                 "event processing failed",
                 metadata: [
-                    "event": "\(id)", "type": "\(event.type)", "attempt": "\(job.attempt)", "final": "\(final)", "error": "\(error)",
+                    "event": "\(record.id)", "type": "\(record.type)", "attempt": "\(attempt)", "final": "\(final)", "error": "\(error)",
                 ]
             )
-            throw error
+            if !final {
+                let delay = retryPolicy.delay(afterAttempt: attempt, using: &generator)
+                retries.append(Self.job(for: [record.id], runAt: Date().addingTimeInterval(Double(delay.milliseconds) / 1000)))
+            }
         }
-        try await attemptWrites.submit(
-            .init(eventID: id, succeeded: true, error: nil, startedAt: started, duration: .now - clock, status: "processed")
-        )
+        try await events.recordAttempts(writes)
+        if !retries.isEmpty { try await queue.enqueue(retries) }
     }
 
     /// The event in the shape every provider shares. The data is read again from the stored body and headers by the
