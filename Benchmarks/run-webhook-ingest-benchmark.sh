@@ -43,7 +43,9 @@ def non2xx(text):
 def p99(text):
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-stored = sqlite3.connect(path).execute("SELECT COUNT(*) FROM webhook_events").fetchone()[0]
+db = sqlite3.connect(path)
+stored = db.execute("SELECT COUNT(*) FROM webhook_events").fetchone()[0]
+processed = db.execute("SELECT COUNT(*) FROM webhook_events WHERE status = 'processed'").fetchone()[0]
 acknowledged = completed(ingest) - non2xx(ingest)
 print()
 print("| route | requests/s | p99 ms | ratio |")
@@ -51,7 +53,8 @@ print("|---|---:|---:|---:|")
 print(f"| GET /health/live | {rps(baseline):,.0f} | {p99(baseline):.2f} | 1.00 |")
 print(f"| POST /webhooks/{{id}} (Stripe-signed) | {rps(ingest):,.0f} | {p99(ingest):.2f} | {rps(ingest) / rps(baseline):.2f} |")
 print()
-print(f"acknowledged (2xx): {acknowledged:,}; committed in the inbox: {stored:,}; non-2xx: {non2xx(ingest):,}")
+print(f"acknowledged (2xx): {acknowledged:,}; committed in the inbox: {stored:,}; non-2xx: {non2xx(ingest):,}; "
+      f"processed by the time the server stopped: {processed:,}")
 if stored < acknowledged:
     print("FAIL: an acknowledged event is missing from the inbox"); sys.exit(1)
 PY
