@@ -121,9 +121,10 @@ public struct MessageDispatcher: Sendable {
         _ = try await queue.enqueue(jobs, using: sql)
     }
 
-    /// The job that makes a delivery's attempts.
+    /// The job that makes a delivery's attempts. The deliverer decides when the schedule is spent; the two spare job
+    /// attempts only matter when a worker dies mid-attempt, so such a delivery still reaches a final state.
     static func deliveryJob(id: String, attempts: Int) -> JobRequest {
-        JobRequest(kind: deliverJobKind, payload: ["deliveryId": .string(id)], uniqueKey: id, maxAttempts: attempts)
+        JobRequest(kind: deliverJobKind, payload: ["deliveryId": .string(id)], uniqueKey: id, maxAttempts: attempts + 2)
     }
 }
 

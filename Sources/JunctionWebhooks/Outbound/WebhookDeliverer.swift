@@ -113,9 +113,10 @@ public final class WebhookDeliverer: JobHandler {
             return
         }
         if endpoint.ordered, let head = try await deliveries.head(ofEndpoint: endpoint.id), head.id != id {
-            // Not this delivery's turn. Look again when the one ahead is next due, and at least every 5 s.
+            // Not this delivery's turn. The one ahead makes the next due as soon as it settles; until then look again
+            // when it is next due, and at least once a minute in case that hand-over was lost to a crash.
             let untilHead = head.nextAttemptAt.map { Duration.milliseconds(Int64($0.timeIntervalSinceNow * 1000)) } ?? .zero
-            throw JobError.postpone(after: min(max(untilHead, .milliseconds(200)), .seconds(5)), reason: "waiting behind \(head.id)")
+            throw JobError.postpone(after: min(max(untilHead, .milliseconds(200)), .seconds(60)), reason: "waiting behind \(head.id)")
         }
         let url: URL
         do {
