@@ -199,6 +199,97 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test("events signed by the official stripe package's helper are accepted; the same event re-signed later is a duplicate")
+    func stripeOfficialSignature() async throws {
+        try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(.sqlite) { harness, client in
+                let connection = try await WebhookIngressTests.stripeConnection(client)
+                let body = WebhookIngressTests.event(id: "evt_official")
+                for offset in [0, 5] {
+                    let timestamp = Int(Date().timeIntervalSince1970) - offset
+                    let request = try JSONValue.object([
+                        "payload": .string(body), "secret": .string(WebhookIngressTests.secret), "timestamp": .number(Double(timestamp)),
+                    ]).serialized()
+                    let header = try #require(
+                        try JSONValue.parse(try await PeerHTTP.post(receiver.baseURL + "/sign/stripe", body: request))["header"]?
+                            .stringValue)
+                    let response = try await WebhookIngressTests.post(client, connection, body, signature: header)
+                    #expect(response.status == .ok, "\(response.text)")
+                    #expect(try response.json["duplicate"] == (offset == 0 ? false : true))
+                }
+                #expect(try await WebhookIngressTests.eventCount(harness) == 1)
+            }
+        }
+    }
+
+    @Test("an endpoint failing past the disable window is disabled with an operational event; recover resends what failed")
+    func disableAfterFailingAndRecover() async throws {
+        try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(.sqlite, allowPrivateEndpoints: true) { harness, client in
+                let endpoint = try await Self.createEndpoint(
+                    client, #"{"url": "\#(receiver.baseURL)/hooks/flaky", "retrySchedule": [1, 1, 1, 1, 1]}"#)
+                try await Self.configure(receiver, secrets: [endpoint.secret], failFirst: 1000)
+                let message = try await Self.publish(client, #"{"eventType": "x.y", "payload": {}}"#)
+                var configuration = WebhookDeliverer.Configuration()
+                configuration.disableAfter = .milliseconds(1500)  // five days, shortened
+                let deliverer = WebhookDeliverer(
+                    database: harness.database, queue: harness.services.queue, vault: harness.services.vault,
+                    addressPolicy: EndpointAddressPolicy(allowPrivate: true), configuration: configuration, logger: TestDatabase.logger
+                )
+                var workerConfiguration = JobWorkerService.Configuration()
+                workerConfiguration.pollInterval = .milliseconds(50)
+                let workers = JobWorkerService(
+                    queue: harness.services.queue, handlers: [MessageDispatcher.deliverJobKind: deliverer],
+                    configuration: workerConfiguration,
+                    logger: TestDatabase.logger)
+                let task = Task { try await workers.run() }
+                try await ServerTestHarness.eventually {
+                    try await EndpointRepository(database: harness.database).find(id: endpoint.id)?.status == "disabled"
+                }
+                let disabled = try #require(try await EndpointRepository(database: harness.database).find(id: endpoint.id))
+                #expect(disabled.disabledReason?.contains("every delivery failed since") == true)
+                let events = try await OperationalEventRepository(database: harness.database).recent()
+                #expect(events.contains { $0.type == "endpoint.disabled" && $0.message.contains(endpoint.id) })
+                let attemptsBefore = try await Self.deliveries(receiver).count
+                #expect((2...4).contains(attemptsBefore), "disabled after the window, not at the end of the schedule")
+
+                // Re-enable, let the receiver succeed, and recover what failed.
+                try await Self.configure(receiver, secrets: [endpoint.secret])
+                let enabled = try await client.execute(
+                    uri: "/api/v1/endpoints/\(endpoint.id)", method: .patch, headers: ServerTestHarness.authorized,
+                    body: .json(#"{"enabled": true}"#))
+                #expect(try enabled.json["status"] == "enabled")
+                let recovered = try await client.execute(
+                    uri: "/api/v1/endpoints/\(endpoint.id)/recover?since=2020-01-01T00:00:00Z", method: .post,
+                    headers: ServerTestHarness.authorized)
+                #expect(try recovered.json["scheduled"] == 1)
+                try await ServerTestHarness.eventually { try await Self.deliveries(receiver).first?.status == 200 }
+                task.cancel()
+                _ = await task.result
+                let shown = try await client.execute(
+                    uri: "/api/v1/messages/\(message["id"]?.stringValue ?? "")", method: .get, headers: ServerTestHarness.authorized)
+                #expect(try shown.json["deliveries"]?.arrayValue?.first?["status"] == "succeeded")
+            }
+        }
+    }
+
+    @Test("an endpoint's rate limit paces its deliveries")
+    func endpointRateLimit() async throws {
+        try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(.sqlite, allowPrivateEndpoints: true) { harness, client in
+                let endpoint = try await Self.createEndpoint(client, #"{"url": "\#(receiver.baseURL)/hooks/paced", "rateLimit": 2}"#)
+                try await Self.configure(receiver, secrets: [endpoint.secret])
+                for index in 0..<6 { _ = try await Self.publish(client, #"{"eventType": "paced", "payload": {"n": \#(index)}}"#) }
+                try await harness.withWorkers {
+                    try await ServerTestHarness.eventually { try await Self.deliveries(receiver).count == 6 }
+                }
+                let times = try await Self.deliveries(receiver).map(\.at).sorted()
+                // A burst of 2, then 2 per second: the sixth goes out about 2 s after the first.
+                #expect(times[5] - times[0] >= 1.6, "\(times)")
+            }
+        }
+    }
+
     @Test("exhausted deliveries are dead letters that retry resends; 410 Gone disables the endpoint with an operational event")
     func deadLettersAndGone() async throws {
         try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in
