@@ -181,6 +181,12 @@ let package = Package(
             path: "Benchmarks/WebhookDelivery",
             swiftSettings: upcoming
         ),
+        .executableTarget(
+            name: "DataMappingBenchmark",
+            dependencies: ["JunctionCore", "JunctionConnectors"],
+            path: "Benchmarks/DataMapping",
+            swiftSettings: upcoming
+        ),
         .target(
             name: "JunctionTestSupport",
             dependencies: [
@@ -215,6 +221,11 @@ let package = Package(
         .testTarget(
             name: "JunctionAuthTests",
             dependencies: ["JunctionAuth", "JunctionStore", "JunctionCore", "JunctionTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "JunctionConnectorsTests",
+            dependencies: ["JunctionConnectors", "JunctionCore"],
             swiftSettings: upcoming
         ),
         .testTarget(
