@@ -10,9 +10,10 @@ build:
 serve:
 	swift run -c release junction serve
 
-# Job queue throughput, API client overhead, webhook delivery and ingest (see README, Performance).
+# Job queue throughput, API client overhead, webhook delivery and ingest, data mapping (see README, Performance).
 benchmark:
 	Benchmarks/run-queue-benchmark.sh
 	Benchmarks/run-api-client-benchmark.sh
 	Benchmarks/run-webhook-delivery-benchmark.sh
 	Benchmarks/run-webhook-ingest-benchmark.sh
+	Benchmarks/run-data-mapping-benchmark.sh
