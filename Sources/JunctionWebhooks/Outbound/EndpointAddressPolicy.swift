@@ -117,7 +117,11 @@ public struct EndpointAddressPolicy: Sendable {
     static func resolve(host: String, port: Int) async -> [SocketAddress] {
         (try? await NIOThreadPool.singleton.runIfActive {
             var hints = addrinfo()
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            #if canImport(Glibc)
+                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            #else
+                hints.ai_socktype = SOCK_STREAM
+            #endif
             var results: UnsafeMutablePointer<addrinfo>?
             guard getaddrinfo(host, String(port), &hints, &results) == 0, let first = results else { return [SocketAddress]() }
             defer { freeaddrinfo(first) }
