@@ -193,11 +193,7 @@ struct EndpointsController<Context: RequestContext>: Sendable {
     }
 
     private func endpointID(_ context: Context) throws -> String {
-        let id = context.parameters.get("id") ?? ""
-        guard ResourceID.isWellFormed(id, prefix: EndpointRecord.idPrefix) else {
-            throw ProblemDetails.notFound("no endpoint with id '\(id.prefix(64))' (endpoint ids look like ep_01J…)")
-        }
-        return id
+        try PathIdentifier.require(context, prefix: EndpointRecord.idPrefix, noun: "endpoint")
     }
 
     private func existingEndpoint(_ context: Context) async throws -> EndpointRecord {

@@ -53,10 +53,6 @@ struct EventsController<Context: RequestContext>: Sendable {
     }
 
     private func eventID(_ context: Context) throws -> String {
-        let id = context.parameters.get("id") ?? ""
-        guard ResourceID.isWellFormed(id, prefix: InboxEntry.idPrefix) else {
-            throw ProblemDetails.notFound("no event with id '\(id.prefix(64))' (event ids look like evt_01J…)")
-        }
-        return id
+        try PathIdentifier.require(context, prefix: InboxEntry.idPrefix, noun: "event")
     }
 }

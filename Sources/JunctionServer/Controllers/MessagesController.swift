@@ -48,10 +48,6 @@ struct MessagesController<Context: RequestContext>: Sendable {
     }
 
     private func messageID(_ context: Context) throws -> String {
-        let id = context.parameters.get("id") ?? ""
-        guard ResourceID.isWellFormed(id, prefix: MessageRecord.idPrefix) else {
-            throw ProblemDetails.notFound("no message with id '\(id.prefix(64))' (message ids look like msg_01J…)")
-        }
-        return id
+        try PathIdentifier.require(context, prefix: MessageRecord.idPrefix, noun: "message")
     }
 }

@@ -69,9 +69,8 @@ public struct WebhookEventRepository: Sendable {
     /// Events by id, in one statement; missing ones are absent.
     public func find(ids: [String]) async throws -> [String: WebhookEventRecord] {
         guard !ids.isEmpty else { return [:] }
-        let list = ids.map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
         let rows = try await database.withSQL { sql in
-            try await sql.raw("SELECT * FROM webhook_events WHERE id IN (\(list))").all()
+            try await sql.raw("SELECT * FROM webhook_events WHERE id IN (\(binds: ids))").all()
         }
         var records: [String: WebhookEventRecord] = [:]
         for row in rows {

@@ -22,16 +22,10 @@ public final class WebhookInbox: Sendable {
     /// The job kind that processes inbox events.
     public static let processJobKind = "webhook.process"
 
-    private let database: Database
-    private let queue: JobQueue
-    private let logger: Logger
     private let commits: GroupCommit<InboxEntry, CommitOutcome>
 
     /// An inbox over `database` whose events are processed through `queue`, in batches of at most `maxBatch`.
     public init(database: Database, queue: JobQueue, maxBatch: Int = 256, logger: Logger) {
-        self.database = database
-        self.queue = queue
-        self.logger = logger
         self.commits = GroupCommit(maxBatch: maxBatch) { entries in
             do {
                 return try await Self.write(entries, database: database, queue: queue)

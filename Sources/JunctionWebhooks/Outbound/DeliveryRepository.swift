@@ -24,15 +24,9 @@ public struct DeliveryRepository: Sendable {
         public var endpoint: EndpointRecord
     }
 
-    /// The delivery with its message and endpoint, or `nil` when any of them is gone.
-    public func context(ofDelivery id: String) async throws -> DeliveryContext? {
-        try await contexts(ofDeliveries: [id])[id]
-    }
-
     /// The deliveries with their messages and endpoints, by delivery id, in one statement; missing ones are absent.
     public func contexts(ofDeliveries ids: [String]) async throws -> [String: DeliveryContext] {
         guard !ids.isEmpty else { return [:] }
-        let list = ids.map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
         let rows = try await database.withSQL { sql in
             try await sql.raw(
                 """
@@ -42,7 +36,7 @@ public struct DeliveryRepository: Sendable {
                 m.event_type AS m_event_type, m.payload AS m_payload, m.idempotency_key AS m_idempotency_key, \
                 m.created_at AS m_created_at, e.* \
                 FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id \
-                JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (\(list))
+                JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id IN (\(binds: ids))
                 """
             ).all()
         }
@@ -132,15 +126,13 @@ public struct DeliveryRepository: Sendable {
                 """
             ).run()
             if !recovered.isEmpty {
-                let ids = recovered.sorted().map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
-                try await sql.raw("UPDATE webhook_endpoints SET failing_since = NULL WHERE id IN (\(ids))").run()
+                try await sql.raw("UPDATE webhook_endpoints SET failing_since = NULL WHERE id IN (\(binds: recovered.sorted()))").run()
             }
             guard !failing.isEmpty else { return [:] }
-            let ids = failing.sorted().map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
             let rows = try await sql.raw(
                 """
                 UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, \(bind: now)) \
-                WHERE id IN (\(ids)) RETURNING id, failing_since
+                WHERE id IN (\(binds: failing.sorted())) RETURNING id, failing_since
                 """
             ).all()
             var streaks: [String: Date] = [:]

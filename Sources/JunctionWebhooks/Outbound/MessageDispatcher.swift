@@ -64,8 +64,8 @@ public struct MessageDispatcher: Sendable {
             let repeatedKeys = messages.filter { !inserted.contains($0.id) }.compactMap(\.idempotencyKey)
             var earlier: [String: MessageRecord] = [:]
             if !repeatedKeys.isEmpty {
-                let list = Set(repeatedKeys).sorted().map { SQLQueryString("\(bind: $0)") }.joined(separator: ", ")
-                for row in try await sql.raw("SELECT * FROM webhook_messages WHERE idempotency_key IN (\(list))").all() {
+                let keys = Set(repeatedKeys).sorted()
+                for row in try await sql.raw("SELECT * FROM webhook_messages WHERE idempotency_key IN (\(binds: keys))").all() {
                     let message = try DeliveryRepository.message(row)
                     if let key = message.idempotencyKey { earlier[key] = message }
                 }

@@ -43,7 +43,6 @@ public final class WebhookDeliverer: JobHandler {
     private let vault: CredentialVault
     private let events: OperationalEventRepository
     private let addressPolicy: EndpointAddressPolicy
-    private let httpClient: HTTPClient
     private let configuration: Configuration
     private let rateLimiter = RateLimiter()
     private let secretCache = Mutex<[String: (version: Int, secrets: EndpointSecrets)]>([:])
@@ -71,7 +70,6 @@ public final class WebhookDeliverer: JobHandler {
         self.addressPolicy = addressPolicy
         self.configuration = configuration
         self.logger = logger
-        self.httpClient = Self.sharedHTTPClient
         let deliveries = self.deliveries
         self.attemptWrites = GroupCommit(maxBatch: 128) { writes in try await deliveries.record(writes) }
         self.contextReads = GroupCommit(maxBatch: 128) { ids in
@@ -163,15 +161,17 @@ public final class WebhookDeliverer: JobHandler {
         var generator = SystemRandomNumberGenerator()
         let scheduled = endpoint.schedule.delay(afterAttempt: job.attempt, using: &generator)
         guard let scheduled else {
-            try await record(attempt, status: "failed", endpoint: endpoint)
-            try await disableIfFailingTooLong(endpoint, now: now)
+            let failingSince = try await record(attempt, status: "failed", endpoint: endpoint)
+            if let failingSince, isFailingTooLong(since: failingSince, now: now) {
+                await disable(endpoint, reason: "every delivery failed since \(failingSince.formatted(.iso8601))")
+            }
             try await releaseNext(after: endpoint)
             return
         }
         let delay = max(scheduled, min(outcome.retryAfter ?? .zero, configuration.maximumRetryAfter))
         let next = now.addingTimeInterval(Double(delay.milliseconds) / 1000)
         let failingSince = try await record(attempt, status: "pending", next: next, endpoint: endpoint)
-        if let failingSince, now.timeIntervalSince(failingSince) >= Double(configuration.disableAfter.components.seconds) {
+        if let failingSince, isFailingTooLong(since: failingSince, now: now) {
             try await deliveries.fail(deliveryID: id, reason: "the endpoint has failed for five days and is now disabled")
             await disable(endpoint, reason: "every delivery failed since \(failingSince.formatted(.iso8601))")
             try await releaseNext(after: endpoint)
@@ -186,11 +186,8 @@ public final class WebhookDeliverer: JobHandler {
         try await queue.makeDue(kind: MessageDispatcher.deliverJobKind, uniqueKey: next.id)
     }
 
-    private func disableIfFailingTooLong(_ endpoint: EndpointRecord, now: Date) async throws {
-        guard let current = try await endpoints.find(id: endpoint.id), let since = current.failingSince,
-            now.timeIntervalSince(since) >= Double(configuration.disableAfter.components.seconds)
-        else { return }
-        await disable(endpoint, reason: "every delivery failed since \(since.formatted(.iso8601))")
+    private func isFailingTooLong(since: Date, now: Date) -> Bool {
+        now.timeIntervalSince(since) >= Double(configuration.disableAfter.milliseconds) / 1000
     }
 
     private func disable(_ endpoint: EndpointRecord, reason: String) async {
@@ -240,7 +237,7 @@ public final class WebhookDeliverer: JobHandler {
         request.body = .bytes(ByteBuffer(bytes: body))
         let started = ContinuousClock.now
         do {
-            let response = try await httpClient.execute(request, timeout: .seconds(configuration.timeout.components.seconds))
+            let response = try await Self.sharedHTTPClient.execute(request, timeout: .seconds(configuration.timeout.components.seconds))
             let latency = ContinuousClock.now - started
             var excerpt = ByteBuffer()
             for try await chunk in response.body {
