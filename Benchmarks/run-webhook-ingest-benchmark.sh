@@ -2,18 +2,20 @@
 # Inbound webhook ingest with wrk: Stripe-signed events (each distinct, so each is a real insert) against the
 # same server's /health/live in the same run, 64 connections. Afterwards the inbox is counted: every 2xx must
 # be a committed event. Bounded: each wrk run lasts DURATION seconds (default 15).
+# JOB_CONCURRENCY=0 measures an HTTP-only node (`--job-concurrency 0`): events are stored but processed elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 duration="${DURATION:-15}"
 connections="${CONNECTIONS:-64}"
+job_concurrency="${JOB_CONCURRENCY:-16}"
 swift build -c release --product junction
 scratch=$(mktemp -d /tmp/junction-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token=bench-admin-token
 JUNCTION_ADMIN_TOKEN=$token .build/release/junction serve --port "$port" --log-level error \
   --database "sqlite://$scratch/bench.sqlite" --webhook-source-rate-limit 1000000 --webhook-connection-rate-limit 1000000 \
-  > "$scratch/server.log" 2>&1 &
+  --job-concurrency "$job_concurrency" > "$scratch/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$scratch"' EXIT
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.1; done
@@ -27,7 +29,7 @@ echo "## baseline: GET /health/live"
 baseline=$(run "http://127.0.0.1:$port/health/live")
 echo "$baseline" | grep -E "Requests/sec|Latency|99%|Non-2xx" || true
 echo
-echo "## ingest: POST /webhooks/$connection (Stripe-signed, distinct events)"
+echo "## ingest: POST /webhooks/$connection (Stripe-signed, distinct events; job concurrency $job_concurrency)"
 ingest=$(WEBHOOK_SECRET=$secret WEBHOOK_PATH="/webhooks/$connection" run -s Benchmarks/WebhookIngest/stripe-signed.lua "http://127.0.0.1:$port")
 echo "$ingest" | grep -E "Requests/sec|Latency|99%|Non-2xx|requests in" || true
 

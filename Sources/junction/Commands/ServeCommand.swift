@@ -70,9 +70,21 @@ struct ServeCommand: AsyncParsableCommand {
         name: .long, help: ArgumentHelp("Largest inbound webhook body; larger ones get 413. Default: 1048576 (1 MiB).", valueName: "bytes"))
     var webhookMaxBodyBytes: Int = 1024 * 1024
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Background jobs (webhook processing, deliveries, refreshes) this node runs at once. 0 makes an HTTP-only node: it accepts and stores work, and other nodes on the same PostgreSQL database run it. Default: 16.",
+            valueName: "n"
+        )
+    )
+    var jobConcurrency: Int = 16
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
+        guard (0...1024).contains(jobConcurrency) else {
+            throw ValidationError("--job-concurrency must be from 0 to 1024")
+        }
         guard webhookSourceRateLimit > 0, webhookConnectionRateLimit > 0 else {
             throw ValidationError("webhook rate limits must be greater than 0")
         }
@@ -135,10 +147,18 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger
         )
         let application = JunctionApplication.make(services: services, host: host, port: port, logger: logger)
-        let workers = JobWorkerService(queue: queue, handlers: services.jobHandlers(logger: logger), logger: logger)
+        var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
+        if jobConcurrency > 0 {
+            var configuration = JobWorkerService.Configuration()
+            configuration.concurrency = jobConcurrency
+            configuration.batchSize = max(configuration.batchSize, jobConcurrency)
+            serviceList.append(
+                .init(service: JobWorkerService(queue: queue, handlers: services.jobHandlers(logger: logger), configuration: configuration, logger: logger))
+            )
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: application), .init(service: workers)],
+                services: serviceList,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -147,7 +167,7 @@ struct ServeCommand: AsyncParsableCommand {
             "junction serving",
             metadata: [
                 "address": "\(host):\(port)", "database": "\(database.location)",
-                "allowPrivateEndpoints": "\(allowPrivate)", "masterKey": "\(vault.vault.currentKeyring.current.id)",
+                "allowPrivateEndpoints": "\(allowPrivate)", "jobConcurrency": "\(jobConcurrency)", "masterKey": "\(vault.vault.currentKeyring.current.id)",
             ]
         )
         do {
