@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -88,7 +89,12 @@ let package = Package(
         ),
         .target(
             name: "JunctionConnectors",
-            dependencies: ["JunctionCore"],
+            dependencies: [
+                "JunctionCore",
+                "JunctionHTTP",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: upcoming
         ),
         .target(
@@ -118,6 +124,7 @@ let package = Package(
                 "JunctionAuth",
                 "JunctionConnectors",
                 "JunctionHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -135,6 +142,7 @@ let package = Package(
                 "JunctionStore",
                 "JunctionAuth",
                 "JunctionServer",
+                "JunctionConnectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -7,7 +7,10 @@ import JunctionStore
 /// Puts a connection's credentials on an outgoing request the way its provider expects. Configured by
 /// `settings.auth` (all optional):
 ///
-///     {"type": "bearer" | "basic" | "header" | "query" | "oauth2", "name": "X-API-Key", "credential": "apiKey"}
+///     {"type": "bearer" | "basic" | "header" | "query" | "oauth2", "name": "X-API-Key", "credential": "apiKey",
+///      "prefix": "token "}
+///
+/// `prefix` goes before the value of a `header` credential (`Authorization: token key:secret`).
 ///
 /// Without it: OAuth2 connections send their (refreshed) access token as a bearer token; connections with an
 /// `apiKey` or `token` send it as a bearer token; `username` + `password` go as HTTP Basic.
@@ -60,7 +63,7 @@ public struct CredentialInjector: Sendable {
             guard let value = secret(["apiKey", "token"]), let name = HTTPField.Name(auth["name"]?.stringValue ?? "X-API-Key") else {
                 return .nothing
             }
-            request.headers[name] = value
+            request.headers[name] = (auth["prefix"]?.stringValue ?? "") + value
             request.secretNames.insert(name.canonicalName)
         case "query":
             guard let value = secret(["apiKey", "token"]) else { return .nothing }

@@ -1,25 +1,52 @@
-/// What Junction knows about a provider before any connector code runs: its name, how it authenticates, and
-/// which settings and credentials a connection to it accepts. The management API validates connections
-/// against it.
+import JunctionCore
+
+/// What Junction knows about a provider before any call: its name, how it authenticates, which settings and
+/// credentials a connection to it accepts, its resources and its webhooks. The management API validates
+/// connections against it and lists it under `/api/v1/providers`.
 public struct ProviderDescriptor: Sendable, Equatable {
     /// The registered name used in `"provider": "stripe"`.
-    public let name: String
+    public var name: String
     /// A human name.
-    public let displayName: String
+    public var displayName: String
     /// How connections to it authenticate.
-    public let authKinds: [AuthKind]
+    public var authKinds: [AuthKind]
     /// The base URL used when a connection's settings give none.
-    public let defaultBaseURL: String?
+    public var defaultBaseURL: String?
     /// Credential fields it understands (others are refused, to catch typos).
-    public let credentialFields: [String]
+    public var credentialFields: [String]
+    /// How credentials go on requests when the connection's `settings.auth` says nothing (same shape).
+    public var defaultAuthPlacement: [String: JSONValue]?
+    /// The header carrying the API version, if the provider versions its API that way (`Stripe-Version`).
+    public var apiVersionHeader: String?
+    /// The API version used when a connection pins none.
+    public var defaultAPIVersion: String?
+    /// The header carrying an idempotency key on writes, if the provider honours one (`Idempotency-Key`).
+    public var idempotencyHeader: String?
+    /// What it holds.
+    public var resources: [ResourceDescriptor]
+    /// The verifier for its inbound webhooks (`stripe`, `standard-webhooks`…), if it sends any.
+    public var webhookVerifier: String?
+    /// Which resource an event type concerns (`customer.*` → `customers`), for webhook-driven sync.
+    public var eventResources: [String: String]
 
     /// A provider descriptor.
-    public init(name: String, displayName: String, authKinds: [AuthKind], defaultBaseURL: String?, credentialFields: [String]) {
+    public init(
+        name: String, displayName: String, authKinds: [AuthKind], defaultBaseURL: String?, credentialFields: [String],
+        defaultAuthPlacement: [String: JSONValue]? = nil, apiVersionHeader: String? = nil, defaultAPIVersion: String? = nil,
+        idempotencyHeader: String? = nil, resources: [ResourceDescriptor] = [], webhookVerifier: String? = nil, eventResources: [String: String] = [:]
+    ) {
         self.name = name
         self.displayName = displayName
         self.authKinds = authKinds
         self.defaultBaseURL = defaultBaseURL
         self.credentialFields = credentialFields
+        self.defaultAuthPlacement = defaultAuthPlacement
+        self.apiVersionHeader = apiVersionHeader
+        self.defaultAPIVersion = defaultAPIVersion
+        self.idempotencyHeader = idempotencyHeader
+        self.resources = resources
+        self.webhookVerifier = webhookVerifier
+        self.eventResources = eventResources
     }
 
     /// The ways a connection can authenticate to a provider.

@@ -78,7 +78,12 @@ public enum APIError: JunctionError, Equatable {
 
     /// Maps a provider's error response into the taxonomy.
     public static func from(status: Int, body: Data, contentType: String?, retryAfter: Duration?) -> APIError {
-        let details = ProviderErrorDetails.parse(status: status, body: body, contentType: contentType)
+        from(status: status, details: ProviderErrorDetails.parse(status: status, body: body, contentType: contentType), retryAfter: retryAfter)
+    }
+
+    /// Maps a provider's error status into the taxonomy with details already read (a connector that knows where its
+    /// provider keeps the message reads them itself).
+    public static func from(status: Int, details: ProviderErrorDetails, retryAfter: Duration?) -> APIError {
         switch status {
         case 401: return .unauthorized(details)
         case 403: return .forbidden(details)

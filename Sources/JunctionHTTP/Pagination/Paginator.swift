@@ -116,9 +116,9 @@ public struct Paginator: AsyncSequence, Sendable {
 }
 
 /// Parses RFC 8288 `Link` headers.
-enum LinkHeader {
+public enum LinkHeader {
     /// The target of the `rel="next"` link, if any.
-    static func next(in value: String?) -> String? {
+    public static func next(in value: String?) -> String? {
         guard let value else { return nil }
         for link in value.split(separator: ",") {
             let parts = link.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -32,6 +32,7 @@ public enum JunctionApplication {
         ).addRoutes(to: api)
         OAuthController(services: services).addRoutes(api: api, router: router)
         ProxyController(services: services).addRoutes(to: api)
+        ResourcesController(services: services).addRoutes(to: api)
         WebhookIngressController(services: services).addRoutes(to: router)
         EventsController(services: services).addRoutes(to: api)
         EndpointsController(services: services).addRoutes(to: api)

@@ -17,6 +17,25 @@ enum RequestBodyDecoder {
         from request: Request,
         context: some RequestContext
     ) async throws -> (body: Body, raw: [String: JSONValue]) {
+        let (members, data) = try await object(from: request, context: context)
+        let unknown = members.keys.filter { !Body.fieldNames.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            let plural = unknown.count == 1 ? "field" : "fields"
+            throw ProblemDetails.badRequest(
+                "unknown \(plural) \(unknown.map { "'\($0)'" }.joined(separator: ", ")); accepted fields are \(Body.fieldNames.sorted().joined(separator: ", "))",
+                type: "/problems/unknown-fields",
+                extensions: ["unknownFields": .array(unknown.map(JSONValue.string))]
+            )
+        }
+        do {
+            return (try JSONDecoder().decode(Body.self, from: data), members)
+        } catch {
+            throw ProblemDetails.badRequest(Self.describe(error), type: "/problems/invalid-field")
+        }
+    }
+
+    /// The body as a JSON object (with its bytes), or a 415/400 problem saying what is wrong with it.
+    static func object(from request: Request, context: some RequestContext) async throws -> ([String: JSONValue], Data) {
         if let contentType = request.headers[.contentType], !Self.isJSON(contentType) {
             throw ProblemDetails(
                 status: .unsupportedMediaType,
@@ -39,20 +58,7 @@ enum RequestBodyDecoder {
             throw ProblemDetails.badRequest(
                 "the request body must be a JSON object, not \(value.typeName == "array" ? "an" : "a") \(value.typeName)")
         }
-        let unknown = members.keys.filter { !Body.fieldNames.contains($0) }.sorted()
-        guard unknown.isEmpty else {
-            let plural = unknown.count == 1 ? "field" : "fields"
-            throw ProblemDetails.badRequest(
-                "unknown \(plural) \(unknown.map { "'\($0)'" }.joined(separator: ", ")); accepted fields are \(Body.fieldNames.sorted().joined(separator: ", "))",
-                type: "/problems/unknown-fields",
-                extensions: ["unknownFields": .array(unknown.map(JSONValue.string))]
-            )
-        }
-        do {
-            return (try JSONDecoder().decode(Body.self, from: data), members)
-        } catch {
-            throw ProblemDetails.badRequest(Self.describe(error), type: "/problems/invalid-field")
-        }
+        return (members, data)
     }
 
     /// Where JSON text is malformed. JSONDecoder only says that it is; JSONSerialization says where,

@@ -22,9 +22,9 @@ enum ConnectionValidation {
         return provider
     }
 
-    static func validateSettings(_ settings: [String: JSONValue], provider: String) throws {
+    static func validateSettings(_ settings: [String: JSONValue], provider: ProviderDescriptor) throws {
         do {
-            try WebhookSourceSettings.validate(provider: provider, settings: .object(settings))
+            try WebhookSourceSettings.validate(provider: provider.name, settings: .object(settings))
         } catch {
             throw ProblemDetails.badRequest(error.description, type: "/problems/invalid-field")
         }
@@ -37,6 +37,14 @@ enum ConnectionValidation {
             else {
                 throw ProblemDetails.badRequest("field 'settings.baseURL' must be an absolute http or https URL, not '\(text)'")
             }
+        }
+        if let version = settings["apiVersion"] {
+            guard let text = version.stringValue, !text.isEmpty, text.count <= 64 else {
+                throw ProblemDetails.badRequest("field 'settings.apiVersion' must be a non-empty string of at most 64 characters")
+            }
+        }
+        if let mappings = settings["mappings"] {
+            _ = try ResourceMappings(settings: mappings, provider: provider)
         }
     }
 

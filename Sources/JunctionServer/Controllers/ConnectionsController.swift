@@ -31,7 +31,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
         let provider = try ConnectionValidation.provider(named: body.provider, in: catalog)
         try ConnectionValidation.validateName(body.name)
         let settings = body.settings ?? [:]
-        try ConnectionValidation.validateSettings(settings, provider: provider.name)
+        try ConnectionValidation.validateSettings(settings, provider: provider)
         let credentials = body.credentials ?? [:]
         try ConnectionValidation.validateCredentials(credentials, for: provider, allowNull: false)
 
@@ -84,7 +84,7 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
         }
         if let patch = body.settings {
             let merged = record.settings.merging(patch: .object(patch)).objectValue ?? [:]
-            try ConnectionValidation.validateSettings(merged, provider: record.provider)
+            try ConnectionValidation.validateSettings(merged, provider: try ConnectionValidation.provider(named: record.provider, in: catalog))
             record.settings = .object(merged)
         }
         if raw["credentials"] == .null {

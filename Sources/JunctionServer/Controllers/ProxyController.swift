@@ -62,25 +62,18 @@ struct ProxyController<Context: RequestContext>: Sendable {
             headers.append(field)
         }
         let body = try await request.body.collect(upTo: Self.maximumRequestBytes)
-        var outbound = APIRequest(
+        let outbound = APIRequest(
             method: request.method, url: url, headers: headers,
             body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil, connectionID: id
         )
         let credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
-        let injected = try await Self.credentialProblems {
-            try await CredentialInjector(tokens: services.tokens).authorize(&outbound, connection: record, credentials: credentials)
-        }
+        let sender = CredentialedSender(
+            tokens: services.tokens, connection: record, provider: services.catalog.provider(named: record.provider), credentials: credentials)
         // By default the proxy adds no idempotency key, so a POST is retried only when it surely did not arrive
         // (or carries the caller's own key). A connection that names its provider's header in
         // settings.client.idempotencyKeyHeader gets a key on every retried POST.
         let policy = ClientPolicy(settings: record.settings, defaults: ClientPolicy(idempotencyKeyHeader: nil))
-        var response = try await send(outbound, policy: policy)
-        if response.status == 401, case .oauthToken(let rejected) = injected {
-            // The provider rejected a token that looked valid (revoked, or clock skew): refresh once and retry.
-            let token = try await Self.credentialProblems { try await services.tokens.refresh(for: id, rejected: rejected) }
-            outbound.headers[.authorization] = "Bearer \(token)"
-            response = try await send(outbound, policy: policy)
-        }
+        let response = try await sender.send(outbound, status: \.status) { try await send($0, policy: policy) }
         try? await ConnectionRepository(database: services.database).touch(id: id)
         var responseHeaders = HTTPFields()
         for field in response.headers where !ProxyHeaders.droppedFromResponses.contains(field.name.canonicalName) {
@@ -92,27 +85,6 @@ struct ProxyController<Context: RequestContext>: Sendable {
             headers: responseHeaders,
             body: ResponseBody(asyncSequence: response.body)
         )
-    }
-
-    /// Runs a credential step, turning its failures into problems: the connection's state (409) or the token
-    /// endpoint being unreachable (502/503/504), never a 500.
-    static func credentialProblems<Value>(_ step: () async throws -> Value) async throws -> Value {
-        do {
-            return try await step()
-        } catch let error as OAuth2Error {
-            throw ProblemDetails(status: .conflict, type: "/problems/connection-credentials", title: error.title, detail: error.detail)
-        } catch let error as APIError {
-            let status: HTTPResponse.Status =
-                switch error {
-                case .timeout: .gatewayTimeout
-                case .circuitOpen: .serviceUnavailable
-                default: .badGateway
-                }
-            throw ProblemDetails(
-                status: status, type: "/problems/token-endpoint", title: "Token endpoint failed",
-                detail: "the connection's token could not be obtained: \(error.detail)"
-            )
-        }
     }
 
     /// Sends through the API client; provider error answers pass through to the caller unchanged, while

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import JunctionAuth
+import JunctionConnectors
 import JunctionServer
 import JunctionStore
 import Logging
@@ -79,6 +80,15 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var jobConcurrency: Int = 16
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A folder of declarative connector definitions (*.yaml, *.yml, *.json) to serve beside the built-in providers; a definition named like a built-in one replaces it. Env: JUNCTION_CONNECTOR_DEFINITIONS.",
+            valueName: "folder"
+        )
+    )
+    var connectorDefinitions: String?
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -128,6 +138,17 @@ struct ServeCommand: AsyncParsableCommand {
                     """.utf8))
         }
 
+        var catalog = ProviderCatalog.builtIn
+        if let folder = connectorDefinitions ?? Environment.value("JUNCTION_CONNECTOR_DEFINITIONS") {
+            do {
+                let connectors = try ConnectorDefinitionFiles.load(directory: folder)
+                catalog = catalog.adding(connectors)
+                logger.info("connector definitions loaded", metadata: ["folder": "\(folder)", "providers": "\(connectors.map(\.descriptor.name))"])
+            } catch {
+                throw CLIError("connector definitions in \(folder) are invalid:\n\(error)")
+            }
+        }
+
         let metrics = ServerMetrics()
         MetricsSystemBootstrap.once(registry: metrics.registry)
         let queue = JobQueue(database: database)
@@ -136,6 +157,7 @@ struct ServeCommand: AsyncParsableCommand {
             queue: queue,
             vault: vault.vault,
             adminToken: provisioning.token,
+            catalog: catalog,
             metrics: metrics,
             allowPrivateEndpoints: allowPrivate,
             publicURL: self.publicURL ?? Environment.value("JUNCTION_PUBLIC_URL") ?? "http://\(host):\(port)",

@@ -1,0 +1,74 @@
+import JunctionCore
+
+/// A provider Junction can talk to on a connection's behalf: what it is (``descriptor``) and how its resources are
+/// listed, read, created, updated and deleted.
+///
+/// A connector holds no credentials and no connection state: every call gets a ``ConnectorSession`` that carries the
+/// connection's base URL, pinned API version and an authorized transport, so one connector value serves every
+/// connection to its provider. Operations a provider lacks keep their default implementation, which refuses.
+public protocol Connector: Sendable {
+    /// The provider's name, auth kinds, resources and webhook verifier.
+    var descriptor: ProviderDescriptor { get }
+
+    /// One page of `resource`, from `query.cursor` on.
+    func list(_ resource: ResourceDescriptor, query: ListQuery, session: ConnectorSession) async throws -> RecordPage
+    /// The record with the provider's id `id`.
+    func get(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue
+    /// Creates `record` and returns the provider's copy. `idempotencyKey` makes a retried create happen once.
+    func create(_ resource: ResourceDescriptor, record: JSONValue, idempotencyKey: String?, session: ConnectorSession) async throws
+        -> JSONValue
+    /// Applies `changes` to the record `id` and returns the provider's copy.
+    func update(
+        _ resource: ResourceDescriptor, id: String, changes: JSONValue, idempotencyKey: String?, session: ConnectorSession
+    ) async throws -> JSONValue
+    /// Deletes (or archives, or cancels, as the provider defines it) the record `id`; returns what the provider said.
+    func delete(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue
+    /// A cheap authenticated call that shows the connection works.
+    func probe(session: ConnectorSession) async throws
+}
+
+extension Connector {
+    /// The resource named `name`, or an error listing the ones there are.
+    public func resource(named name: String) throws(ConnectorError) -> ResourceDescriptor {
+        guard let resource = descriptor.resources.first(where: { $0.name == name }) else {
+            throw .unknownResource(name, provider: descriptor.name, known: descriptor.resources.map(\.name))
+        }
+        return resource
+    }
+
+    public func list(_ resource: ResourceDescriptor, query: ListQuery, session: ConnectorSession) async throws -> RecordPage {
+        throw ConnectorError.unsupportedOperation(.list, resource: resource.name)
+    }
+
+    public func get(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue {
+        throw ConnectorError.unsupportedOperation(.get, resource: resource.name)
+    }
+
+    public func create(_ resource: ResourceDescriptor, record: JSONValue, idempotencyKey: String?, session: ConnectorSession)
+        async throws -> JSONValue
+    {
+        throw ConnectorError.unsupportedOperation(.create, resource: resource.name)
+    }
+
+    public func update(
+        _ resource: ResourceDescriptor, id: String, changes: JSONValue, idempotencyKey: String?, session: ConnectorSession
+    ) async throws -> JSONValue {
+        throw ConnectorError.unsupportedOperation(.update, resource: resource.name)
+    }
+
+    public func delete(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue {
+        throw ConnectorError.unsupportedOperation(.delete, resource: resource.name)
+    }
+
+    public func probe(session: ConnectorSession) async throws {}
+}
+
+/// A provider with no resources of its own: connections to it use the proxy (`oauth2`, `rest`).
+public struct ProxyOnlyConnector: Connector {
+    public let descriptor: ProviderDescriptor
+
+    /// A connector that only describes `descriptor`.
+    public init(_ descriptor: ProviderDescriptor) {
+        self.descriptor = descriptor
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import JunctionCore
+
+/// Which page of a resource to list.
+public struct ListQuery: Sendable, Equatable {
+    /// Where to continue: the `nextCursor` of the previous page, `nil` for the first page.
+    public var cursor: String?
+    /// Records per page; the connector caps it at what the provider allows.
+    public var limit: Int?
+    /// Only records changed at or after this time, for resources with an incremental cursor.
+    public var updatedSince: Date?
+
+    /// A query.
+    public init(cursor: String? = nil, limit: Int? = nil, updatedSince: Date? = nil) {
+        self.cursor = cursor
+        self.limit = limit
+        self.updatedSince = updatedSince
+    }
+}
+
+/// One page of records as the provider returned them.
+public struct RecordPage: Sendable, Equatable {
+    /// The provider's records.
+    public var records: [JSONValue]
+    /// Pass as ``ListQuery/cursor`` for the next page; `nil` on the last page.
+    public var nextCursor: String?
+
+    /// A page.
+    public init(records: [JSONValue], nextCursor: String?) {
+        self.records = records
+        self.nextCursor = nextCursor
+    }
+}

@@ -1,0 +1,85 @@
+import JunctionCore
+import Yams
+
+/// Reads a connector definition file, YAML or JSON (JSON is YAML), into a ``JSONValue`` so one validator serves
+/// both. YAML's own types are kept (a quoted `"2024-06-20"` is a string, `100` a number); anchors and aliases are
+/// refused, so what a reader sees is what the definition says.
+public enum DefinitionDocument {
+    /// The document in `text`, or a definition error naming the line of the syntax mistake.
+    public static func parse(_ text: String) throws(ConnectorDefinitionErrors) -> JSONValue {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConnectorDefinitionErrors([.init(path: "(document)", message: "not valid YAML or JSON: \(error)")])
+        }
+        guard let node else { throw ConnectorDefinitionErrors([.init(path: "(document)", message: "the document is empty")]) }
+        var problems: [ConnectorDefinitionError] = []
+        let value = convert(node, path: "", problems: &problems)
+        guard problems.isEmpty else { throw ConnectorDefinitionErrors(problems) }
+        return value
+    }
+
+    private static func convert(_ node: Node, path: String, problems: inout [ConnectorDefinitionError]) -> JSONValue {
+        switch node {
+        case .scalar(let scalar):
+            switch node.tag.description {
+            case Tag.Name.null.rawValue: return .null
+            case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
+            case Tag.Name.int.rawValue: return node.int.map { .number(Double($0)) } ?? .string(scalar.string)
+            case Tag.Name.float.rawValue: return node.float.map(JSONValue.number) ?? .string(scalar.string)
+            default: return .string(scalar.string)
+            }
+        case .sequence(let sequence):
+            return .array(sequence.enumerated().map { convert($1, path: "\(path)[\($0)]", problems: &problems) })
+        case .mapping(let mapping):
+            var members: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    problems.append(.init(path: path.isEmpty ? "(document)" : path, message: "keys must be plain strings"))
+                    continue
+                }
+                let childPath = path.isEmpty ? keyScalar.string : "\(path).\(keyScalar.string)"
+                guard members[keyScalar.string] == nil else {
+                    problems.append(.init(path: childPath, message: "appears twice"))
+                    continue
+                }
+                members[keyScalar.string] = convert(value, path: childPath, problems: &problems)
+            }
+            return .object(members)
+        case .alias:
+            problems.append(.init(path: path.isEmpty ? "(document)" : path, message: "YAML aliases are not supported; write the value out"))
+            return .null
+        }
+    }
+}
+
+/// One mistake in a connector definition, at a path like `resources[2].pagination.style`.
+public struct ConnectorDefinitionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Where the mistake is.
+    public var path: String
+    /// What is wrong.
+    public var message: String
+
+    /// A mistake at `path`.
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "\(path): \(message)" }
+}
+
+/// Every mistake found in a connector definition, so one run of `junction providers validate` shows them all.
+public struct ConnectorDefinitionErrors: JunctionError, Equatable {
+    /// The mistakes, in document order.
+    public var errors: [ConnectorDefinitionError]
+
+    /// Errors.
+    public init(_ errors: [ConnectorDefinitionError]) {
+        self.errors = errors
+    }
+
+    public var title: String { "Invalid connector definition" }
+    public var detail: String { errors.map(\.description).joined(separator: "; ") }
+}

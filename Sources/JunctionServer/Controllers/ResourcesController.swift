@@ -1,0 +1,215 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JunctionAuth
+import JunctionConnectors
+import JunctionCore
+import JunctionHTTP
+import JunctionStore
+
+/// Every connector resource through one route family:
+///
+///     GET    /api/v1/connections/{id}/resources                         the connection's resources
+///     GET    /api/v1/connections/{id}/resources/{resource}              a page (cursor, limit, updatedSince)
+///     POST   /api/v1/connections/{id}/resources/{resource}              create (Idempotency-Key honoured)
+///     GET    /api/v1/connections/{id}/resources/{resource}/{externalId}
+///     PATCH  /api/v1/connections/{id}/resources/{resource}/{externalId}
+///     DELETE /api/v1/connections/{id}/resources/{resource}/{externalId}
+///
+/// Each record comes back as `{"externalId", "record", "mapped"}`: the provider's record and, where the connection
+/// has a mapping for the resource (`settings.mappings`), the application's shape. With `?input=mapped`, a create or
+/// update body is in the application's shape and is mapped back before it is sent.
+struct ResourcesController<Context: RequestContext>: Sendable {
+    let services: JunctionServices
+
+    func addRoutes(to api: RouterGroup<Context>) {
+        api.get("connections/:id/resources", use: resources)
+        api.get("connections/:id/resources/:resource", use: list)
+        api.post("connections/:id/resources/:resource", use: create)
+        api.get("connections/:id/resources/:resource/:externalId", use: get)
+        api.patch("connections/:id/resources/:resource/:externalId", use: update)
+        api.delete("connections/:id/resources/:resource/:externalId", use: delete)
+    }
+
+    @Sendable func resources(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services, needsResource: false)
+        return try JSONResponse.make(Page(data: target.connector.descriptor.resources.map(ProvidersController<Context>.ResourceResponse.init), nextCursor: nil))
+    }
+
+    @Sendable func list(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services)
+        let query = try Self.listQuery(request.uri.queryParameters)
+        let page = try await target.run { try await $0.list($1, query: query, session: $2) }
+        var body: [String: JSONValue] = ["data": .array(page.records.map(target.item))]
+        if let next = page.nextCursor { body["nextCursor"] = .string(next) }
+        return try JSONResponse.make(JSONValue.object(body))
+    }
+
+    @Sendable func get(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services)
+        let id = try Self.externalID(context)
+        let record = try await target.run { try await $0.get($1, id: id, session: $2) }
+        return try JSONResponse.make(target.item(record))
+    }
+
+    @Sendable func create(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services)
+        let input = try await Self.input(request: request, context: context, target: target)
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        let record = try await target.run { try await $0.create($1, record: input, idempotencyKey: key, session: $2) }
+        return try JSONResponse.make(target.item(record), status: .created)
+    }
+
+    @Sendable func update(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services)
+        let id = try Self.externalID(context)
+        let input = try await Self.input(request: request, context: context, target: target)
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        let record = try await target.run { try await $0.update($1, id: id, changes: input, idempotencyKey: key, session: $2) }
+        return try JSONResponse.make(target.item(record))
+    }
+
+    @Sendable func delete(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services)
+        let id = try Self.externalID(context)
+        let answer = try await target.run { try await $0.delete($1, id: id, session: $2) }
+        return try JSONResponse.make(JSONValue.object(["externalId": .string(id), "record": answer]))
+    }
+
+    // MARK: Input
+
+    static func externalID(_ context: Context) throws -> String {
+        guard let id = context.parameters.get("externalId"), !id.isEmpty, id.count <= 512 else {
+            throw ProblemDetails.badRequest("the record id in the path is empty or longer than 512 characters")
+        }
+        return id
+    }
+
+    static func listQuery(_ parameters: Parameters) throws -> ListQuery {
+        var query = ListQuery()
+        for (name, value) in parameters {
+            switch String(name) {
+            case "cursor": query.cursor = String(value)
+            case "limit":
+                guard let limit = Int(value), (1...1000).contains(limit) else {
+                    throw ProblemDetails.badRequest("query parameter 'limit' must be a whole number from 1 to 1000, not '\(value)'")
+                }
+                query.limit = limit
+            case "updatedSince":
+                guard let date = Self.time(String(value)) else {
+                    throw ProblemDetails.badRequest(
+                        "query parameter 'updatedSince' must be an ISO 8601 time (2024-05-01T12:00:00Z) or Unix seconds, not '\(value)'")
+                }
+                query.updatedSince = date
+            default:
+                throw ProblemDetails.badRequest("unknown query parameter '\(name)'; accepted are cursor, limit, updatedSince")
+            }
+        }
+        return query
+    }
+
+    static func time(_ text: String) -> Date? {
+        if let seconds = Int64(text), seconds >= 0 { return Date(timeIntervalSince1970: TimeInterval(seconds)) }
+        return try? Date(text, strategy: .iso8601)
+    }
+
+    static func input(request: Request, context: Context, target: ResourceTarget) async throws -> JSONValue {
+        let (members, _) = try await RequestBodyDecoder.object(from: request, context: context)
+        switch request.uri.queryParameters["input"].map(String.init) {
+        case nil, "provider": return .object(members)
+        case "mapped":
+            guard let mapper = target.mapper else {
+                throw ProblemDetails.badRequest(
+                    "input=mapped needs a mapping for '\(target.resource.name)' in the connection's settings.mappings")
+            }
+            do {
+                return try mapper.outbound(.object(members))
+            } catch {
+                throw ProblemDetails(
+                    status: .unprocessableContent, type: "/problems/mapping", title: "Record cannot be mapped", detail: error.description,
+                    extensions: ["field": .string(error.field)])
+            }
+        case let other?:
+            throw ProblemDetails.badRequest("query parameter 'input' must be provider or mapped, not '\(other)'")
+        }
+    }
+}
+
+/// The connection, connector, resource and session one resources request works on.
+struct ResourceTarget: Sendable {
+    let connection: ConnectionRecord
+    let connector: any Connector
+    let resource: ResourceDescriptor
+    let session: ConnectorSession
+    let mapper: DataMapper?
+    let services: JunctionServices
+
+    static func load(context: some RequestContext, services: JunctionServices, needsResource: Bool = true) async throws -> ResourceTarget {
+        let id = try PathIdentifier.require(context, prefix: ConnectionRecord.idPrefix, noun: "connection")
+        guard let connection = try await ConnectionRepository(database: services.database).find(id: id) else {
+            throw ProblemDetails.notFound("no connection with id '\(id)'")
+        }
+        guard let connector = services.catalog.connector(named: connection.provider) else {
+            throw ProblemDetails(
+                status: .conflict, type: "/problems/unknown-provider", title: "Provider not available",
+                detail: "this server has no connector for provider '\(connection.provider)' (was its definition removed?)")
+        }
+        let descriptor = connector.descriptor
+        let resource: ResourceDescriptor
+        if needsResource {
+            do {
+                resource = try connector.resource(named: context.parameters.get("resource") ?? "")
+            } catch {
+                throw ConnectorProblems.problem(for: error)
+            }
+        } else {
+            resource = ResourceDescriptor(name: "", operations: [])
+        }
+        guard let baseURL = connection.settings["baseURL"]?.stringValue ?? descriptor.defaultBaseURL else {
+            throw ProblemDetails.badRequest("the connection has no settings.baseURL", type: "/problems/connection-settings")
+        }
+        let credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
+        let sender = CredentialedSender(tokens: services.tokens, connection: connection, provider: descriptor, credentials: credentials)
+        let policy = ClientPolicy(settings: connection.settings, defaults: ClientPolicy(idempotencyKeyHeader: descriptor.idempotencyHeader))
+        let session = ConnectorSession(
+            connectionID: id, baseURL: baseURL, apiVersion: connection.settings["apiVersion"]?.stringValue ?? descriptor.defaultAPIVersion,
+            settings: connection.settings.objectValue ?? [:],
+            transport: ConnectionTransport(apiClient: services.apiClient, sender: sender, policy: policy)
+        )
+        let mappings = try connection.settings["mappings"].map { try ResourceMappings(settings: $0, provider: descriptor) }
+        return ResourceTarget(
+            connection: connection, connector: connector, resource: resource, session: session,
+            mapper: needsResource ? mappings?.mapper(for: resource.name) : nil, services: services)
+    }
+
+    /// Runs a connector operation, turning its failures into problems and noting the connection's use.
+    func run<Value: Sendable>(
+        _ operation: (any Connector, ResourceDescriptor, ConnectorSession) async throws -> Value
+    ) async throws -> Value {
+        do {
+            let value = try await operation(connector, resource, session)
+            try? await ConnectionRepository(database: services.database).touch(id: connection.id)
+            return value
+        } catch let problem as ProblemDetails {
+            throw problem
+        } catch {
+            throw ConnectorProblems.problem(for: error)
+        }
+    }
+
+    /// A record as the API returns it: its id, the provider's record, and the mapped one where there is a mapping.
+    func item(_ record: JSONValue) -> JSONValue {
+        var item: [String: JSONValue] = ["record": record]
+        if let id = resource.externalID(of: record) { item["externalId"] = .string(id) }
+        if let mapper {
+            do {
+                item["mapped"] = try mapper.inbound(record)
+                item["mappingVersion"] = .number(Double(mapper.mapping.version))
+            } catch {
+                item["mapped"] = .null
+                item["mappingError"] = .string(error.description)
+            }
+        }
+        return .object(item)
+    }
+}
