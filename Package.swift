@@ -233,7 +233,10 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionConnectorsTests",
-            dependencies: ["JunctionConnectors", "JunctionCore"],
+            dependencies: [
+                "JunctionConnectors", "JunctionCore", "JunctionHTTP", "JunctionWebhooks",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

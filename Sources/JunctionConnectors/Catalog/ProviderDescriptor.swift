@@ -33,7 +33,8 @@ public struct ProviderDescriptor: Sendable, Equatable {
     public init(
         name: String, displayName: String, authKinds: [AuthKind], defaultBaseURL: String?, credentialFields: [String],
         defaultAuthPlacement: [String: JSONValue]? = nil, apiVersionHeader: String? = nil, defaultAPIVersion: String? = nil,
-        idempotencyHeader: String? = nil, resources: [ResourceDescriptor] = [], webhookVerifier: String? = nil, eventResources: [String: String] = [:]
+        idempotencyHeader: String? = nil, resources: [ResourceDescriptor] = [], webhookVerifier: String? = nil,
+        eventResources: [String: String] = [:]
     ) {
         self.name = name
         self.displayName = displayName

@@ -187,16 +187,21 @@ private struct DefinitionReader {
         var updateMethod = HTTPRequest.Method.patch
         if let request = object(root["request"], "request", known: ["format", "idempotencyHeader", "updateMethod"]) {
             if let text = string(request, "format", "request") {
-                if let parsed = ConnectorDefinition.RequestFormat(rawValue: text) { format = parsed } else {
+                if let parsed = ConnectorDefinition.RequestFormat(rawValue: text) {
+                    format = parsed
+                } else {
                     problem("request.format", "must be json or form")
                 }
             }
             idempotencyHeader = string(request, "idempotencyHeader", "request")
-            if let header = idempotencyHeader, HTTPField.Name(header) == nil { problem("request.idempotencyHeader", "is not a valid header name") }
+            if let header = idempotencyHeader, HTTPField.Name(header) == nil {
+                problem("request.idempotencyHeader", "is not a valid header name")
+            }
             if let method = self.updateMethod(request, "request") { updateMethod = method }
         }
 
-        let defaultPagination = root["pagination"].flatMap { pagination($0, "pagination") } ?? .init(style: .none, limitParam: nil, maxPageSize: 100)
+        let defaultPagination =
+            root["pagination"].flatMap { pagination($0, "pagination") } ?? .init(style: .none, limitParam: nil, maxPageSize: 100)
         let recordsPath = jsonPath(root, "records", "")
         let recordPath = jsonPath(root, "record", "")
 
@@ -207,9 +212,18 @@ private struct DefinitionReader {
             }
         }
 
-        var errorPaths = ConnectorDefinition.ErrorPaths(message: nil, code: nil)
-        if let errors = object(root["errors"], "errors", known: ["message", "code"]) {
-            errorPaths = .init(message: jsonPath(errors, "message", "errors"), code: jsonPath(errors, "code", "errors"))
+        var errorMapping = ConnectorDefinition.ErrorMapping(message: nil, code: nil, statuses: [:])
+        if let errors = object(root["errors"], "errors", known: ["message", "code", "statuses"]) {
+            var statuses: [Int: Int] = [:]
+            for (from, to) in stringMap(errors["statuses"], "errors.statuses").sorted(by: { $0.key < $1.key }) {
+                guard let source = Int(from), (400...599).contains(source), let target = Int(to), (400...599).contains(target) else {
+                    problem("errors.statuses.\(from)", "must map an error status (400-599) to another")
+                    continue
+                }
+                statuses[source] = target
+            }
+            errorMapping = .init(
+                message: jsonPath(errors, "message", "errors"), code: jsonPath(errors, "code", "errors"), statuses: statuses)
         }
 
         var verifier: String?
@@ -262,7 +276,7 @@ private struct DefinitionReader {
             ),
             requestFormat: format,
             health: health,
-            errorPaths: errorPaths,
+            errorMapping: errorMapping,
             resources: definitions
         )
     }
@@ -310,7 +324,9 @@ private struct DefinitionReader {
         case "offset":
             let startsAt = integer(members, "startsAt", path, range: 0...1) ?? 0
             style = param().map { .offset(param: $0, startsAt: startsAt) }
-            if limitParam == nil { problem(join(path, "limitParam"), "is required for offset pagination (the offset advances by the page size)") }
+            if limitParam == nil {
+                problem(join(path, "limitParam"), "is required for offset pagination (the offset advances by the page size)")
+            }
         case "page":
             let startsAt = integer(members, "startsAt", path, range: 0...1) ?? 1
             style = param().map { .page(param: $0, startsAt: startsAt) }
@@ -373,7 +389,9 @@ private struct DefinitionReader {
             if let template, !template.contains("{value}") { problem(join(incrementalPath, "template"), "must contain {value}") }
             var format = ConnectorDefinition.TimeFormat.iso8601
             if let text = string(spec, "format", incrementalPath) {
-                if let parsed = ConnectorDefinition.TimeFormat(rawValue: text) { format = parsed } else {
+                if let parsed = ConnectorDefinition.TimeFormat(rawValue: text) {
+                    format = parsed
+                } else {
                     problem(
                         join(incrementalPath, "format"),
                         "must be one of \(ConnectorDefinition.TimeFormat.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -12,8 +12,9 @@ public struct ConnectorDefinition: Sendable, Equatable {
     public var requestFormat: RequestFormat
     /// The call that shows a connection works; by default, the first listable resource with a page of one.
     public var health: HealthCheck?
-    /// Where a provider's error body keeps its message, code and blamed fields, beyond the shapes Junction knows.
-    public var errorPaths: ErrorPaths
+    /// Where a provider's error body keeps its message and code, beyond the shapes Junction knows, and which of its
+    /// statuses mean something else.
+    public var errorMapping: ErrorMapping
     /// How each resource is reached, by resource name.
     public var resources: [String: ResourceDefinition]
 
@@ -33,12 +34,14 @@ public struct ConnectorDefinition: Sendable, Equatable {
         public var query: [String: String]
     }
 
-    /// Error body paths.
-    public struct ErrorPaths: Sendable, Equatable {
+    /// How a provider's errors read.
+    public struct ErrorMapping: Sendable, Equatable {
         /// The human message.
         public var message: JSONPath?
         /// The machine code.
         public var code: JSONPath?
+        /// Provider statuses read as other statuses (Frappe's `417` validation failures as `422`).
+        public var statuses: [Int: Int]
     }
 
     /// How one resource is reached.

@@ -123,7 +123,9 @@ public struct DeclarativeConnector: Connector {
 
     // MARK: Requests
 
-    private func spec(_ resource: ResourceDescriptor, _ operation: ResourceDescriptor.Operation) throws -> ConnectorDefinition.ResourceDefinition {
+    private func spec(_ resource: ResourceDescriptor, _ operation: ResourceDescriptor.Operation) throws
+        -> ConnectorDefinition.ResourceDefinition
+    {
         guard resource.operations.contains(operation), let spec = definition.resources[resource.name] else {
             throw ConnectorError.unsupportedOperation(operation, resource: resource.name)
         }
@@ -145,7 +147,10 @@ public struct DeclarativeConnector: Connector {
         guard case .object(var members) = record else {
             throw ConnectorError.invalidInput("a record must be a JSON object, not \(record.typeName)")
         }
-        if let wrapper = spec.bodyWrapper { members = [wrapper: .object(members)] }
+        // A body already in the record's shape (`{"properties": {…}}`, as a mapping writes it) is not wrapped twice.
+        if let wrapper = spec.bodyWrapper, !(members.count == 1 && members[wrapper]?.objectValue != nil) {
+            members = [wrapper: .object(members)]
+        }
         switch definition.requestFormat {
         case .json:
             return (Data(try JSONValue.object(members).serialized().utf8), "application/json")
@@ -159,7 +164,9 @@ public struct DeclarativeConnector: Connector {
         _ method: HTTPRequest.Method, url: String, body: (Data, String)? = nil, idempotencyKey: String? = nil, session: ConnectorSession
     ) async throws -> APIResponse {
         var headers: HTTPFields = [.accept: "application/json"]
-        if let header = descriptor.apiVersionHeader.flatMap({ HTTPField.Name($0) }), let version = session.apiVersion ?? descriptor.defaultAPIVersion {
+        if let header = descriptor.apiVersionHeader.flatMap({ HTTPField.Name($0) }),
+            let version = session.apiVersion ?? descriptor.defaultAPIVersion
+        {
             headers[header] = version
         }
         if let (_, contentType) = body { headers[.contentType] = contentType }
@@ -176,14 +183,14 @@ public struct DeclarativeConnector: Connector {
     /// The provider's error answer in the API client's taxonomy, with the message and code where the definition
     /// says they are.
     private func providerError(_ response: APIResponse) -> APIError {
+        let mapping = definition.errorMapping
+        let status = mapping.statuses[response.status] ?? response.status
         var details = ProviderErrorDetails.parse(status: response.status, body: response.body, contentType: response.headers[.contentType])
-        if definition.errorPaths.message != nil || definition.errorPaths.code != nil,
-            let body = try? JSONValue.parse(String(decoding: response.body, as: UTF8.self))
-        {
-            if let message = definition.errorPaths.message.flatMap({ Self.text($0.value(in: body)) }) { details.message = message }
-            if let code = definition.errorPaths.code.flatMap({ Self.text($0.value(in: body)) }) { details.code = code }
+        if mapping.message != nil || mapping.code != nil, let body = try? JSONValue.parse(String(decoding: response.body, as: UTF8.self)) {
+            if let message = mapping.message.flatMap({ Self.text($0.value(in: body)) }) { details.message = message }
+            if let code = mapping.code.flatMap({ Self.text($0.value(in: body)) }) { details.code = code }
         }
-        return APIError.from(status: response.status, details: details, retryAfter: RetryAfter.delay(from: response.headers[.retryAfter]))
+        return APIError.from(status: status, details: details, retryAfter: RetryAfter.delay(from: response.headers[.retryAfter]))
     }
 
     private func record(in response: APIResponse, spec: ConnectorDefinition.ResourceDefinition) throws -> JSONValue {

@@ -2,8 +2,8 @@ import JunctionCore
 import Yams
 
 /// Reads a connector definition file, YAML or JSON (JSON is YAML), into a ``JSONValue`` so one validator serves
-/// both. YAML's own types are kept (a quoted `"2024-06-20"` is a string, `100` a number); anchors and aliases are
-/// refused, so what a reader sees is what the definition says.
+/// both. YAML's own types are kept (a quoted `"2024-06-20"` is a string, `100` a number); aliases resolve to the
+/// anchored value, and a key given twice is refused instead of silently overriding the first.
 public enum DefinitionDocument {
     /// The document in `text`, or a definition error naming the line of the syntax mistake.
     public static func parse(_ text: String) throws(ConnectorDefinitionErrors) -> JSONValue {
@@ -48,7 +48,8 @@ public enum DefinitionDocument {
             }
             return .object(members)
         case .alias:
-            problems.append(.init(path: path.isEmpty ? "(document)" : path, message: "YAML aliases are not supported; write the value out"))
+            // Yams resolves aliases while composing; an unresolved one cannot be read.
+            problems.append(.init(path: path.isEmpty ? "(document)" : path, message: "an alias that names no anchor"))
             return .null
         }
     }

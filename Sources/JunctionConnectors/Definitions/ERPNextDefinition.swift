@@ -2,7 +2,7 @@ extension BuiltInDefinitions {
     /// ERPNext (Frappe framework) REST resources, from https://frappeframework.com/docs/user/en/api/rest: documents
     /// under `/api/resource/{DocType}` named by `name`, wrapped in `{"data": …}`, lists paged with `limit_start` /
     /// `limit_page_length`, filtered with `filters=[["modified", ">=", "…"]]` (server time, `YYYY-MM-DD HH:MM:SS`),
-    /// updates with `PUT`, errors as `{"exc_type", "exception"}`. API key and secret go as HTTP Basic
+    /// updates with `PUT`, errors as `{"exc_type", "exception"}` (validation failures as `417`, read as `422`). API key and secret go as HTTP Basic
     /// (`username` = key, `password` = secret), which Frappe accepts beside `token key:secret`.
     static let erpnext = """
         name: erpnext
@@ -21,7 +21,7 @@ extension BuiltInDefinitions {
           maxPageSize: 500
         records: data
         record: data
-        errors: {message: exception, code: exc_type}
+        errors: {message: exception, code: exc_type, statuses: {417: 422}}
         resources:
           - name: customers
             description: Customer master records

@@ -78,7 +78,9 @@ public enum APIError: JunctionError, Equatable {
 
     /// Maps a provider's error response into the taxonomy.
     public static func from(status: Int, body: Data, contentType: String?, retryAfter: Duration?) -> APIError {
-        from(status: status, details: ProviderErrorDetails.parse(status: status, body: body, contentType: contentType), retryAfter: retryAfter)
+        from(
+            status: status, details: ProviderErrorDetails.parse(status: status, body: body, contentType: contentType),
+            retryAfter: retryAfter)
     }
 
     /// Maps a provider's error status into the taxonomy with details already read (a connector that knows where its

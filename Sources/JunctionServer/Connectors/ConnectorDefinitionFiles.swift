@@ -53,7 +53,10 @@ public enum ConnectorDefinitionFiles {
             do {
                 let definition = try load(file: path)
                 if let first = seen[definition.descriptor.name] {
-                    failures.append(FileError(path: path, errors: [.init(path: "name", message: "'\(definition.descriptor.name)' is also defined in \(first)")]))
+                    failures.append(
+                        FileError(
+                            path: path,
+                            errors: [.init(path: "name", message: "'\(definition.descriptor.name)' is also defined in \(first)")]))
                     continue
                 }
                 seen[definition.descriptor.name] = path
@@ -63,7 +66,11 @@ public enum ConnectorDefinitionFiles {
             }
         }
         if !failures.isEmpty {
-            throw FileError(path: directory, errors: failures.flatMap { failure in failure.errors.map { .init(path: "\((failure.path as NSString).lastPathComponent): \($0.path)", message: $0.message) } })
+            throw FileError(
+                path: directory,
+                errors: failures.flatMap { failure in
+                    failure.errors.map { .init(path: "\((failure.path as NSString).lastPathComponent): \($0.path)", message: $0.message) }
+                })
         }
         return connectors
     }

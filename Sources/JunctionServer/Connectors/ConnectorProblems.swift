@@ -61,6 +61,7 @@ enum ConnectorProblems {
             if !details.fields.isEmpty { extensions["providerFields"] = .array(details.fields.map(JSONValue.string)) }
         default: break
         }
-        return ProblemDetails(status: status, type: type, title: error.title, detail: error.detail, extensions: extensions, headers: headers)
+        return ProblemDetails(
+            status: status, type: type, title: error.title, detail: error.detail, extensions: extensions, headers: headers)
     }
 }

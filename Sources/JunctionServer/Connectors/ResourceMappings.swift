@@ -13,7 +13,8 @@ struct ResourceMappings: Sendable {
     /// Reads and compiles `settings.mappings` for a connection to `provider`; mistakes are 400 problems.
     init(settings: JSONValue, provider: ProviderDescriptor) throws {
         guard let members = settings.objectValue else {
-            throw ProblemDetails.badRequest("field 'settings.mappings' must be an object of resource name to mapping", type: "/problems/invalid-field")
+            throw ProblemDetails.badRequest(
+                "field 'settings.mappings' must be an object of resource name to mapping", type: "/problems/invalid-field")
         }
         var mappers: [String: DataMapper] = [:]
         for (resource, definition) in members.sorted(by: { $0.key < $1.key }) {
@@ -37,7 +38,8 @@ struct ResourceMappings: Sendable {
                 mappers[resource] = try DataMapper(mapping)
             } catch {
                 throw ProblemDetails.badRequest(
-                    error.errors.map { "field '\(path).\($0.path)': \($0.message)" }.joined(separator: "; "), type: "/problems/invalid-field",
+                    error.errors.map { "field '\(path).\($0.path)': \($0.message)" }.joined(separator: "; "),
+                    type: "/problems/invalid-field",
                     extensions: ["invalidFields": .array(error.errors.map { .string("\(path).\($0.path)") })])
             }
         }

@@ -84,7 +84,8 @@ struct ConnectionsController<Context: RequestContext>: Sendable {
         }
         if let patch = body.settings {
             let merged = record.settings.merging(patch: .object(patch)).objectValue ?? [:]
-            try ConnectionValidation.validateSettings(merged, provider: try ConnectionValidation.provider(named: record.provider, in: catalog))
+            try ConnectionValidation.validateSettings(
+                merged, provider: try ConnectionValidation.provider(named: record.provider, in: catalog))
             record.settings = .object(merged)
         }
         if raw["credentials"] == .null {

@@ -55,7 +55,8 @@ struct ProvidersController<Context: RequestContext>: Sendable {
         group.get("providers/:name") { _, context in
             let name = context.parameters.get("name") ?? ""
             guard let provider = catalog.provider(named: name) else {
-                throw ProblemDetails.notFound("no provider '\(name.prefix(64))'; known providers are \(catalog.names.joined(separator: ", "))")
+                throw ProblemDetails.notFound(
+                    "no provider '\(name.prefix(64))'; known providers are \(catalog.names.joined(separator: ", "))")
             }
             return try JSONResponse.make(ProviderResponse(provider))
         }

@@ -68,7 +68,8 @@ struct ProxyController<Context: RequestContext>: Sendable {
         )
         let credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
         let sender = CredentialedSender(
-            tokens: services.tokens, connection: record, provider: services.catalog.provider(named: record.provider), credentials: credentials)
+            tokens: services.tokens, connection: record, provider: services.catalog.provider(named: record.provider),
+            credentials: credentials)
         // By default the proxy adds no idempotency key, so a POST is retried only when it surely did not arrive
         // (or carries the caller's own key). A connection that names its provider's header in
         // settings.client.idempotencyKeyHeader gets a key on every retried POST.

@@ -33,7 +33,8 @@ struct ResourcesController<Context: RequestContext>: Sendable {
 
     @Sendable func resources(request: Request, context: Context) async throws -> Response {
         let target = try await ResourceTarget.load(context: context, services: services, needsResource: false)
-        return try JSONResponse.make(Page(data: target.connector.descriptor.resources.map(ProvidersController<Context>.ResourceResponse.init), nextCursor: nil))
+        return try JSONResponse.make(
+            Page(data: target.connector.descriptor.resources.map(ProvidersController<Context>.ResourceResponse.init), nextCursor: nil))
     }
 
     @Sendable func list(request: Request, context: Context) async throws -> Response {

@@ -88,7 +88,9 @@ struct ProvidersCommand: AsyncParsableCommand {
             print("base URL:     \(provider.defaultBaseURL ?? "(set settings.baseURL)")")
             print("auth:         \(provider.authKinds.map(\.rawValue).joined(separator: ", "))")
             print("credentials:  \(provider.credentialFields.joined(separator: ", "))")
-            if let header = provider.apiVersionHeader { print("API version:  \(header): \(provider.defaultAPIVersion ?? "") (pin with settings.apiVersion)") }
+            if let header = provider.apiVersionHeader {
+                print("API version:  \(header): \(provider.defaultAPIVersion ?? "") (pin with settings.apiVersion)")
+            }
             if let verifier = provider.webhookVerifier { print("webhooks:     \(verifier)") }
             guard !provider.resources.isEmpty else {
                 print("resources:    none; call its API through /api/v1/connections/{id}/proxy/…")
@@ -125,7 +127,9 @@ struct ProvidersCommand: AsyncParsableCommand {
                 do {
                     let definition = try ConnectorDefinitionFiles.load(file: file)
                     let resources = definition.descriptor.resources
-                    print("\(file): valid: provider '\(definition.descriptor.name)' with \(resources.count) resource\(resources.count == 1 ? "" : "s") (\(resources.map(\.name).joined(separator: ", ")))")
+                    print(
+                        "\(file): valid: provider '\(definition.descriptor.name)' with \(resources.count) resource\(resources.count == 1 ? "" : "s") (\(resources.map(\.name).joined(separator: ", ")))"
+                    )
                 } catch {
                     failed += 1
                     printError(error.description)

@@ -143,7 +143,8 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 let connectors = try ConnectorDefinitionFiles.load(directory: folder)
                 catalog = catalog.adding(connectors)
-                logger.info("connector definitions loaded", metadata: ["folder": "\(folder)", "providers": "\(connectors.map(\.descriptor.name))"])
+                logger.info(
+                    "connector definitions loaded", metadata: ["folder": "\(folder)", "providers": "\(connectors.map(\.descriptor.name))"])
             } catch {
                 throw CLIError("connector definitions in \(folder) are invalid:\n\(error)")
             }
@@ -175,7 +176,9 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.concurrency = jobConcurrency
             configuration.batchSize = max(configuration.batchSize, jobConcurrency)
             serviceList.append(
-                .init(service: JobWorkerService(queue: queue, handlers: services.jobHandlers(logger: logger), configuration: configuration, logger: logger))
+                .init(
+                    service: JobWorkerService(
+                        queue: queue, handlers: services.jobHandlers(logger: logger), configuration: configuration, logger: logger))
             )
         }
         let group = ServiceGroup(
@@ -189,7 +192,8 @@ struct ServeCommand: AsyncParsableCommand {
             "junction serving",
             metadata: [
                 "address": "\(host):\(port)", "database": "\(database.location)",
-                "allowPrivateEndpoints": "\(allowPrivate)", "jobConcurrency": "\(jobConcurrency)", "masterKey": "\(vault.vault.currentKeyring.current.id)",
+                "allowPrivateEndpoints": "\(allowPrivate)", "jobConcurrency": "\(jobConcurrency)",
+                "masterKey": "\(vault.vault.currentKeyring.current.id)",
             ]
         )
         do {
