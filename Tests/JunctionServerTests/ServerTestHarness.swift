@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JunctionAuth
+import JunctionConnectors
 import JunctionCore
 import JunctionServer
 import JunctionStore
@@ -24,6 +25,7 @@ struct ServerTestHarness: Sendable {
         _ engine: TestEngine,
         migrate: Bool = true,
         allowPrivateEndpoints: Bool = false,
+        catalog: ProviderCatalog = .builtIn,
         logger: Logger = TestDatabase.logger,
         _ body: @escaping @Sendable (ServerTestHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
@@ -33,6 +35,7 @@ struct ServerTestHarness: Sendable {
                 queue: JobQueue(database: database),
                 vault: CredentialVault(keyring: MasterKeyring(current: .generate())),
                 adminToken: AdminToken(token: adminToken),
+                catalog: catalog,
                 allowPrivateEndpoints: allowPrivateEndpoints
             )
             let harness = ServerTestHarness(database: database, services: services, test: test)

@@ -25,6 +25,8 @@ from werkzeug.serving import make_server
 parser = argparse.ArgumentParser()
 parser.add_argument("--key-file", required=True)
 parser.add_argument("--salesforce-key-file", help="where to write the Salesforce connected app's private key (PEM)")
+parser.add_argument("--salesforce-instance-url", default="https://example.my.salesforce.com",
+                    help="the instance_url Salesforce token answers name (a fixture's address in connector tests)")
 args = parser.parse_args()
 
 key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -95,7 +97,7 @@ def salesforce_token():
     return jsonify({
         "access_token": "00Dxx0000000000!AQ0AQ.test",
         "scope": "api",
-        "instance_url": "https://example.my.salesforce.com",
+        "instance_url": args.salesforce_instance_url,
         "id": "https://login.salesforce.com/id/00Dxx0000000000EAA/005xx000001Sv6AAAS",
         "token_type": "Bearer",
     })

@@ -40,17 +40,7 @@ public struct ProviderCatalog: Sendable {
             }
         }
         connectors += [
-            ProxyOnlyConnector(
-                ProviderDescriptor(
-                    name: "salesforce",
-                    displayName: "Salesforce",
-                    authKinds: [.oauth2AuthorizationCode, .jwtBearer],
-                    defaultBaseURL: "https://login.salesforce.com",
-                    credentialFields: [
-                        "clientId", "clientSecret", "privateKey", "username", "accessToken", "refreshToken",
-                        "webhookSecret", "webhookSecrets",
-                    ]
-                )),
+            SalesforceConnector(),
             ProxyOnlyConnector(
                 ProviderDescriptor(
                     name: "google",

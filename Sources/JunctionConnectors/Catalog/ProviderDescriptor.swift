@@ -20,6 +20,9 @@ public struct ProviderDescriptor: Sendable, Equatable {
     public var apiVersionHeader: String?
     /// The API version used when a connection pins none.
     public var defaultAPIVersion: String?
+    /// The token response field naming the connection's API host (Salesforce's `instance_url`), used as the base URL
+    /// when the connection's settings give none.
+    public var instanceURLField: String?
     /// The header carrying an idempotency key on writes, if the provider honours one (`Idempotency-Key`).
     public var idempotencyHeader: String?
     /// What it holds.
@@ -33,7 +36,8 @@ public struct ProviderDescriptor: Sendable, Equatable {
     public init(
         name: String, displayName: String, authKinds: [AuthKind], defaultBaseURL: String?, credentialFields: [String],
         defaultAuthPlacement: [String: JSONValue]? = nil, apiVersionHeader: String? = nil, defaultAPIVersion: String? = nil,
-        idempotencyHeader: String? = nil, resources: [ResourceDescriptor] = [], webhookVerifier: String? = nil,
+        idempotencyHeader: String? = nil, instanceURLField: String? = nil, resources: [ResourceDescriptor] = [],
+        webhookVerifier: String? = nil,
         eventResources: [String: String] = [:]
     ) {
         self.name = name
@@ -45,6 +49,7 @@ public struct ProviderDescriptor: Sendable, Equatable {
         self.apiVersionHeader = apiVersionHeader
         self.defaultAPIVersion = defaultAPIVersion
         self.idempotencyHeader = idempotencyHeader
+        self.instanceURLField = instanceURLField
         self.resources = resources
         self.webhookVerifier = webhookVerifier
         self.eventResources = eventResources

@@ -1,4 +1,6 @@
+import Foundation
 import JunctionCore
+import JunctionHTTP
 
 /// A provider Junction can talk to on a connection's behalf: what it is (``descriptor``) and how its resources are
 /// listed, read, created, updated and deleted.
@@ -23,6 +25,12 @@ public protocol Connector: Sendable {
     ) async throws -> JSONValue
     /// Deletes (or archives, or cancels, as the provider defines it) the record `id`; returns what the provider said.
     func delete(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue
+    /// Creates many records, as cheaply as the provider allows (Salesforce's Composite and Bulk APIs); each
+    /// record's outcome is reported on its own, so one bad record does not fail the rest.
+    func createBatch(_ resource: ResourceDescriptor, records: [JSONValue], session: ConnectorSession) async throws -> BatchResult
+    /// What changed between `since` and `until` that a list cannot show: deleted records, and the ids of updated
+    /// ones where the provider reports them (Salesforce `getDeleted` / `getUpdated`).
+    func changes(_ resource: ResourceDescriptor, since: Date, until: Date, session: ConnectorSession) async throws -> ChangeSet
     /// A cheap authenticated call that shows the connection works.
     func probe(session: ConnectorSession) async throws
 }
@@ -37,27 +45,45 @@ extension Connector {
     }
 
     public func list(_ resource: ResourceDescriptor, query: ListQuery, session: ConnectorSession) async throws -> RecordPage {
-        throw ConnectorError.unsupportedOperation(.list, resource: resource.name)
+        throw ConnectorError.unsupportedOperation("list", resource: resource.name)
     }
 
     public func get(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue {
-        throw ConnectorError.unsupportedOperation(.get, resource: resource.name)
+        throw ConnectorError.unsupportedOperation("get", resource: resource.name)
     }
 
     public func create(_ resource: ResourceDescriptor, record: JSONValue, idempotencyKey: String?, session: ConnectorSession)
         async throws -> JSONValue
     {
-        throw ConnectorError.unsupportedOperation(.create, resource: resource.name)
+        throw ConnectorError.unsupportedOperation("create", resource: resource.name)
     }
 
     public func update(
         _ resource: ResourceDescriptor, id: String, changes: JSONValue, idempotencyKey: String?, session: ConnectorSession
     ) async throws -> JSONValue {
-        throw ConnectorError.unsupportedOperation(.update, resource: resource.name)
+        throw ConnectorError.unsupportedOperation("update", resource: resource.name)
     }
 
     public func delete(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue {
-        throw ConnectorError.unsupportedOperation(.delete, resource: resource.name)
+        throw ConnectorError.unsupportedOperation("delete", resource: resource.name)
+    }
+
+    /// One create per record, in order; a provider error fails only its record.
+    public func createBatch(_ resource: ResourceDescriptor, records: [JSONValue], session: ConnectorSession) async throws -> BatchResult {
+        var outcomes: [BatchResult.Outcome] = []
+        for record in records {
+            do {
+                let created = try await create(resource, record: record, idempotencyKey: nil, session: session)
+                outcomes.append(.created(id: resource.externalID(of: created), record: created))
+            } catch let error as any JunctionError {
+                outcomes.append(.failed(status: (error as? APIError)?.status, message: error.detail))
+            }
+        }
+        return BatchResult(method: "sequential", outcomes: outcomes)
+    }
+
+    public func changes(_ resource: ResourceDescriptor, since: Date, until: Date, session: ConnectorSession) async throws -> ChangeSet {
+        throw ConnectorError.unsupportedOperation("changes", resource: resource.name)
     }
 
     public func probe(session: ConnectorSession) async throws {}

@@ -4,8 +4,8 @@ import JunctionCore
 public enum ConnectorError: JunctionError, Equatable {
     /// The provider has no resource by that name.
     case unknownResource(String, provider: String, known: [String])
-    /// The resource does not support the operation.
-    case unsupportedOperation(ResourceDescriptor.Operation, resource: String)
+    /// The resource does not support the operation (`list`, `create`, `changes`, `batch`…).
+    case unsupportedOperation(String, resource: String)
     /// `updatedSince` was given for a resource without an incremental cursor.
     case incrementalUnsupported(resource: String)
     /// The cursor is not one this connector handed out.
@@ -34,7 +34,7 @@ public enum ConnectorError: JunctionError, Equatable {
         case .unknownResource(let name, let provider, let known):
             "provider '\(provider)' has no resource '\(name)'"
                 + (known.isEmpty ? "; it has no resources (use the proxy)" : "; its resources are \(known.joined(separator: ", "))")
-        case .unsupportedOperation(let operation, let resource): "resource '\(resource)' does not support \(operation.rawValue)"
+        case .unsupportedOperation(let operation, let resource): "resource '\(resource)' does not support \(operation)"
         case .incrementalUnsupported(let resource): "resource '\(resource)' has no incremental cursor, so updatedSince cannot be used"
         case .invalidCursor(let reason): "the cursor is not valid: \(reason)"
         case .invalidInput(let reason): reason

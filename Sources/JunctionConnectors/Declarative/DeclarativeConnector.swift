@@ -56,7 +56,7 @@ public struct DeclarativeConnector: Connector {
         if !parameters.isEmpty { url += (url.contains("?") ? "&" : "?") + FormEncoding.query(parameters) }
 
         let response = try await send(.get, url: url, session: session)
-        let body = try Self.json(response)
+        let body = try response.jsonBody()
         let selected = spec.recordsPath.map { $0.value(in: body) } ?? body
         guard let records = selected?.arrayValue else {
             throw ConnectorError.unexpectedResponse("expected a list of records at '\(spec.recordsPath?.text ?? "(body)")'")
@@ -64,15 +64,15 @@ public struct DeclarativeConnector: Connector {
         let next: String?
         switch pagination.style {
         case .none: next = nil
-        case .cursor(_, let path): next = Self.text(path.value(in: body))
+        case .cursor(_, let path): next = path.value(in: body)?.scalarText
         case .lastRecordID(_, let hasMore):
             let more = hasMore.map { $0.value(in: body)?.boolValue == true } ?? (records.count >= pageSize)
-            next = more ? records.last.flatMap { Self.text(spec.idPath.value(in: $0)) } : nil
+            next = more ? records.last.flatMap { spec.idPath.value(in: $0)?.scalarText } : nil
         case .offset:
             next = records.count < pageSize ? nil : String(position + records.count)
         case .page:
             next = records.isEmpty || (pagination.limitParam != nil && records.count < pageSize) ? nil : String(position + 1)
-        case .nextURL(let path): next = Self.text(path.value(in: body)).map { Self.absolute($0, against: url) }
+        case .nextURL(let path): next = path.value(in: body)?.scalarText.map { Self.absolute($0, against: url) }
         case .linkHeader: next = LinkHeader.next(in: response.headers[HTTPField.Name("Link")!]).map { Self.absolute($0, against: url) }
         }
         return RecordPage(records: records, nextCursor: next)
@@ -127,7 +127,7 @@ public struct DeclarativeConnector: Connector {
         -> ConnectorDefinition.ResourceDefinition
     {
         guard resource.operations.contains(operation), let spec = definition.resources[resource.name] else {
-            throw ConnectorError.unsupportedOperation(operation, resource: resource.name)
+            throw ConnectorError.unsupportedOperation(operation.rawValue, resource: resource.name)
         }
         return spec
     }
@@ -174,27 +174,12 @@ public struct DeclarativeConnector: Connector {
             // Always sent, so a create retried by the API client (or by the caller with the same key) happens once.
             headers[header] = idempotencyKey ?? "junction-" + UUID().uuidString.lowercased()
         }
-        let request = APIRequest(method: method, url: url, headers: headers, body: body?.0, connectionID: session.connectionID)
-        let response = try await session.transport.send(request)
-        guard (200..<300).contains(response.status) else { throw providerError(response) }
-        return response
-    }
-
-    /// The provider's error answer in the API client's taxonomy, with the message and code where the definition
-    /// says they are.
-    private func providerError(_ response: APIResponse) -> APIError {
-        let mapping = definition.errorMapping
-        let status = mapping.statuses[response.status] ?? response.status
-        var details = ProviderErrorDetails.parse(status: response.status, body: response.body, contentType: response.headers[.contentType])
-        if mapping.message != nil || mapping.code != nil, let body = try? JSONValue.parse(String(decoding: response.body, as: UTF8.self)) {
-            if let message = mapping.message.flatMap({ Self.text($0.value(in: body)) }) { details.message = message }
-            if let code = mapping.code.flatMap({ Self.text($0.value(in: body)) }) { details.code = code }
-        }
-        return APIError.from(status: status, details: details, retryAfter: RetryAfter.delay(from: response.headers[.retryAfter]))
+        return try await session.send(
+            APIRequest(method: method, url: url, headers: headers, body: body?.0), errors: definition.errorMapping)
     }
 
     private func record(in response: APIResponse, spec: ConnectorDefinition.ResourceDefinition) throws -> JSONValue {
-        let body = try Self.json(response)
+        let body = try response.jsonBody()
         guard let record = spec.recordPath.map({ $0.value(in: body) }) ?? body, record.objectValue != nil else {
             throw ConnectorError.unexpectedResponse("expected a record at '\(spec.recordPath?.text ?? "(body)")'")
         }
@@ -202,22 +187,6 @@ public struct DeclarativeConnector: Connector {
     }
 
     // MARK: Helpers
-
-    static func json(_ response: APIResponse) throws -> JSONValue {
-        guard let text = String(validating: response.body, as: UTF8.self), let value = try? JSONValue.parse(text) else {
-            throw ConnectorError.unexpectedResponse("the body is not JSON")
-        }
-        return value
-    }
-
-    /// A cursor or id as text: strings as they are, whole numbers without a fraction; empty and null are none.
-    static func text(_ value: JSONValue?) -> String? {
-        switch value {
-        case .string(let text): text.isEmpty ? nil : text
-        case .number(let number): FormEncoding.text(of: number)
-        default: nil
-        }
-    }
 
     static func format(_ date: Date, as format: ConnectorDefinition.TimeFormat) -> String {
         switch format {

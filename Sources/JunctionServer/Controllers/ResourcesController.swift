@@ -15,6 +15,8 @@ import JunctionStore
 ///     GET    /api/v1/connections/{id}/resources/{resource}/{externalId}
 ///     PATCH  /api/v1/connections/{id}/resources/{resource}/{externalId}
 ///     DELETE /api/v1/connections/{id}/resources/{resource}/{externalId}
+///     POST   /api/v1/connections/{id}/resources/{resource}/batch        create many ({"records": […]})
+///     GET    /api/v1/connections/{id}/changes/{resource}                deletions (and updated ids) since a time
 ///
 /// Each record comes back as `{"externalId", "record", "mapped"}`: the provider's record and, where the connection
 /// has a mapping for the resource (`settings.mappings`), the application's shape. With `?input=mapped`, a create or
@@ -29,6 +31,71 @@ struct ResourcesController<Context: RequestContext>: Sendable {
         api.get("connections/:id/resources/:resource/:externalId", use: get)
         api.patch("connections/:id/resources/:resource/:externalId", use: update)
         api.delete("connections/:id/resources/:resource/:externalId", use: delete)
+        api.post("connections/:id/resources/:resource/batch", use: batch)
+        api.get("connections/:id/changes/:resource", use: changes)
+    }
+
+    /// Largest batch accepted in one request.
+    static var maximumBatch: Int { 10_000 }
+
+    @Sendable func batch(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services)
+        let (members, _) = try await RequestBodyDecoder.object(from: request, context: context)
+        guard members.count == 1, let records = members["records"]?.arrayValue else {
+            throw ProblemDetails.badRequest(#"the body must be {"records": [ … ]}"#)
+        }
+        guard (1...Self.maximumBatch).contains(records.count) else {
+            throw ProblemDetails.badRequest("a batch holds from 1 to \(Self.maximumBatch) records, not \(records.count)")
+        }
+        let result = try await target.run { try await $0.createBatch($1, records: records, session: $2) }
+        var body: [String: JSONValue] = [
+            "method": .string(result.method),
+            "results": .array(
+                result.outcomes.enumerated().map { index, outcome in
+                    switch outcome {
+                    case .created(let id, let record):
+                        var item: [String: JSONValue] = ["index": .number(Double(index)), "created": true]
+                        if let id { item["externalId"] = .string(id) }
+                        if let record { item["record"] = record }
+                        return .object(item)
+                    case .failed(let status, let message):
+                        var item: [String: JSONValue] = ["index": .number(Double(index)), "created": false, "error": .string(message)]
+                        if let status { item["providerStatus"] = .number(Double(status)) }
+                        return .object(item)
+                    }
+                }),
+        ]
+        if let job = result.jobID { body["jobId"] = .string(job) }
+        if let state = result.jobState { body["jobState"] = .string(state) }
+        let finished = result.jobState.map { ["JobComplete", "Failed", "Aborted"].contains($0) } ?? true
+        return try JSONResponse.make(JSONValue.object(body), status: finished ? .ok : .accepted)
+    }
+
+    @Sendable func changes(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services)
+        let parameters = request.uri.queryParameters
+        guard let sinceText = parameters["since"].map(String.init), let since = Self.time(sinceText) else {
+            throw ProblemDetails.badRequest("query parameter 'since' is required: an ISO 8601 time or Unix seconds")
+        }
+        var until = Date()
+        if let untilText = parameters["until"].map(String.init) {
+            guard let parsed = Self.time(untilText), parsed > since else {
+                throw ProblemDetails.badRequest("query parameter 'until' must be a time after 'since'")
+            }
+            until = parsed
+        }
+        let changes = try await target.run { try await $0.changes($1, since: since, until: until, session: $2) }
+        var body: [String: JSONValue] = [
+            "deleted": .array(
+                changes.deleted.map { deletion in
+                    var item: [String: JSONValue] = ["externalId": .string(deletion.id)]
+                    if let at = deletion.deletedAt { item["deletedAt"] = .string(at.formatted(.iso8601)) }
+                    return .object(item)
+                })
+        ]
+        if let updated = changes.updatedIDs { body["updated"] = .array(updated.map(JSONValue.string)) }
+        if let covered = changes.coveredUntil { body["coveredUntil"] = .string(covered.formatted(.iso8601)) }
+        return try JSONResponse.make(JSONValue.object(body))
     }
 
     @Sendable func resources(request: Request, context: Context) async throws -> Response {
@@ -166,10 +233,17 @@ struct ResourceTarget: Sendable {
         } else {
             resource = ResourceDescriptor(name: "", operations: [])
         }
-        guard let baseURL = connection.settings["baseURL"]?.stringValue ?? descriptor.defaultBaseURL else {
+        var credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
+        var baseURL = connection.settings["baseURL"]?.stringValue
+        if baseURL == nil, let field = descriptor.instanceURLField {
+            // The API host comes with the token (Salesforce's instance_url): obtain one first, then read it.
+            _ = try await CredentialedSender.credentialProblems { try await services.tokens.accessToken(for: id) }
+            credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
+            baseURL = credentials["tokenExtras"]?[field]?.stringValue
+        }
+        guard let baseURL = baseURL ?? descriptor.defaultBaseURL else {
             throw ProblemDetails.badRequest("the connection has no settings.baseURL", type: "/problems/connection-settings")
         }
-        let credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
         let sender = CredentialedSender(tokens: services.tokens, connection: connection, provider: descriptor, credentials: credentials)
         let policy = ClientPolicy(settings: connection.settings, defaults: ClientPolicy(idempotencyKeyHeader: descriptor.idempotencyHeader))
         let session = ConnectorSession(

@@ -1,0 +1,61 @@
+import Foundation
+import JunctionCore
+
+/// What became of each record of a batch create, at its index.
+public struct BatchResult: Sendable, Equatable {
+    /// One record's outcome.
+    public enum Outcome: Sendable, Equatable {
+        /// Created with this provider id (and the provider's record, when it returned one).
+        case created(id: String?, record: JSONValue?)
+        /// Refused, with the provider's status when there was one and its message.
+        case failed(status: Int?, message: String)
+    }
+
+    /// How the batch went out: `sequential`, `composite` (Salesforce, 200 per call) or `bulk` (Salesforce Bulk API 2.0).
+    public var method: String
+    /// The outcomes; for `composite` and `sequential`, in the order of the records given.
+    public var outcomes: [Outcome]
+    /// The provider's job id, for `bulk`.
+    public var jobID: String?
+    /// The job's final state, for `bulk` (`JobComplete`, `Failed`, `Aborted`, or the state it was in at the deadline).
+    public var jobState: String?
+
+    /// A result.
+    public init(method: String, outcomes: [Outcome], jobID: String? = nil, jobState: String? = nil) {
+        self.method = method
+        self.outcomes = outcomes
+        self.jobID = jobID
+        self.jobState = jobState
+    }
+}
+
+/// Changes a list cannot show.
+public struct ChangeSet: Sendable, Equatable {
+    /// A record the provider deleted.
+    public struct Deletion: Sendable, Equatable {
+        /// Its provider id.
+        public var id: String
+        /// When it was deleted, if the provider said.
+        public var deletedAt: Date?
+
+        /// A deletion.
+        public init(id: String, deletedAt: Date?) {
+            self.id = id
+            self.deletedAt = deletedAt
+        }
+    }
+
+    /// Deleted records.
+    public var deleted: [Deletion]
+    /// Ids of records updated in the window, when the provider lists them; `nil` when it does not.
+    public var updatedIDs: [String]?
+    /// Up to when the provider's answer is complete (Salesforce's `latestDateCovered`); ask again from here.
+    public var coveredUntil: Date?
+
+    /// A change set.
+    public init(deleted: [Deletion], updatedIDs: [String]?, coveredUntil: Date?) {
+        self.deleted = deleted
+        self.updatedIDs = updatedIDs
+        self.coveredUntil = coveredUntil
+    }
+}
