@@ -41,17 +41,7 @@ public struct ProviderCatalog: Sendable {
         }
         connectors += [
             SalesforceConnector(),
-            ProxyOnlyConnector(
-                ProviderDescriptor(
-                    name: "google",
-                    displayName: "Google APIs",
-                    authKinds: [.oauth2AuthorizationCode, .jwtBearer],
-                    defaultBaseURL: "https://www.googleapis.com",
-                    credentialFields: [
-                        "clientId", "clientSecret", "serviceAccountKey", "accessToken", "refreshToken",
-                        "webhookSecret", "webhookSecrets",
-                    ]
-                )),
+            GoogleConnector(),
             ProxyOnlyConnector(
                 ProviderDescriptor(
                     name: "oauth2",

@@ -31,6 +31,8 @@ public protocol Connector: Sendable {
     /// What changed between `since` and `until` that a list cannot show: deleted records, and the ids of updated
     /// ones where the provider reports them (Salesforce `getDeleted` / `getUpdated`).
     func changes(_ resource: ResourceDescriptor, since: Date, until: Date, session: ConnectorSession) async throws -> ChangeSet
+    /// The content of a stored file (Cloud Storage objects), with its media type.
+    func download(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> (data: Data, contentType: String)
     /// A cheap authenticated call that shows the connection works.
     func probe(session: ConnectorSession) async throws
 }
@@ -84,6 +86,12 @@ extension Connector {
 
     public func changes(_ resource: ResourceDescriptor, since: Date, until: Date, session: ConnectorSession) async throws -> ChangeSet {
         throw ConnectorError.unsupportedOperation("changes", resource: resource.name)
+    }
+
+    public func download(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> (
+        data: Data, contentType: String
+    ) {
+        throw ConnectorError.unsupportedOperation("download", resource: resource.name)
     }
 
     public func probe(session: ConnectorSession) async throws {}

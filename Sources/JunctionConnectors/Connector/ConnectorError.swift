@@ -16,6 +16,9 @@ public enum ConnectorError: JunctionError, Equatable {
     case unexpectedResponse(String)
     /// The connection lacks a setting the connector needs.
     case missingSetting(String)
+    /// The provider no longer accepts the checkpoint (Google's `410 Gone` for an old `syncToken`): list everything
+    /// again, without a checkpoint, and treat what is missing as deleted.
+    case checkpointExpired(resource: String)
 
     public var title: String {
         switch self {
@@ -26,6 +29,7 @@ public enum ConnectorError: JunctionError, Equatable {
         case .invalidInput: "Invalid record"
         case .unexpectedResponse: "Unexpected provider response"
         case .missingSetting: "Connection setting missing"
+        case .checkpointExpired: "Full resync required"
         }
     }
 
@@ -40,6 +44,8 @@ public enum ConnectorError: JunctionError, Equatable {
         case .invalidInput(let reason): reason
         case .unexpectedResponse(let reason): "the provider's answer could not be read: \(reason)"
         case .missingSetting(let reason): reason
+        case .checkpointExpired(let resource):
+            "the provider no longer accepts this checkpoint for '\(resource)'; list again without one (a full resync)"
         }
     }
 }

@@ -9,12 +9,16 @@ public struct ListQuery: Sendable, Equatable {
     public var limit: Int?
     /// Only records changed at or after this time, for resources with an incremental cursor.
     public var updatedSince: Date?
+    /// Only changes since this checkpoint: the ``RecordPage/checkpoint`` of an earlier listing's last page, for
+    /// providers that hand out their own sync state (Google Calendar's `syncToken`).
+    public var checkpoint: String?
 
     /// A query.
-    public init(cursor: String? = nil, limit: Int? = nil, updatedSince: Date? = nil) {
+    public init(cursor: String? = nil, limit: Int? = nil, updatedSince: Date? = nil, checkpoint: String? = nil) {
         self.cursor = cursor
         self.limit = limit
         self.updatedSince = updatedSince
+        self.checkpoint = checkpoint
     }
 }
 
@@ -24,10 +28,14 @@ public struct RecordPage: Sendable, Equatable {
     public var records: [JSONValue]
     /// Pass as ``ListQuery/cursor`` for the next page; `nil` on the last page.
     public var nextCursor: String?
+    /// On the last page, where the next incremental listing starts (``ListQuery/checkpoint``), for providers with
+    /// their own sync state.
+    public var checkpoint: String?
 
     /// A page.
-    public init(records: [JSONValue], nextCursor: String?) {
+    public init(records: [JSONValue], nextCursor: String?, checkpoint: String? = nil) {
         self.records = records
         self.nextCursor = nextCursor
+        self.checkpoint = checkpoint
     }
 }

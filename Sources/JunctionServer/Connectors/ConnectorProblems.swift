@@ -28,6 +28,7 @@ enum ConnectorProblems {
             case .invalidInput: (.badRequest, "/problems/invalid-record")
             case .unexpectedResponse: (.badGateway, "/problems/unexpected-provider-response")
             case .missingSetting: (.conflict, "/problems/connection-settings")
+            case .checkpointExpired: (.gone, "/problems/full-resync-required")
             }
         return ProblemDetails(status: status, type: type, title: error.title, detail: error.detail)
     }

@@ -6,6 +6,7 @@ import JunctionConnectors
 import JunctionCore
 import JunctionHTTP
 import JunctionStore
+import NIOCore
 
 /// Every connector resource through one route family:
 ///
@@ -16,6 +17,7 @@ import JunctionStore
 ///     PATCH  /api/v1/connections/{id}/resources/{resource}/{externalId}
 ///     DELETE /api/v1/connections/{id}/resources/{resource}/{externalId}
 ///     POST   /api/v1/connections/{id}/resources/{resource}/batch        create many ({"records": […]})
+///     GET    /api/v1/connections/{id}/resources/{resource}/{externalId}/content   a stored file's bytes
 ///     GET    /api/v1/connections/{id}/changes/{resource}                deletions (and updated ids) since a time
 ///
 /// Each record comes back as `{"externalId", "record", "mapped"}`: the provider's record and, where the connection
@@ -32,6 +34,7 @@ struct ResourcesController<Context: RequestContext>: Sendable {
         api.patch("connections/:id/resources/:resource/:externalId", use: update)
         api.delete("connections/:id/resources/:resource/:externalId", use: delete)
         api.post("connections/:id/resources/:resource/batch", use: batch)
+        api.get("connections/:id/resources/:resource/:externalId/content", use: download)
         api.get("connections/:id/changes/:resource", use: changes)
     }
 
@@ -69,6 +72,13 @@ struct ResourcesController<Context: RequestContext>: Sendable {
         if let state = result.jobState { body["jobState"] = .string(state) }
         let finished = result.jobState.map { ["JobComplete", "Failed", "Aborted"].contains($0) } ?? true
         return try JSONResponse.make(JSONValue.object(body), status: finished ? .ok : .accepted)
+    }
+
+    @Sendable func download(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services)
+        let id = try Self.externalID(context)
+        let file = try await target.run { try await $0.download($1, id: id, session: $2) }
+        return Response(status: .ok, headers: [.contentType: file.contentType], body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
     }
 
     @Sendable func changes(request: Request, context: Context) async throws -> Response {
@@ -110,6 +120,7 @@ struct ResourcesController<Context: RequestContext>: Sendable {
         let page = try await target.run { try await $0.list($1, query: query, session: $2) }
         var body: [String: JSONValue] = ["data": .array(page.records.map(target.item))]
         if let next = page.nextCursor { body["nextCursor"] = .string(next) }
+        if let checkpoint = page.checkpoint { body["checkpoint"] = .string(checkpoint) }
         return try JSONResponse.make(JSONValue.object(body))
     }
 
@@ -147,8 +158,9 @@ struct ResourcesController<Context: RequestContext>: Sendable {
     // MARK: Input
 
     static func externalID(_ context: Context) throws -> String {
-        guard let id = context.parameters.get("externalId"), !id.isEmpty, id.count <= 512 else {
-            throw ProblemDetails.badRequest("the record id in the path is empty or longer than 512 characters")
+        // Ids with a '/' (Cloud Storage object names) arrive percent-encoded.
+        guard let raw = context.parameters.get("externalId"), let id = raw.removingPercentEncoding, !id.isEmpty, id.count <= 1024 else {
+            throw ProblemDetails.badRequest("the record id in the path is empty, badly percent-encoded or longer than 1024 characters")
         }
         return id
     }
@@ -158,6 +170,7 @@ struct ResourcesController<Context: RequestContext>: Sendable {
         for (name, value) in parameters {
             switch String(name) {
             case "cursor": query.cursor = String(value)
+            case "checkpoint": query.checkpoint = String(value)
             case "limit":
                 guard let limit = Int(value), (1...1000).contains(limit) else {
                     throw ProblemDetails.badRequest("query parameter 'limit' must be a whole number from 1 to 1000, not '\(value)'")
@@ -170,7 +183,7 @@ struct ResourcesController<Context: RequestContext>: Sendable {
                 }
                 query.updatedSince = date
             default:
-                throw ProblemDetails.badRequest("unknown query parameter '\(name)'; accepted are cursor, limit, updatedSince")
+                throw ProblemDetails.badRequest("unknown query parameter '\(name)'; accepted are cursor, limit, updatedSince, checkpoint")
             }
         }
         return query

@@ -1,0 +1,211 @@
+"""Google Calendar v3 and Sheets v4 fixtures written from Google's documents, on one free loopback port; prints
+`listening <port>`.
+
+Calendar (https://developers.google.com/calendar/api/v3/reference/events and .../guides/sync):
+  GET/POST /calendar/v3/calendars/{calendarId}/events, GET/PATCH/DELETE .../events/{eventId}
+  lists page with maxResults / pageToken -> nextPageToken; the last page of a listing carries nextSyncToken;
+  a listing with syncToken returns what changed since, deleted events included with status "cancelled"; an
+  unknown or expired sync token answers 410 with reason fullSyncRequired. updatedMin (+ showDeleted) filters by
+  the `updated` time. POST /_calendar/expire invalidates every sync token handed out (as Google does after a while).
+Sheets (https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets.values):
+  GET /v4/spreadsheets/{id}/values/{range} with ranges like Sheet1!2:5 -> {"range", "majorDimension", "values"}
+  (empty trailing rows left out); POST /v4/spreadsheets/{id}/values/{range}:append?valueInputOption=...
+  -> {"spreadsheetId", "tableRange", "updates": {"updatedRange", "updatedRows", ...}}; valueInputOption is required.
+Cloud Storage object listing (https://cloud.google.com/storage/docs/json_api/v1/objects/list), which
+gcp-storage-emulator does not page: GET /storage/v1/b/{bucket}/o with maxResults / pageToken -> {"kind":
+"storage#objects", "items", "nextPageToken"} over five fixed objects.
+All need a bearer access token from the service-account token endpoint (ya29.*); errors have Google's shape
+{"error": {"code", "message", "status", "errors": [{"reason"}]}}.
+"""
+import json
+import re
+import threading
+import uuid
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+lock = threading.Lock()
+events = {}        # id -> event
+changes = []       # (sequence, id): every create, update and delete in order
+sync_tokens = {}   # token -> sequence it was issued at
+sheets = {"sheet-1": {"Sheet1": [["Name", "Email", "Plan"]]}}
+sequence = [0]
+
+
+def now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def google_error(code, status, message, reason):
+    return {"error": {"code": code, "message": message, "status": status, "errors": [{"domain": "global", "reason": reason, "message": message}]}}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body=None):
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        if body is not None:
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(length)) if length else {}
+
+    def handle_any(self, method):
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        if url.path == "/_calendar/expire" and method == "POST":
+            with lock:
+                sync_tokens.clear()
+            return self.reply(204)
+        if not (self.headers.get("Authorization") or "").startswith("Bearer ya29."):
+            return self.reply(401, google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", "authError"))
+        match = re.match(r"^/calendar/v3/calendars/([^/]+)/events(?:/([^/]+))?$", url.path)
+        if match:
+            with lock:
+                return self.calendar(method, unquote(match.group(1)), match.group(2) and unquote(match.group(2)), query)
+        match = re.match(r"^/storage/v1/b/([^/]+)/o$", url.path)
+        if match and method == "GET":
+            names = ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"]
+            size = int(query.get("maxResults", "1000"))
+            start = int(query.get("pageToken", "0"))
+            body = {"kind": "storage#objects", "items": [{"kind": "storage#object", "bucket": match.group(1), "name": n, "size": "1"}
+                                                         for n in names[start:start + size]]}
+            if start + size < len(names):
+                body["nextPageToken"] = str(start + size)
+            return self.reply(200, body)
+        match = re.match(r"^/v4/spreadsheets/([^/]+)/values/([^/]+?)(:append)?$", url.path)
+        if match:
+            with lock:
+                return self.values(method, unquote(match.group(1)), unquote(match.group(2)), bool(match.group(3)), query)
+        self.reply(404, google_error(404, "NOT_FOUND", "Not Found", "notFound"))
+
+    # Calendar
+
+    def record_change(self, event_id):
+        sequence[0] += 1
+        changes.append((sequence[0], event_id))
+
+    def calendar(self, method, calendar, event_id, query):
+        if calendar != "primary" and not calendar.endswith("@group.calendar.google.com"):
+            return self.reply(404, google_error(404, "NOT_FOUND", "Not Found", "notFound"))
+        if event_id is None and method == "GET":
+            return self.list_events(query)
+        if event_id is None and method == "POST":
+            event = self.body()
+            if "start" not in event or "end" not in event:
+                return self.reply(400, google_error(400, "INVALID_ARGUMENT", "Missing end time.", "required"))
+            new_id = uuid.uuid4().hex[:26]
+            events[new_id] = dict(event, id=new_id, kind="calendar#event", status="confirmed", created=now(), updated=now(),
+                                  etag='"%d"' % (sequence[0] + 1))
+            self.record_change(new_id)
+            return self.reply(200, events[new_id])
+        event = events.get(event_id)
+        if event is None or (event["status"] == "cancelled" and method != "GET"):
+            return self.reply(404, google_error(404, "NOT_FOUND", "Not Found", "notFound"))
+        if method == "GET":
+            return self.reply(200, event)
+        if method == "PATCH":
+            event.update(self.body())
+            event["updated"] = now()
+            self.record_change(event_id)
+            return self.reply(200, event)
+        if method == "DELETE":
+            event["status"] = "cancelled"
+            event["updated"] = now()
+            self.record_change(event_id)
+            return self.reply(204)
+        return self.reply(405, google_error(405, "METHOD_NOT_ALLOWED", "Method not allowed", "methodNotAllowed"))
+
+    def list_events(self, query):
+        size = min(int(query.get("maxResults", "250")), 2500)
+        if "pageToken" in query:
+            state = json.loads(query["pageToken"])
+            ids, offset, issued = state["ids"], state["offset"], state["issued"]
+        else:
+            if "syncToken" in query:
+                if query["syncToken"] not in sync_tokens:
+                    return self.reply(410, google_error(410, "GONE", "Sync token is no longer valid, a full sync is required.",
+                                                        "fullSyncRequired"))
+                since = sync_tokens[query["syncToken"]]
+                ids = list(dict.fromkeys(i for (s, i) in changes if s > since))
+            else:
+                show_deleted = query.get("showDeleted") == "true"
+                ids = [i for i, e in events.items() if show_deleted or e["status"] != "cancelled"]
+                if "updatedMin" in query:
+                    ids = [i for i in ids if events[i]["updated"] >= query["updatedMin"].replace("+00:00", "Z")]
+            offset, issued = 0, sequence[0]
+        page = ids[offset:offset + size]
+        body = {"kind": "calendar#events", "summary": "primary", "items": [events[i] for i in page]}
+        if offset + size < len(ids):
+            body["nextPageToken"] = json.dumps({"ids": ids, "offset": offset + size, "issued": issued})
+        else:
+            token = "sync-" + uuid.uuid4().hex
+            sync_tokens[token] = issued
+            body["nextSyncToken"] = token
+        return self.reply(200, body)
+
+    # Sheets
+
+    def values(self, method, spreadsheet, a1, append, query):
+        book = sheets.get(spreadsheet)
+        if book is None:
+            return self.reply(404, google_error(404, "NOT_FOUND", "Requested entity was not found.", "notFound"))
+        match = re.match(r"^(?:'((?:[^']|'')+)'|([A-Za-z0-9_]+))!(?:([A-Z]+)?(\d+)(?::([A-Z]+)?(\d+))?)$", a1)
+        if not match:
+            return self.reply(400, google_error(400, "INVALID_ARGUMENT", "Unable to parse range: " + a1, "badRequest"))
+        title = (match.group(1) or "").replace("''", "'") or match.group(2)
+        rows = book.get(title)
+        if rows is None:
+            return self.reply(400, google_error(400, "INVALID_ARGUMENT", "Unable to parse range: " + a1, "badRequest"))
+        if append:
+            if method != "POST":
+                return self.reply(405, google_error(405, "METHOD_NOT_ALLOWED", "Method not allowed", "methodNotAllowed"))
+            if query.get("valueInputOption") not in ("RAW", "USER_ENTERED"):
+                return self.reply(400, google_error(400, "INVALID_ARGUMENT", "'valueInputOption' is required but not specified", "badRequest"))
+            added = self.body().get("values", [])
+            start = len(rows) + 1
+            rows.extend([[str(v) for v in row] for row in added])
+            width = max(len(r) for r in added) if added else 0
+            last_column = chr(ord("A") + max(width, 1) - 1)
+            updated = "%s!A%d:%s%d" % (title, start, last_column, start + len(added) - 1)
+            return self.reply(200, {"spreadsheetId": spreadsheet, "tableRange": "%s!A1:%s%d" % (title, last_column, start - 1),
+                                    "updates": {"spreadsheetId": spreadsheet, "updatedRange": updated, "updatedRows": len(added),
+                                                "updatedColumns": width, "updatedCells": width * len(added)}})
+        if method != "GET":
+            return self.reply(405, google_error(405, "METHOD_NOT_ALLOWED", "Method not allowed", "methodNotAllowed"))
+        first = int(match.group(4))
+        last = int(match.group(6) or first)
+        chosen = rows[first - 1:last]
+        while chosen and not chosen[-1]:
+            chosen.pop()
+        body = {"range": "%s!A%d:Z%d" % (title, first, last), "majorDimension": "ROWS"}
+        if chosen:
+            body["values"] = chosen
+        return self.reply(200, body)
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PATCH(self):
+        self.handle_any("PATCH")
+
+    def do_DELETE(self):
+        self.handle_any("DELETE")
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print("listening %d" % server.server_address[1], flush=True)
+server.serve_forever()
