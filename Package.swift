@@ -143,6 +143,9 @@ let package = Package(
                 "JunctionAuth",
                 "JunctionServer",
                 "JunctionConnectors",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -253,6 +256,7 @@ let package = Package(
         .testTarget(
             name: "JunctionServerTests",
             dependencies: [
+                "JunctionConnectors",
                 "JunctionServer", "JunctionStore", "JunctionAuth", "JunctionCore", "JunctionHTTP", "JunctionWebhooks",
                 "JunctionTestSupport", "junction",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -10,7 +10,10 @@ struct JunctionCommand: AsyncParsableCommand {
             Start the server with `junction serve`. It keeps its state in an embedded SQLite database by default \
             (.junction/junction.sqlite) or in PostgreSQL when several nodes share the work.
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, KeysCommand.self, JobsCommand.self, ProvidersCommand.self],
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, KeysCommand.self, JobsCommand.self, ProvidersCommand.self, ConnectionsCommand.self,
+            CallCommand.self,
+        ],
         defaultSubcommand: nil
     )
 }

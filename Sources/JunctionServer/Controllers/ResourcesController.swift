@@ -10,6 +10,7 @@ import NIOCore
 
 /// Every connector resource through one route family:
 ///
+///     POST   /api/v1/connections/{id}/test                              the provider's health probe, timed
 ///     GET    /api/v1/connections/{id}/resources                         the connection's resources
 ///     GET    /api/v1/connections/{id}/resources/{resource}              a page (cursor, limit, updatedSince)
 ///     POST   /api/v1/connections/{id}/resources/{resource}              create (Idempotency-Key honoured)
@@ -28,6 +29,7 @@ struct ResourcesController<Context: RequestContext>: Sendable {
 
     func addRoutes(to api: RouterGroup<Context>) {
         api.get("connections/:id/resources", use: resources)
+        api.post("connections/:id/test", use: test)
         api.get("connections/:id/resources/:resource", use: list)
         api.post("connections/:id/resources/:resource", use: create)
         api.get("connections/:id/resources/:resource/:externalId", use: get)
@@ -112,6 +114,18 @@ struct ResourcesController<Context: RequestContext>: Sendable {
         let target = try await ResourceTarget.load(context: context, services: services, needsResource: false)
         return try JSONResponse.make(
             Page(data: target.connector.descriptor.resources.map(ProvidersController<Context>.ResourceResponse.init), nextCursor: nil))
+    }
+
+    @Sendable func test(request: Request, context: Context) async throws -> Response {
+        let target = try await ResourceTarget.load(context: context, services: services, needsResource: false)
+        let started = ContinuousClock.now
+        try await target.run { connector, _, session in try await connector.probe(session: session) }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        return try JSONResponse.make(
+            JSONValue.object([
+                "ok": true, "provider": .string(target.connection.provider), "latencyMs": .number((milliseconds * 10).rounded() / 10),
+            ]))
     }
 
     @Sendable func list(request: Request, context: Context) async throws -> Response {

@@ -2,19 +2,25 @@ import Foundation
 import Synchronization
 
 /// A progress bar on standard error for long CLI work. On a terminal it redraws one line; otherwise (CI,
-/// a pipe) it prints a line at most every tenth of the work, so logs stay short.
+/// a pipe) it prints a line at most every tenth of the work, so logs stay short. With no known total (a listing
+/// of unknown length) it counts instead.
 final class ProgressBar: Sendable {
     private let label: String
     private let total: Int
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private let lastReportedTenth = SynchronizedValue(-1)
 
+    /// A bar for `total` units of work; 0 when the total is not known.
     init(label: String, total: Int) {
         self.label = label
         self.total = max(total, 0)
     }
 
     func update(_ done: Int) {
+        guard total > 0 else {
+            if isTerminal { FileHandle.standardError.write(Data("\r\(label): \(done)".utf8)) }
+            return
+        }
         let fraction = total == 0 ? 1 : min(1, Double(done) / Double(total))
         if isTerminal {
             let width = 30

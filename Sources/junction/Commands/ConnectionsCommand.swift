@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import JunctionConnectors
+import JunctionCore
+import NIOHTTP1
+
+/// `junction connections`: connections on a running server, through its management API.
+struct ConnectionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connections",
+        abstract: "Add, list, show and test connections on a running Junction server.",
+        discussion: """
+            These commands call the management API of the server at --server (or JUNCTION_URL) with the token in \
+            JUNCTION_ADMIN_TOKEN (or --token-file). Credentials are sealed by the server and shown masked.
+            """,
+        subcommands: [List.self, Show.self, Add.self, Test.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every connection.")
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+
+        func run() async throws {
+            let connections = try await server.client().all("/api/v1/connections?limit=200")
+            if json { return try JSONOutput.print(.array(connections)) }
+            guard !connections.isEmpty else { return print("no connections yet; add one with `junction connections add`") }
+            print(
+                Table.render(
+                    header: ["ID", "PROVIDER", "NAME", "STATUS", "LAST USED"],
+                    rows: connections.map { connection in
+                        ["id", "provider", "name", "status", "lastUsedAt"].map { JSONOutput.cell(connection[$0]) }
+                    }))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one connection: settings, masked credentials, status.")
+        @Argument(help: "The connection's id (conn_…).") var id: String
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let connection = try await server.client().call(.GET, "/api/v1/connections/\(ManagementClient.encoded(id))").json
+            if json { return try JSONOutput.print(connection) }
+            for key in ["id", "provider", "name", "status", "statusReason", "lastUsedAt", "createdAt", "updatedAt"] {
+                if let value = connection[key], value != .null {
+                    print("\(key):".padding(toLength: 14, withPad: " ", startingAt: 0) + JSONOutput.cell(value, width: 200))
+                }
+            }
+            print("credentials:")
+            for (name, value) in (connection["credentials"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                print("  \(name): \(JSONOutput.cell(value))")
+            }
+            print("settings:")
+            try JSONOutput.print(connection["settings"] ?? .object([:]))
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a connection.",
+            discussion: """
+                Settings and credentials are key=value pairs; a value that is valid JSON is taken as JSON \
+                (numbers, lists, objects), and a dotted key builds nested objects (--setting oauth.tokenURL=…). \
+                A credential's value may be @FILE (read from a file) or - (read a line from standard input), so \
+                secrets stay out of shell history. Example:
+
+                  junction connections add --provider stripe --name billing --credential apiKey=- < key.txt
+                """
+        )
+        @Option(name: .long, help: "The provider, as `junction providers` lists them.") var provider: String
+        @Option(name: .long, help: "A name for people.") var name: String
+        @Option(name: .long, help: ArgumentHelp("A setting, key=value (repeatable).", valueName: "key=value")) var setting: [String] = []
+        @Option(name: .long, help: ArgumentHelp("A credential, key=value, key=@file or key=- (repeatable).", valueName: "key=value"))
+        var credential: [String] = []
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print the created connection as JSON.") var json = false
+
+        func run() async throws {
+            let settings = try Self.object(setting, option: "--setting", secrets: false)
+            let credentials = try Self.object(credential, option: "--credential", secrets: true)
+            let created = try await server.client().call(
+                .POST, "/api/v1/connections",
+                body: ["provider": .string(provider), "name": .string(name), "settings": settings, "credentials": credentials]
+            ).json
+            if json { return try JSONOutput.print(created) }
+            print(created["id"]?.stringValue ?? "")
+        }
+
+        /// `key=value` pairs as a JSON object; dotted keys nest.
+        static func object(_ pairs: [String], option: String, secrets: Bool) throws -> JSONValue {
+            var object = JSONValue.object([:])
+            for pair in pairs {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw CLIError("\(option) takes key=value, not '\(secrets ? String(pair.prefix(while: { $0 != "=" })) + "=…" : pair)'")
+                }
+                let key = String(pair[..<equals])
+                var text = String(pair[pair.index(after: equals)...])
+                if secrets, text == "-" {
+                    guard let line = readLine(strippingNewline: true) else {
+                        throw CLIError("\(option) \(key)=-: nothing on standard input")
+                    }
+                    text = line
+                } else if secrets, text.hasPrefix("@") {
+                    guard let contents = try? String(contentsOfFile: String(text.dropFirst()), encoding: .utf8) else {
+                        throw CLIError("\(option) \(key): cannot read \(text.dropFirst())")
+                    }
+                    text = contents.hasSuffix("\n") ? String(contents.dropLast()) : contents
+                }
+                // Secrets stay text (a numeric-looking key is still a key); settings may be JSON.
+                let value: JSONValue = secrets ? .string(text) : ((try? JSONValue.parse(text)) ?? .string(text))
+                guard let path = JSONPath(key) else { throw CLIError("\(option): '\(key)' is not a key like oauth.tokenURL") }
+                object = path.setting(value, in: object)
+            }
+            return object
+        }
+    }
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the provider's cheap health call with the connection's credentials and report how it went.",
+            discussion: "Exits 0 when the provider answered, 1 with the reason otherwise."
+        )
+        @Argument(help: "The connection's id (conn_…).") var id: String
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            let answer = try await server.client().call(.POST, "/api/v1/connections/\(ManagementClient.encoded(id))/test").json
+            print("ok: \(answer["provider"]?.stringValue ?? "the provider") answered in \(JSONOutput.cell(answer["latencyMs"])) ms")
+        }
+    }
+}
