@@ -321,6 +321,45 @@ struct ConnectorResourceTests {
         }
     }
 
+    @Test("Inbound webhook data is mapped with the same engine and the connection's mapping, then forwarded")
+    func webhookMapping() async throws {
+        try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(.sqlite, allowPrivateEndpoints: true) { harness, client in
+                let endpoint = try await WebhookDeliveryTests.createEndpoint(
+                    client, #"{"url": "\#(receiver.baseURL)/hooks/app", "eventTypes": ["stripe.customer.*"]}"#)
+                try await WebhookDeliveryTests.configure(receiver, secrets: [endpoint.secret])
+                let mappings = #"""
+                    {"mappings": {"customers": {"name": "customer", "version": 2, "idSource": "id", "fields": [
+                        {"target": "customerId", "source": "id"}, {"target": "contact.email", "source": "email", "required": true}]},
+                      "subscriptions": {"name": "subscription", "version": 1, "fields": [{"target": "plan", "source": "plan.id", "required": true}]}}}
+                    """#
+                let connection = try await WebhookIngressTests.stripeConnection(client, settings: mappings)
+                let customer = WebhookIngressTests.event(id: "evt_mapped", type: "customer.created")
+                let stored = try await WebhookIngressTests.post(
+                    client, connection, customer, signature: WebhookIngressTests.stripeSignature(customer))
+                let eventID = try #require(try stored.json["id"]?.stringValue)
+                // A subscription event: the more specific pattern (customer.subscription.*) wins, and its data lacks the plan.
+                let subscription = WebhookIngressTests.event(id: "evt_unmappable", type: "customer.subscription.created")
+                _ = try await WebhookIngressTests.post(
+                    client, connection, subscription, signature: WebhookIngressTests.stripeSignature(subscription))
+                try await harness.withWorkers {
+                    try await ServerTestHarness.eventually { try await WebhookDeliveryTests.deliveries(receiver).count >= 2 }
+                }
+                let bodies = try await WebhookDeliveryTests.deliveries(receiver).map { try JSONValue.parse($0.body) }
+                let mapped = try #require(bodies.first { $0["type"] == "stripe.customer.created" })
+                #expect(mapped["resource"] == "customers")
+                #expect(mapped["mapped"] == ["customerId": "cus_evt_mapped", "contact": ["email": "a@example.com"]])
+                #expect(mapped["mappingVersion"] == 2)
+                let unmappable = try #require(bodies.first { $0["type"] == "stripe.customer.subscription.created" })
+                #expect(unmappable["resource"] == "subscriptions")
+                #expect(unmappable["mapped"] == nil)
+                #expect(unmappable["mappingError"]?.stringValue?.contains("plan") == true)
+                let shown = try await client.execute(uri: "/api/v1/events/\(eventID)", method: .get, headers: ServerTestHarness.authorized)
+                #expect(try shown.json["event"]?["mapped"]?["contact"]?["email"] == "a@example.com")
+            }
+        }
+    }
+
     @Test(
         "Mistakes get clear problems: unknown resource, unsupported operation, bad limit, time or input, an unreachable provider, a bad mapping"
     )

@@ -8,9 +8,14 @@ import Testing
 /// The pure rules around webhooks: settings, event-type patterns, retry schedules and the SSRF guard.
 @Suite("Webhook policies")
 struct WebhookPolicyTests {
-    @Test("settings: Stripe needs none; other providers name a verifier; every mistake names its field")
+    @Test("settings: Stripe and providers whose definition names a verifier need none; others name one; every mistake names its field")
     func settings() throws {
         #expect(try WebhookSourceSettings(provider: "stripe", settings: [:]).verifierName == "stripe")
+        #expect(try WebhookSourceSettings(provider: "my-crm", settings: [:], defaultVerifier: "github").verifierName == "github")
+        #expect(
+            try WebhookSourceSettings(provider: "my-crm", settings: ["webhook": ["verifier": "shopify"]], defaultVerifier: "github")
+                .verifierName
+                == "shopify")
         #expect(try WebhookSourceSettings(provider: "rest", settings: ["webhook": ["verifier": "github"]]).verifierName == "github")
         let cases: [(JSONValue, String)] = [
             ([:], "settings.webhook.verifier"),

@@ -71,7 +71,7 @@ public struct JunctionServices: Sendable {
         self.oauth = OAuth2Client(apiClient: apiClient)
         self.tokens = TokenManager(database: database, vault: vault, oauth: oauth, logger: logger)
         self.webhookIngress = webhookIngress
-        self.webhookSources = WebhookSourceCache(database: database, vault: vault)
+        self.webhookSources = WebhookSourceCache(database: database, vault: vault, catalog: catalog)
         self.inbox = WebhookInbox(database: database, queue: queue, logger: logger)
         self.dispatcher = MessageDispatcher(database: database, queue: queue)
         self.endpointAddressPolicy = EndpointAddressPolicy(allowPrivate: allowPrivateEndpoints)
@@ -87,6 +87,7 @@ public struct JunctionServices: Sendable {
                 events: WebhookEventRepository(database: database),
                 queue: queue,
                 handlers: [OutboundForwardingHandler(dispatcher: dispatcher)],
+                enricher: EventMappingEnricher(database: database, catalog: catalog),
                 logger: logger
             ),
             MessageDispatcher.deliverJobKind: deliverer,

@@ -24,7 +24,8 @@ enum ConnectionValidation {
 
     static func validateSettings(_ settings: [String: JSONValue], provider: ProviderDescriptor) throws {
         do {
-            try WebhookSourceSettings.validate(provider: provider.name, settings: .object(settings))
+            try WebhookSourceSettings.validate(
+                provider: provider.name, settings: .object(settings), defaultVerifier: provider.webhookVerifier)
         } catch {
             throw ProblemDetails.badRequest(error.description, type: "/problems/invalid-field")
         }

@@ -40,7 +40,10 @@ struct EventsController<Context: RequestContext>: Sendable {
     @Sendable func show(request: Request, context: Context) async throws -> Response {
         let id = try eventID(context)
         guard let record = try await events.find(id: id) else { throw ProblemDetails.notFound("no event with id '\(id)'") }
-        return try JSONResponse.make(EventResponse(record, detail: try await events.attempts(ofEvent: id)))
+        // Shown as handlers see it: mapped with the connection's current mapping.
+        let normalized = try await EventMappingEnricher(database: services.database, catalog: services.catalog)
+            .enrich([WebhookEventProcessor.normalize(record)]).first
+        return try JSONResponse.make(EventResponse(record, detail: try await events.attempts(ofEvent: id), normalized: normalized))
     }
 
     @Sendable func replay(request: Request, context: Context) async throws -> Response {

@@ -21,7 +21,7 @@ struct EventResponse: Encodable {
     /// The processing attempts, on the single-event route only.
     var processingAttempts: [ProcessingAttemptResponse]?
 
-    init(_ record: WebhookEventRecord, detail: [WebhookEventAttempt]? = nil) {
+    init(_ record: WebhookEventRecord, detail: [WebhookEventAttempt]? = nil, normalized: NormalizedEvent? = nil) {
         id = record.id
         connectionId = record.connectionID
         provider = record.provider
@@ -35,7 +35,7 @@ struct EventResponse: Encodable {
         lastError = record.lastError
         processedAt = record.processedAt
         if let detail {
-            event = WebhookEventProcessor.normalize(record).json
+            event = (normalized ?? WebhookEventProcessor.normalize(record)).json
             processingAttempts = detail.map(ProcessingAttemptResponse.init)
         }
     }

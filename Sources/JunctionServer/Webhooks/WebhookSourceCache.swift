@@ -1,5 +1,6 @@
 import Foundation
 import JunctionAuth
+import JunctionConnectors
 import JunctionCore
 import JunctionStore
 import JunctionWebhooks
@@ -22,9 +23,11 @@ final class WebhookSourceCache: Sendable {
     private let secrets: VaultSecretRepository
     private let vault: CredentialVault
     private let timeToLive: Duration
+    private let catalog: ProviderCatalog
     private let entries = Mutex<[String: Source]>([:])
 
-    init(database: Database, vault: CredentialVault, timeToLive: Duration = .seconds(30)) {
+    init(database: Database, vault: CredentialVault, catalog: ProviderCatalog, timeToLive: Duration = .seconds(30)) {
+        self.catalog = catalog
         self.connections = ConnectionRepository(database: database)
         self.secrets = VaultSecretRepository(database: database)
         self.vault = vault
@@ -64,7 +67,9 @@ final class WebhookSourceCache: Sendable {
             if let text = entry.stringValue, !list.contains(text) { list.append(text) }
         }
         let settings = Result { () throws(WebhookSettingsError) in
-            try WebhookSourceSettings(provider: record.provider, settings: record.settings)
+            try WebhookSourceSettings(
+                provider: record.provider, settings: record.settings,
+                defaultVerifier: catalog.provider(named: record.provider)?.webhookVerifier)
         }
         let source = Source(connectionID: connectionID, settings: settings, secrets: list, loadedAt: .now)
         entries.withLock { entries in

@@ -64,6 +64,14 @@ public struct NormalizedEvent: Sendable, Equatable, Codable {
     public var occurredAt: Date
     /// The event's data (Stripe's `data.object`, Slack's `event`, otherwise the body).
     public var data: JSONValue
+    /// The connector resource the event concerns (`customers`), when the provider's event types say.
+    public var resource: String?
+    /// The data in the application's shape, when the connection has a mapping for ``resource``.
+    public var mapped: JSONValue?
+    /// The version of the mapping that produced ``mapped``.
+    public var mappingVersion: Int?
+    /// Why the data could not be mapped (the event is forwarded anyway, unmapped).
+    public var mappingError: String?
 
     /// A normalized event.
     public init(id: String, connectionId: String, provider: String, type: String, occurredAt: Date, data: JSONValue) {
@@ -75,11 +83,21 @@ public struct NormalizedEvent: Sendable, Equatable, Codable {
         self.data = data
     }
 
-    /// The event as a JSON object, with `occurredAt` in ISO 8601.
+    /// The provider's own event type, without Junction's prefix (`customer.created`).
+    public var providerType: String {
+        type.hasPrefix(provider + ".") ? String(type.dropFirst(provider.count + 1)) : type
+    }
+
+    /// The event as a JSON object, with `occurredAt` in ISO 8601; the mapping's fields only when there are any.
     public var json: JSONValue {
-        [
+        var members: [String: JSONValue] = [
             "id": .string(id), "connectionId": .string(connectionId), "provider": .string(provider), "type": .string(type),
             "occurredAt": .string(occurredAt.formatted(.iso8601)), "data": data,
         ]
+        if let resource { members["resource"] = .string(resource) }
+        if let mapped { members["mapped"] = mapped }
+        if let mappingVersion { members["mappingVersion"] = .number(Double(mappingVersion)) }
+        if let mappingError { members["mappingError"] = .string(mappingError) }
+        return .object(members)
     }
 }

@@ -13,6 +13,7 @@ public struct WebhookEventProcessor: JobHandler {
     private let events: WebhookEventRepository
     private let queue: JobQueue
     private let handlers: [any WebhookEventHandler]
+    private let enricher: (any WebhookEventEnricher)?
     private let maximumAttempts: Int
     private let retryPolicy: JobRetryPolicy
     private let logger: Logger
@@ -22,6 +23,7 @@ public struct WebhookEventProcessor: JobHandler {
         events: WebhookEventRepository,
         queue: JobQueue,
         handlers: [any WebhookEventHandler],
+        enricher: (any WebhookEventEnricher)? = nil,
         maximumAttempts: Int = 10,
         retryPolicy: JobRetryPolicy = JobRetryPolicy(),
         logger: Logger
@@ -29,6 +31,7 @@ public struct WebhookEventProcessor: JobHandler {
         self.events = events
         self.queue = queue
         self.handlers = handlers
+        self.enricher = enricher
         self.maximumAttempts = max(1, maximumAttempts)
         self.retryPolicy = retryPolicy
         self.logger = logger
@@ -47,14 +50,18 @@ public struct WebhookEventProcessor: JobHandler {
             throw JobError.permanent(reason: "the job has no eventIds")
         }
         // Events deleted since have nothing left to do; processed and dead ones were settled by an earlier run.
-        let records = try await events.find(ids: ids).values.filter { $0.status == "received" || $0.status == "failed" }
+        let records = Array(try await events.find(ids: ids).values.filter { $0.status == "received" || $0.status == "failed" })
+        // Enriched (mapped) for the whole batch at once, so connections are read once per batch, not per event.
+        var normalized = records.map(Self.normalize)
+        if let enricher, !normalized.isEmpty { normalized = try await enricher.enrich(normalized) }
+        let prepared = Dictionary(normalized.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let outcomes = await withTaskGroup(of: (WebhookEventRecord, Date, Duration, (any Error)?).self) { group in
             for record in records {
                 group.addTask {
                     let started = Date()
                     let clock = ContinuousClock.now
                     do {
-                        let event = Self.normalize(record)
+                        let event = prepared[record.id] ?? Self.normalize(record)
                         for handler in handlers { try await handler.handle(event, replay: record.replays) }
                         return (record, started, .now - clock, nil)
                     } catch {

@@ -27,8 +27,9 @@ public struct WebhookSourceSettings: Sendable {
     /// The verifier names accepted in `settings.webhook.verifier`.
     public static let verifierNames = ["stripe", "standard-webhooks", "svix", "github", "shopify", "slack", "hmac"]
 
-    /// Reads the settings of a connection to `provider`. Throws ``WebhookSettingsError`` naming the first wrong field.
-    public init(provider: String, settings: JSONValue) throws(WebhookSettingsError) {
+    /// Reads the settings of a connection to `provider`, whose definition may name its verifier (`defaultVerifier`)
+    /// so its connections need not. Throws ``WebhookSettingsError`` naming the first wrong field.
+    public init(provider: String, settings: JSONValue, defaultVerifier: String? = nil) throws(WebhookSettingsError) {
         let webhook = settings["webhook"] ?? .null
         guard webhook == .null || webhook.objectValue != nil else {
             throw WebhookSettingsError(path: "settings.webhook", message: "must be an object, not \(webhook.typeName)")
@@ -37,13 +38,13 @@ public struct WebhookSourceSettings: Sendable {
         switch webhook["verifier"] {
         case .string(let value): name = value
         case nil, .null:
-            guard provider == "stripe" else {
+            guard let fallback = defaultVerifier ?? (provider == "stripe" ? "stripe" : nil) else {
                 throw WebhookSettingsError(
                     path: "settings.webhook.verifier",
                     message: "is required for provider '\(provider)'; one of \(Self.verifierNames.joined(separator: ", "))"
                 )
             }
-            name = "stripe"
+            name = fallback
         case let other?:
             throw WebhookSettingsError(path: "settings.webhook.verifier", message: "must be a string, not \(other.typeName)")
         }
@@ -74,9 +75,9 @@ public struct WebhookSourceSettings: Sendable {
 
     /// Checks `settings.webhook` when a connection is saved, so mistakes surface then and not at the first webhook.
     /// A connection without a `webhook` member is valid: it simply receives none (except Stripe's).
-    public static func validate(provider: String, settings: JSONValue) throws(WebhookSettingsError) {
+    public static func validate(provider: String, settings: JSONValue, defaultVerifier: String? = nil) throws(WebhookSettingsError) {
         guard settings["webhook"] != nil else { return }
-        _ = try WebhookSourceSettings(provider: provider, settings: settings)
+        _ = try WebhookSourceSettings(provider: provider, settings: settings, defaultVerifier: defaultVerifier)
     }
 
     /// A verifier of scheme `name` for reading a stored event's data, which no setting affects.
