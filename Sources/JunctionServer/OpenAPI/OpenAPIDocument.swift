@@ -8,7 +8,7 @@ public enum OpenAPIDocument {
           "info": {
             "title": "Junction management API",
             "version": "1.0.0",
-            "description": "Connections to third-party services and their credentials, inbound webhooks and their events, outbound endpoints and messages, and the server's health. Every /api/v1 route needs `Authorization: Bearer <admin token>`. Errors are RFC 9457 problem documents (application/problem+json)."
+            "description": "Connections to third-party services and their credentials, their providers' resources through one route, inbound webhooks and their events, outbound endpoints and messages, and the server's health. Every /api/v1 route needs `Authorization: Bearer <admin token>`. Errors are RFC 9457 problem documents (application/problem+json)."
           },
           "servers": [
             {
@@ -1196,6 +1196,933 @@ public enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/providers/{name}": {
+              "get": {
+                "summary": "One provider: auth kinds, credential fields, API version, webhooks and resources",
+                "parameters": [
+                  {
+                    "name": "name",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The provider (stripe)"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The provider",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Provider"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/connections/{id}/test": {
+              "post": {
+                "summary": "Run the provider's health probe with the connection's credentials",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The provider answered",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "ok",
+                            "provider",
+                            "latencyMs"
+                          ],
+                          "properties": {
+                            "ok": {
+                              "const": true
+                            },
+                            "provider": {
+                              "type": "string"
+                            },
+                            "latencyMs": {
+                              "type": "number"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/connections/{id}/resources": {
+              "get": {
+                "summary": "The resources of the connection's provider",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Resources",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "data"
+                          ],
+                          "properties": {
+                            "data": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Resource"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/connections/{id}/resources/{resource}": {
+              "get": {
+                "summary": "A page of the resource's records",
+                "description": "Each record comes with its provider id and, where the connection has a mapping for the resource, in the application's shape.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  },
+                  {
+                    "name": "resource",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The resource, as GET /api/v1/providers/{name} lists them (customers)"
+                  },
+                  {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The nextCursor of the previous page"
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer"
+                    },
+                    "description": "Records per page, 1 to 1000, capped at what the provider serves"
+                  },
+                  {
+                    "name": "updatedSince",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "Only records changed since (ISO 8601 or Unix seconds), for resources with an incremental cursor"
+                  },
+                  {
+                    "name": "checkpoint",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "Only changes since this checkpoint (the checkpoint of an earlier listing's last page), for providers with their own sync state"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/RecordPage"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "410": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "post": {
+                "summary": "Create a record",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  },
+                  {
+                    "name": "resource",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The resource, as GET /api/v1/providers/{name} lists them (customers)"
+                  },
+                  {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "Makes a retried create happen once, where the provider honours keys (Stripe)"
+                  },
+                  {
+                    "name": "input",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "enum": [
+                        "provider",
+                        "mapped"
+                      ]
+                    },
+                    "description": "mapped: the body is in the application's shape and is mapped back with the connection's mapping"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/RecordItem"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/connections/{id}/resources/{resource}/{externalId}": {
+              "get": {
+                "summary": "One record",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  },
+                  {
+                    "name": "resource",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The resource, as GET /api/v1/providers/{name} lists them (customers)"
+                  },
+                  {
+                    "name": "externalId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The provider's id of the record (percent-encode '/')"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The record",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/RecordItem"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "patch": {
+                "summary": "Change a record",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  },
+                  {
+                    "name": "resource",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The resource, as GET /api/v1/providers/{name} lists them (customers)"
+                  },
+                  {
+                    "name": "externalId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The provider's id of the record (percent-encode '/')"
+                  },
+                  {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "Makes a retried create happen once, where the provider honours keys (Stripe)"
+                  },
+                  {
+                    "name": "input",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "enum": [
+                        "provider",
+                        "mapped"
+                      ]
+                    },
+                    "description": "mapped: the body is in the application's shape and is mapped back with the connection's mapping"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The record as the provider now has it",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/RecordItem"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "delete": {
+                "summary": "Delete a record (or archive or cancel it, as the provider defines deletion)",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  },
+                  {
+                    "name": "resource",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The resource, as GET /api/v1/providers/{name} lists them (customers)"
+                  },
+                  {
+                    "name": "externalId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The provider's id of the record (percent-encode '/')"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "What the provider answered",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "externalId",
+                            "record"
+                          ],
+                          "properties": {
+                            "externalId": {
+                              "type": "string"
+                            },
+                            "record": {}
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/connections/{id}/resources/{resource}/batch": {
+              "post": {
+                "summary": "Create many records",
+                "description": "One outcome per record, by index; a refused record does not fail the others. Salesforce batches go through the Composite API, or past 2,000 records a Bulk API 2.0 job (202 if it is still running after 10 minutes).",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  },
+                  {
+                    "name": "resource",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The resource, as GET /api/v1/providers/{name} lists them (customers)"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "records"
+                        ],
+                        "additionalProperties": false,
+                        "properties": {
+                          "records": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 10000,
+                            "items": {
+                              "type": "object"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Every record's outcome",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/BatchResult"
+                        }
+                      }
+                    }
+                  },
+                  "202": {
+                    "description": "A bulk job still running",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/BatchResult"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/connections/{id}/resources/{resource}/{externalId}/content": {
+              "get": {
+                "summary": "A stored file's bytes (Cloud Storage objects)",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  },
+                  {
+                    "name": "resource",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The resource, as GET /api/v1/providers/{name} lists them (customers)"
+                  },
+                  {
+                    "name": "externalId",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The provider's id of the record (percent-encode '/')"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The content, with its media type",
+                    "content": {
+                      "*/*": {
+                        "schema": {}
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/api/v1/connections/{id}/changes/{resource}": {
+              "get": {
+                "summary": "Deletions and updated ids in a window, where the provider reports them (Salesforce getDeleted/getUpdated)",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The connection (conn_…)"
+                  },
+                  {
+                    "name": "resource",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The resource, as GET /api/v1/providers/{name} lists them (customers)"
+                  },
+                  {
+                    "name": "since",
+                    "in": "query",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "ISO 8601 or Unix seconds"
+                  },
+                  {
+                    "name": "until",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "ISO 8601 or Unix seconds; default now"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The changes",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "deleted"
+                          ],
+                          "properties": {
+                            "deleted": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "required": [
+                                  "externalId"
+                                ],
+                                "properties": {
+                                  "externalId": {
+                                    "type": "string"
+                                  },
+                                  "deletedAt": {
+                                    "type": "string",
+                                    "format": "date-time"
+                                  }
+                                }
+                              }
+                            },
+                            "updated": {
+                              "type": "array",
+                              "items": {
+                                "type": "string"
+                              }
+                            },
+                            "coveredUntil": {
+                              "type": "string",
+                              "format": "date-time"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -1291,6 +2218,30 @@ public enum OpenAPIDocument {
                     "type": "array",
                     "items": {
                       "type": "string"
+                    }
+                  },
+                  "apiVersionHeader": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "defaultAPIVersion": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "webhookVerifier": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "resources": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Resource"
                     }
                   }
                 }
@@ -1924,6 +2875,140 @@ public enum OpenAPIDocument {
                 "properties": {
                   "scheduled": {
                     "type": "integer"
+                  }
+                }
+              },
+              "Resource": {
+                "type": "object",
+                "required": [
+                  "name",
+                  "description",
+                  "operations",
+                  "idField",
+                  "deletes"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "description": {
+                    "type": "string"
+                  },
+                  "operations": {
+                    "type": "array",
+                    "items": {
+                      "enum": [
+                        "list",
+                        "get",
+                        "create",
+                        "update",
+                        "delete"
+                      ]
+                    }
+                  },
+                  "idField": {
+                    "type": "string"
+                  },
+                  "cursorField": {
+                    "type": "string"
+                  },
+                  "deletes": {
+                    "type": "string",
+                    "description": "Where deletions are learned from"
+                  }
+                }
+              },
+              "RecordItem": {
+                "type": "object",
+                "required": [
+                  "record"
+                ],
+                "properties": {
+                  "externalId": {
+                    "type": "string"
+                  },
+                  "record": {
+                    "description": "The provider's record"
+                  },
+                  "mapped": {
+                    "description": "The record in the application's shape, with a mapping"
+                  },
+                  "mappingVersion": {
+                    "type": "integer"
+                  },
+                  "mappingError": {
+                    "type": "string"
+                  }
+                }
+              },
+              "RecordPage": {
+                "type": "object",
+                "required": [
+                  "data"
+                ],
+                "properties": {
+                  "data": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/RecordItem"
+                    }
+                  },
+                  "nextCursor": {
+                    "type": "string"
+                  },
+                  "checkpoint": {
+                    "type": "string",
+                    "description": "On the last page, where the next incremental listing starts"
+                  }
+                }
+              },
+              "BatchResult": {
+                "type": "object",
+                "required": [
+                  "method",
+                  "results"
+                ],
+                "properties": {
+                  "method": {
+                    "enum": [
+                      "sequential",
+                      "composite",
+                      "bulk"
+                    ]
+                  },
+                  "results": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "index",
+                        "created"
+                      ],
+                      "properties": {
+                        "index": {
+                          "type": "integer"
+                        },
+                        "created": {
+                          "type": "boolean"
+                        },
+                        "externalId": {
+                          "type": "string"
+                        },
+                        "record": {},
+                        "error": {
+                          "type": "string"
+                        },
+                        "providerStatus": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  },
+                  "jobId": {
+                    "type": "string"
+                  },
+                  "jobState": {
+                    "type": "string"
                   }
                 }
               }
