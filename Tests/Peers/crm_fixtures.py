@@ -23,8 +23,9 @@ import json
 import threading
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from fixture_http import JSONHandler, serve
 
 HUBSPOT_TOKEN = "pat-na1-fixture-token"
 ERP_KEY, ERP_SECRET = "erp_key", "erp_secret"
@@ -43,26 +44,7 @@ def now_frappe():
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=None):
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        if body is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        return json.loads(raw) if raw else None
-
+class Handler(JSONHandler):
     def handle_any(self, method):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
@@ -75,21 +57,6 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/api/resource/"):
             return self.erpnext(method, [unquote(p) for p in url.path[len("/api/resource/"):].split("/")], query)
         self.reply(404, {"message": "no such route"})
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
 
     # HubSpot
 
@@ -117,7 +84,7 @@ class Handler(BaseHTTPRequestHandler):
                 body["paging"] = {"next": {"after": page[-1], "link": "?after=" + page[-1]}}
             return self.reply(200, body)
         if len(parts) == 1 and method == "POST":
-            payload = self.body() or {}
+            payload = self.body()
             if not isinstance(payload.get("properties"), dict):
                 return self.hubspot_error(400, "VALIDATION_ERROR", "Invalid input JSON: properties is required")
             email = payload["properties"].get("email")
@@ -138,7 +105,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET":
             return self.reply(200, record)
         if method == "PATCH":
-            payload = self.body() or {}
+            payload = self.body()
             if not isinstance(payload.get("properties"), dict):
                 return self.hubspot_error(400, "VALIDATION_ERROR", "Invalid input JSON: properties is required")
             record["properties"].update(payload["properties"])
@@ -176,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
             docs.sort(key=lambda d: d["modified"])
             return self.reply(200, {"data": docs[start:start + length]})
         if len(parts) == 1 and method == "POST":
-            payload = self.body() or {}
+            payload = self.body()
             if doctype == "Customer" and not payload.get("customer_name"):
                 return self.frappe_error(417, "ValidationError", "Customer Name is mandatory")
             name = payload.get("customer_name") or payload.get("item_code") or ("ACC-SINV-%d" % len(store))
@@ -191,7 +158,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET":
             return self.reply(200, {"data": doc})
         if method == "PUT":
-            doc.update(self.body() or {})
+            doc.update(self.body())
             doc["modified"] = now_frappe()
             return self.reply(200, {"data": doc})
         if method == "DELETE":
@@ -200,6 +167,4 @@ class Handler(BaseHTTPRequestHandler):
         self.frappe_error(405, "ValidationError", "method not allowed")
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print("listening %d" % server.server_address[1], flush=True)
-server.serve_forever()
+serve(Handler)

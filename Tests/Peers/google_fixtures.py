@@ -22,8 +22,9 @@ import re
 import threading
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from fixture_http import JSONHandler, serve
 
 lock = threading.Lock()
 events = {}        # id -> event
@@ -41,25 +42,7 @@ def google_error(code, status, message, reason):
     return {"error": {"code": code, "message": message, "status": status, "errors": [{"domain": "global", "reason": reason, "message": message}]}}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=None):
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        if body is not None:
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(length)) if length else {}
-
+class Handler(JSONHandler):
     def handle_any(self, method):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
@@ -193,19 +176,5 @@ class Handler(BaseHTTPRequestHandler):
             body["values"] = chosen
         return self.reply(200, body)
 
-    def do_GET(self):
-        self.handle_any("GET")
 
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print("listening %d" % server.server_address[1], flush=True)
-server.serve_forever()
+serve(Handler)

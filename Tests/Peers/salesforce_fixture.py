@@ -16,8 +16,9 @@ import json
 import re
 import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote_plus, urlsplit
+
+from fixture_http import JSONHandler, serve
 
 TOKEN = "00Dxx0000000000!AQ0AQ.test"
 PREFIX = {"Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "Case": "500"}
@@ -75,32 +76,11 @@ def exported(record):
     return body
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, status, body=None, content_type="application/json"):
-        if body is None:
-            data = b""
-        elif content_type == "application/json":
-            data = json.dumps(body).encode()
-        else:
-            data = body.encode()
+class Handler(JSONHandler):
+    def reply_headers(self):
         with lock:
             usage[0] += 1
-        self.send_response(status)
-        self.send_header("Sforce-Limit-Info", "api-usage=%d/15000" % usage[0])
-        if body is not None:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def raw_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+            return {"Sforce-Limit-Info": "api-usage=%d/15000" % usage[0]}
 
     def handle_any(self, method):
         url = urlsplit(self.path)
@@ -128,7 +108,7 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/query/") and method == "GET":
             return self.page(path[len("/query/"):])
         if path == "/composite/sobjects" and method == "POST":
-            return self.composite(json.loads(self.raw_body() or b"{}"))
+            return self.composite(self.body())
         if path.startswith("/jobs/ingest"):
             return self.bulk(method, path[len("/jobs/ingest"):])
         match = re.match(r"^/sobjects/(\w+)(?:/(\w+))?/?$", path)
@@ -144,7 +124,7 @@ class Handler(BaseHTTPRequestHandler):
             ids = [r["Id"] for r in records.values() if r["type"] == kind and start <= parse_time(r["SystemModstamp"]) <= end]
             return self.reply(200, {"ids": ids, "latestDateCovered": stamp(end)})
         if rest is None and method == "POST":
-            record_id, problem = create(kind, json.loads(self.raw_body() or b"{}"))
+            record_id, problem = create(kind, self.body())
             return self.reply(400, problem) if problem else self.reply(201, {"id": record_id, "success": True, "errors": []})
         record = records.get(rest)
         if record is None or record["type"] != kind:
@@ -152,7 +132,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET":
             return self.reply(200, exported(record))
         if method == "PATCH":
-            changes = json.loads(self.raw_body() or b"{}")
+            changes = self.body()
             bad = [f for f in changes if f in ("Id", "SystemModstamp", "CreatedDate")]
             if bad:
                 return self.reply(400, error("Unable to create/update fields: %s" % ", ".join(bad), "INVALID_FIELD_FOR_INSERT_UPDATE", bad))
@@ -209,7 +189,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def bulk(self, method, rest):
         if rest == "" and method == "POST":
-            spec = json.loads(self.raw_body() or b"{}")
+            spec = self.body()
             if spec.get("operation") != "insert" or spec.get("object") not in PREFIX or spec.get("contentType") != "CSV":
                 return self.reply(400, error("InvalidJob: unsupported job", "INVALIDJOB"))
             job_id = "750" + "%012d" % (len(jobs) + 1) + "AAA"
@@ -228,7 +208,7 @@ class Handler(BaseHTTPRequestHandler):
             job["rows"] += list(csv.DictReader(io.StringIO(self.raw_body().decode())))
             return self.reply(201)
         if part is None and method == "PATCH":
-            if json.loads(self.raw_body() or b"{}").get("state") != "UploadComplete":
+            if self.body().get("state") != "UploadComplete":
                 return self.reply(400, error("InvalidJobState", "INVALIDJOBSTATE"))
             job["state"] = "UploadComplete"
             return self.reply(200, {k: v for k, v in job.items() if k not in ("polls", "rows")})
@@ -264,22 +244,5 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, out.getvalue(), content_type="text/csv")
         return self.reply(405, error("method not allowed", "METHOD_NOT_ALLOWED"))
 
-    def do_GET(self):
-        self.handle_any("GET")
 
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print("listening %d" % server.server_address[1], flush=True)
-server.serve_forever()
+serve(Handler)

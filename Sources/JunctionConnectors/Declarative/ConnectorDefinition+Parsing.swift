@@ -39,7 +39,7 @@ extension ConnectorDefinition {
 
 /// Walks a definition document, collecting problems instead of stopping at the first.
 private struct DefinitionReader {
-    var problems: [ConnectorDefinitionError] = []
+    var problems: [DefinitionError] = []
 
     mutating func problem(_ path: String, _ message: String) {
         problems.append(.init(path: path, message: message))

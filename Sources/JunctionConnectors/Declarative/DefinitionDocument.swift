@@ -14,13 +14,13 @@ public enum DefinitionDocument {
             throw ConnectorDefinitionErrors([.init(path: "(document)", message: "not valid YAML or JSON: \(error)")])
         }
         guard let node else { throw ConnectorDefinitionErrors([.init(path: "(document)", message: "the document is empty")]) }
-        var problems: [ConnectorDefinitionError] = []
+        var problems: [DefinitionError] = []
         let value = convert(node, path: "", problems: &problems)
         guard problems.isEmpty else { throw ConnectorDefinitionErrors(problems) }
         return value
     }
 
-    private static func convert(_ node: Node, path: String, problems: inout [ConnectorDefinitionError]) -> JSONValue {
+    private static func convert(_ node: Node, path: String, problems: inout [DefinitionError]) -> JSONValue {
         switch node {
         case .scalar(let scalar):
             switch node.tag.description {
@@ -55,29 +55,13 @@ public enum DefinitionDocument {
     }
 }
 
-/// One mistake in a connector definition, at a path like `resources[2].pagination.style`.
-public struct ConnectorDefinitionError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Where the mistake is.
-    public var path: String
-    /// What is wrong.
-    public var message: String
-
-    /// A mistake at `path`.
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
-}
-
 /// Every mistake found in a connector definition, so one run of `junction providers validate` shows them all.
 public struct ConnectorDefinitionErrors: JunctionError, Equatable {
     /// The mistakes, in document order.
-    public var errors: [ConnectorDefinitionError]
+    public var errors: [DefinitionError]
 
     /// Errors.
-    public init(_ errors: [ConnectorDefinitionError]) {
+    public init(_ errors: [DefinitionError]) {
         self.errors = errors
     }
 

@@ -11,7 +11,7 @@ public struct DataMapper: Sendable {
 
     /// Compiles `mapping`, or throws every mistake in it, each with its path.
     public init(_ mapping: DataMapping) throws(MappingDefinitionErrors) {
-        var errors: [MappingDefinitionError] = []
+        var errors: [DefinitionError] = []
         if mapping.name.isEmpty { errors.append(.init(path: "name", message: "must not be empty")) }
         if mapping.version < 1 { errors.append(.init(path: "version", message: "must be 1 or more, not \(mapping.version)")) }
         var idPath: JSONPath?
@@ -77,7 +77,7 @@ public struct DataMapper: Sendable {
 /// Every mistake in a mapping definition.
 public struct MappingDefinitionErrors: Error, Sendable, Equatable, CustomStringConvertible {
     /// The mistakes, in the order of the fields.
-    public var errors: [MappingDefinitionError]
+    public var errors: [DefinitionError]
 
     public var description: String { errors.map(\.description).joined(separator: "; ") }
 }
@@ -110,7 +110,7 @@ private struct CompiledField: Sendable {
     let template: [TemplatePart]?
 
     init(_ field: DataMapping.Field, path base: String, all: [DataMapping.Field]) throws(MappingDefinitionErrors) {
-        var errors: [MappingDefinitionError] = []
+        var errors: [DefinitionError] = []
         let target = JSONPath(field.target)
         if target == nil { errors.append(.init(path: base + ".target", message: "'\(field.target)' is not a path")) }
         var source: JSONPath?
@@ -322,7 +322,7 @@ private struct CompiledField: Sendable {
             ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
     }
 
-    static func parseTemplate(_ text: String, path: String) throws(MappingDefinitionError) -> [TemplatePart] {
+    static func parseTemplate(_ text: String, path: String) throws(DefinitionError) -> [TemplatePart] {
         var parts: [TemplatePart] = []
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "{") {

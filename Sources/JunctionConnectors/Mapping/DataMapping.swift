@@ -74,22 +74,6 @@ public struct DataMapping: Sendable, Equatable, Codable {
     }
 }
 
-/// A mistake in a mapping definition, named by its path (`fields[3].format`).
-public struct MappingDefinitionError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Where the mistake is.
-    public var path: String
-    /// What is wrong.
-    public var message: String
-
-    /// A mistake at `path`.
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
-}
-
 /// A record that cannot be mapped, named by the record and the field.
 public struct MappingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The record's id (from `idSource`), or its position in the batch.

@@ -10,7 +10,7 @@ public enum ConnectorDefinitionFiles {
         /// The file.
         public var path: String
         /// Its mistakes, each with its path inside the definition.
-        public var errors: [ConnectorDefinitionError]
+        public var errors: [DefinitionError]
 
         public var description: String {
             errors.map { "\(path): \($0.path): \($0.message)" }.joined(separator: "\n")
