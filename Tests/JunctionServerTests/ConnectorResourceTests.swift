@@ -157,6 +157,9 @@ struct ConnectorResourceTests {
                 let invoices = try await api.all("invoices", limit: 10).records
                 let invoiceID = try #require(invoices.first?["externalId"]?.stringValue, "a subscription makes an invoice")
                 #expect(try await api.ok(.get, "invoices/\(invoiceID)")["record"]?["subscription"] == .string(subscriptionID))
+                // (localstripe makes invoices only for subscriptions, so creating and deleting a draft invoice is not tried.)
+                let annotated = try await api.ok(.patch, "invoices/\(invoiceID)", #"{"metadata": {"po": "43"}}"#)
+                #expect(annotated["externalId"] == .string(invoiceID))
                 let canceled = try await api.ok(.delete, "subscriptions/\(subscriptionID)")
                 #expect(canceled["record"]?["status"] == "canceled")
 
