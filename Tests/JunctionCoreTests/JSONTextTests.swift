@@ -42,6 +42,20 @@ struct JSONTextTests {
         #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(deep) }
     }
 
+    @Test("reading only named members skips the rest without building it, and still refuses malformed text")
+    func namedMembers() throws {
+        func members(_ text: String, _ names: Set<String>) throws -> [String: JSONValue] {
+            var text = text
+            return try text.withUTF8 { try JSONValue.members(names, utf8: $0) }
+        }
+        let event = #"{"data": {"object": {"id": "cus_1", "list": [1, 2.5e3, "a\"b", null, true, {"x": []}]}}, "id": "evt_1", "created": 17, "id": "later"}"#
+        #expect(try members(event, ["id", "created", "absent"]) == ["id": "evt_1", "created": 17])
+        #expect(try members("{}", ["id"]) == [:])
+        for bad in [#"{"a": [1, 2}"#, "{\"a\": \"x\u{01}\"}", #"{"a": {"b" 1}, "id": "x"}"#, "[1]", #"{"id": "x"} y"#, #"{"a": "open"#] {
+            #expect(throws: JSONSyntaxError.self, "\(bad)") { try members(bad, ["id"]) }
+        }
+    }
+
     @Test("serialization is compact with sorted keys, round-trips, and matches Foundation's encoder byte for byte")
     func serialization() throws {
         let value: JSONValue = [

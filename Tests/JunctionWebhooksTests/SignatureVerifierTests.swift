@@ -41,6 +41,18 @@ struct SignatureVerifierTests {
         #expect(identity.type == "customer.created")
         #expect(identity.occurredAt == Self.now)
         #expect(identity.data == ["id": "cus_1"])
+        let stored = verifier.inboxIdentity(request)
+        #expect(stored.eventID == identity.eventID && stored.type == identity.type && stored.occurredAt == identity.occurredAt)
+        // The cached key state is copied, never shared: a second body under the same secret verifies on its own.
+        let other = Array(#"{"id":"evt_2","type":"invoice.paid","created":1800000000,"data":{}}"#.utf8)
+        try verifier.verify(
+            Self.webhook([("Stripe-Signature", Self.stripeHeader(secret: "whsec_test", body: other))], body: other), secrets: ["whsec_test"],
+            now: Self.now)
+        try verifier.verify(request, secrets: ["whsec_test"], now: Self.now)
+        #expect(throws: WebhookVerificationError.signatureMismatch) {
+            try verifier.verify(
+                Self.webhook([("Stripe-Signature", Self.stripeHeader(secret: "whsec_test", body: other))]), secrets: ["whsec_test"], now: Self.now)
+        }
     }
 
     @Test("Stripe: tampered body, wrong secret, stale or future timestamp and missing header are refused")

@@ -80,7 +80,7 @@ struct WebhookIngressController: Sendable {
         let entry = InboxEntry(
             connectionID: connectionID,
             provider: settings.verifierName,
-            identity: settings.verifier.identify(webhook),
+            identity: settings.verifier.inboxIdentity(webhook),
             headers: InboxEntry.keptHeaders(of: webhook),
             body: body
         )

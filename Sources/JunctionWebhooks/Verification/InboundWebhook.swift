@@ -43,6 +43,13 @@ public struct InboundWebhook: Sendable {
         guard let text = String(validating: body, as: UTF8.self) else { return nil }
         return try? JSONValue.parse(text)
     }
+
+    /// Only the named top-level members of a JSON object body (the rest is checked, not built); `nil` when the body
+    /// is not a JSON object or not UTF-8.
+    public func jsonMembers(_ names: Set<String>) -> [String: JSONValue]? {
+        guard String(validating: body, as: UTF8.self) != nil else { return nil }
+        return body.withUnsafeBufferPointer { bytes in try? JSONValue.members(names, utf8: bytes) }
+    }
 }
 
 /// What identifies a verified webhook: the provider's event id (for dedup), its type and when it happened.
@@ -98,6 +105,15 @@ public protocol WebhookVerifier: Sendable {
     func verify(_ webhook: InboundWebhook, secrets: [String], now: Date) throws(WebhookVerificationError)
     /// The event's id, type and data, read from a request that passed ``verify(_:secrets:now:)``.
     func identify(_ webhook: InboundWebhook) -> WebhookIdentity
+    /// What the inbox stores for the event: its id, type and time. The data may be left out (`.null`), since the
+    /// body is stored and processing reads the data again; by default, ``identify(_:)``.
+    func inboxIdentity(_ webhook: InboundWebhook) -> WebhookIdentity
+}
+
+extension WebhookVerifier {
+    public func inboxIdentity(_ webhook: InboundWebhook) -> WebhookIdentity {
+        identify(webhook)
+    }
 }
 
 extension WebhookVerifier {

@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import HTTPTypes
 import JunctionCore
 
@@ -30,10 +31,15 @@ public struct StripeSignatureVerifier: WebhookVerifier {
         }
         guard let timestamp else { throw .malformedHeader("Stripe-Signature", reason: "no t= timestamp") }
         guard !signatures.isEmpty else { throw .malformedHeader("Stripe-Signature", reason: "no v1= signature") }
-        let signed = Array(timestamp.utf8) + [UInt8(ascii: ".")] + webhook.body
+        // Signatures compared as bytes: hex-decoded once instead of hex-encoding every candidate MAC.
+        let expected = signatures.compactMap(HMACSignature.bytes(fromHex:))
         let matches = secrets.contains { secret in
-            let expected = HMACSignature.hex(HMACSignature.mac(.sha256, key: Array(secret.utf8), message: signed))
-            return signatures.contains { HMACSignature.constantTimeEquals($0, expected) }
+            var mac = HMACSignature.sha256State(key: secret)
+            mac.update(data: Array(timestamp.utf8))
+            mac.update(data: [UInt8(ascii: ".")])
+            mac.update(data: webhook.body)
+            let code = mac.finalize()
+            return expected.contains { HMACSignature.constantTimeEquals(code, $0) }
         }
         guard matches else { throw .signatureMismatch }
         // Checked after the signature, so an unsigned request cannot probe the clock.
@@ -41,6 +47,16 @@ public struct StripeSignatureVerifier: WebhookVerifier {
     }
 
     static let headerName = HTTPField.Name("Stripe-Signature")!
+
+    public func inboxIdentity(_ webhook: InboundWebhook) -> WebhookIdentity {
+        let members = webhook.jsonMembers(["id", "type", "created"])
+        return WebhookIdentity(
+            eventID: members?["id"]?.stringValue ?? Self.contentID(of: webhook),
+            type: members?["type"]?.stringValue ?? "unknown",
+            occurredAt: members?["created"]?.doubleValue.map { Date(timeIntervalSince1970: $0) },
+            data: .null
+        )
+    }
 
     public func identify(_ webhook: InboundWebhook) -> WebhookIdentity {
         let json = webhook.json
