@@ -1,6 +1,6 @@
 import Foundation
 import HTTPTypes
-import JunctionConnectors
+@testable import JunctionConnectors
 import JunctionCore
 import JunctionHTTP
 import JunctionWebhooks
@@ -67,6 +67,7 @@ struct DeclarativeConnectorTests {
               - {name: widgets, path: /w, itemPath: /w/item, operations: [get], deletes: {events: {resource: nowhere, types: [w.deleted]}}}
             webhook: {verifier: nope, events: {"x.*": nothing}}
             errors: {statuses: {417: 200}}
+            pagination: {style: cursor, param: a, next: b, maxPageSize: 1e20}
             extra: 1
             """
         do {
@@ -78,7 +79,7 @@ struct DeclarativeConnectorTests {
                 "extra", "name", "displayName", "baseURL", "auth.kinds[0]", "request.format", "request.updateMethod", "resources[0].path",
                 "resources[0].operations[1]", "resources[0].pagination.limitParam", "resources[0].incremental.field",
                 "resources[0].incremental.format", "resources[1].itemPath", "webhook.verifier", "webhook.events.x.*",
-                "errors.statuses.417",
+                "errors.statuses.417", "pagination.maxPageSize",
             ] {
                 #expect(paths.contains(expected), "\(expected) not in \(paths.sorted())")
             }
@@ -203,5 +204,59 @@ struct DeclarativeConnectorTests {
             #expect(details.status == 417)
         }
         #expect(transport.sent.first?.headers[HTTPField.Name("Idempotency-Key")!] == nil, "ERPNext declares no idempotency header")
+    }
+
+    @Test("Deletions from a change feed (Stripe's customer.deleted events) and from a flagged listing (HubSpot's archived)")
+    func deletionSources() async throws {
+        let stripe = try Self.connector("stripe")
+        let transport = ScriptedTransport { _ in
+            ScriptedTransport.json(
+                #"{"data": [{"id": "evt_2", "type": "customer.deleted", "created": 1714564900, "data": {"object": {"id": "cus_gone"}}}, {"id": "evt_1", "type": "customer.updated", "created": 1714564850, "data": {"object": {"id": "cus_kept"}}}], "has_more": false}"#
+            )
+        }
+        let since = Date(timeIntervalSince1970: 1_714_564_800)
+        let changes = try await stripe.changes(
+            try stripe.resource(named: "customers"), since: since, until: since.addingTimeInterval(3600), session: Self.session(transport))
+        #expect(changes.deleted == [ChangeSet.Deletion(id: "cus_gone", deletedAt: Date(timeIntervalSince1970: 1_714_564_900))])
+        #expect(transport.sent.first?.url == "https://api.example.com/v1/events?limit=100&created%5Bgte%5D=1714564800")
+        await #expect(throws: ConnectorError.self) {
+            try await stripe.changes(try stripe.resource(named: "charges"), since: since, until: since, session: Self.session(transport))
+        }
+    }
+
+    @Test("Cursors cannot leave the connection: other origins, other paths, dot segments; a query-placed key is not handed out")
+    func cursorConfinement() async throws {
+        #expect(throws: ConnectorError.self) {
+            try DeclarativeConnector.sameOrigin(
+                "https://api.example.com/v2/../admin", as: "https://api.example.com/v2/items", under: "https://api.example.com/v2")
+        }
+        #expect(throws: ConnectorError.self) {
+            try DeclarativeConnector.sameOrigin(
+                "https://api.example.com/admin", as: "https://api.example.com/v2/items", under: "https://api.example.com/v2")
+        }
+        #expect(
+            try DeclarativeConnector.sameOrigin(
+                "/v2/items?page=2", as: "https://api.example.com/v2/items", under: "https://api.example.com/v2")
+                == "https://api.example.com/v2/items?page=2")
+        let text = Self.nextURLDefinition.replacingOccurrences(
+            of: "auth: {kinds: [api_key]}", with: "auth: {kinds: [api_key], placement: {type: query, name: key}}")
+        let connector = DeclarativeConnector(try ConnectorDefinition.load(text, knownVerifiers: nil))
+        let transport = ScriptedTransport { _ in
+            ScriptedTransport.json(
+                "[{\"id\": 1}]", headers: [HTTPField.Name("Link")!: #"<https://api.example.com/repos?page=2&key=secret123>; rel="next""#])
+        }
+        let page = try await connector.list(try connector.resource(named: "repos"), query: ListQuery(), session: Self.session(transport))
+        #expect(page.nextCursor == "https://api.example.com/repos?page=2")
+
+        let salesforce = SalesforceConnector()
+        for forged in [
+            "/services/data/v62.0/../../setup", "/services/data/v62.0/sobjects/User",
+            "https://evil.example.net/services/data/v62.0/query/01g-2",
+        ] {
+            await #expect(throws: ConnectorError.self, "\(forged)") {
+                try await salesforce.list(
+                    try salesforce.resource(named: "accounts"), query: ListQuery(cursor: forged), session: Self.session(transport))
+            }
+        }
     }
 }

@@ -48,7 +48,8 @@ struct JSONTextTests {
             var text = text
             return try text.withUTF8 { try JSONValue.members(names, utf8: $0) }
         }
-        let event = #"{"data": {"object": {"id": "cus_1", "list": [1, 2.5e3, "a\"b", null, true, {"x": []}]}}, "id": "evt_1", "created": 17, "id": "later"}"#
+        let event =
+            #"{"data": {"object": {"id": "cus_1", "list": [1, 2.5e3, "a\"b", null, true, {"x": []}]}}, "id": "evt_1", "created": 17, "id": "later"}"#
         #expect(try members(event, ["id", "created", "absent"]) == ["id": "evt_1", "created": 17])
         #expect(try members("{}", ["id"]) == [:])
         for bad in [#"{"a": [1, 2}"#, "{\"a\": \"x\u{01}\"}", #"{"a": {"b" 1}, "id": "x"}"#, "[1]", #"{"id": "x"} y"#, #"{"a": "open"#] {

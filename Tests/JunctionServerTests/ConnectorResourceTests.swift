@@ -258,6 +258,10 @@ struct ConnectorResourceTests {
                 #expect(try missingMapped.json["field"] == "email")
 
                 #expect(try await api.ok(.delete, "contacts/\(ids[2])")["record"]?["deleted"] == true)
+                let archived = try await client.execute(
+                    uri: "/api/v1/connections/\(api.connection)/changes/contacts?since=0", method: .get,
+                    headers: ServerTestHarness.authorized)
+                #expect(try archived.json["deleted"]?.arrayValue?.map { $0["externalId"] } == [.string(ids[2])], "\(archived.text)")
                 #expect(try await api.all("contacts", limit: 100).records.count == 3)
 
                 let company = try await api.ok(
@@ -370,6 +374,17 @@ struct ConnectorResourceTests {
         try await ServerTestHarness.with(.sqlite) { _, client in
             let api = try await Resources.create(
                 client, provider: "stripe", settings: #"{"baseURL": "http://127.0.0.1:9"}"#, credentials: #"{"apiKey": "sk_test_x"}"#)
+            #expect(try await api.call(.get, "customers/%2E%2E").status == .badRequest)
+            #expect(try await api.call(.get, "customers?updatedSince=9223372036854775807").status == .badRequest)
+            let future = try await client.execute(
+                uri: "/api/v1/connections/\(api.connection)/changes/customers?since=4102444800", method: .get,
+                headers: ServerTestHarness.authorized)
+            #expect(future.status == .badRequest)
+            let proxyOnly = try await Resources.create(
+                client, provider: "rest", settings: #"{"baseURL": "http://127.0.0.1:9"}"#, credentials: "{}")
+            let untestable = try await client.execute(
+                uri: "/api/v1/connections/\(proxyOnly.connection)/test", method: .post, headers: ServerTestHarness.authorized)
+            #expect(untestable.status == .methodNotAllowed)
             let unknown = try await api.call(.get, "widgets")
             #expect(unknown.status == .notFound)
             #expect(try unknown.json["detail"]?.stringValue?.contains("customers, products") == true)

@@ -46,12 +46,14 @@ struct SignatureVerifierTests {
         // The cached key state is copied, never shared: a second body under the same secret verifies on its own.
         let other = Array(#"{"id":"evt_2","type":"invoice.paid","created":1800000000,"data":{}}"#.utf8)
         try verifier.verify(
-            Self.webhook([("Stripe-Signature", Self.stripeHeader(secret: "whsec_test", body: other))], body: other), secrets: ["whsec_test"],
+            Self.webhook([("Stripe-Signature", Self.stripeHeader(secret: "whsec_test", body: other))], body: other),
+            secrets: ["whsec_test"],
             now: Self.now)
         try verifier.verify(request, secrets: ["whsec_test"], now: Self.now)
         #expect(throws: WebhookVerificationError.signatureMismatch) {
             try verifier.verify(
-                Self.webhook([("Stripe-Signature", Self.stripeHeader(secret: "whsec_test", body: other))]), secrets: ["whsec_test"], now: Self.now)
+                Self.webhook([("Stripe-Signature", Self.stripeHeader(secret: "whsec_test", body: other))]), secrets: ["whsec_test"],
+                now: Self.now)
         }
     }
 

@@ -94,7 +94,9 @@ extension Connector {
         throw ConnectorError.unsupportedOperation("download", resource: resource.name)
     }
 
-    public func probe(session: ConnectorSession) async throws {}
+    public func probe(session: ConnectorSession) async throws {
+        throw ConnectorError.probeUnavailable(provider: descriptor.name)
+    }
 }
 
 /// A provider with no resources of its own: connections to it use the proxy (`oauth2`, `rest`).

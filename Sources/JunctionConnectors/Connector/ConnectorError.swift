@@ -19,6 +19,8 @@ public enum ConnectorError: JunctionError, Equatable {
     /// The provider no longer accepts the checkpoint (Google's `410 Gone` for an old `syncToken`): list everything
     /// again, without a checkpoint, and treat what is missing as deleted.
     case checkpointExpired(resource: String)
+    /// The provider has no health probe (a proxy-only provider): nothing can be checked without knowing its API.
+    case probeUnavailable(provider: String)
 
     public var title: String {
         switch self {
@@ -30,6 +32,7 @@ public enum ConnectorError: JunctionError, Equatable {
         case .unexpectedResponse: "Unexpected provider response"
         case .missingSetting: "Connection setting missing"
         case .checkpointExpired: "Full resync required"
+        case .probeUnavailable: "No health probe"
         }
     }
 
@@ -46,6 +49,8 @@ public enum ConnectorError: JunctionError, Equatable {
         case .missingSetting(let reason): reason
         case .checkpointExpired(let resource):
             "the provider no longer accepts this checkpoint for '\(resource)'; list again without one (a full resync)"
+        case .probeUnavailable(let provider):
+            "provider '\(provider)' has no health probe; check the connection with a call through /api/v1/connections/{id}/proxy/…"
         }
     }
 }

@@ -73,11 +73,11 @@ private struct DefinitionReader {
 
     mutating func integer(_ members: [String: JSONValue], _ key: String, _ path: String, range: ClosedRange<Int>) -> Int? {
         guard let value = members[key], value != .null else { return nil }
-        guard let number = value.doubleValue, number.rounded() == number, range.contains(Int(number)) else {
+        guard let number = value.doubleValue, let whole = Int(exactly: number), range.contains(whole) else {
             problem(join(path, key), "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
-        return Int(number)
+        return whole
     }
 
     mutating func jsonPath(_ members: [String: JSONValue], _ key: String, _ path: String, required: Bool = false) -> JSONPath? {
@@ -99,7 +99,7 @@ private struct DefinitionReader {
         for (key, member) in members {
             switch member {
             case .string(let text): result[key] = text
-            case .number(let number): result[key] = number.rounded() == number ? String(Int(number)) : String(number)
+            case .number(let number): result[key] = FormEncoding.text(of: number)
             case .bool(let flag): result[key] = flag ? "true" : "false"
             default: problem(join(path, key), "must be a string, number or boolean")
             }
@@ -402,17 +402,21 @@ private struct DefinitionReader {
         }
 
         var deleteSource = ResourceDescriptor.DeleteSource.none
+        var deletionQuery: [String: String] = [:]
+        var deletionIDPath: JSONPath?
         if let deletes = object(members["deletes"], join(path, "deletes"), known: ["flag", "events", "endpoint"]) {
             let deletesPath = join(path, "deletes")
             if deletes.count != 1 { problem(deletesPath, "must have exactly one of flag, events, endpoint") }
-            if let flag = object(deletes["flag"], join(deletesPath, "flag"), known: ["field", "value"]) {
+            if let flag = object(deletes["flag"], join(deletesPath, "flag"), known: ["field", "value", "query"]) {
                 let field = string(flag, "field", join(deletesPath, "flag"), required: true)
+                deletionQuery = stringMap(flag["query"], join(deletesPath, "flag.query"))
                 let value = stringMap(.object(flag.filter { $0.key == "value" }), join(deletesPath, "flag"))["value"]
                 if value == nil { problem(join(deletesPath, "flag.value"), "is required") }
                 if let field, let value { deleteSource = .flag(field: field, value: value) }
             }
-            if let events = object(deletes["events"], join(deletesPath, "events"), known: ["resource", "types"]) {
+            if let events = object(deletes["events"], join(deletesPath, "events"), known: ["resource", "types", "idPath"]) {
                 let resource = string(events, "resource", join(deletesPath, "events"), required: true)
+                deletionIDPath = jsonPath(events, "idPath", join(deletesPath, "events")) ?? JSONPath("data.object.id")
                 let types = events["types"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 if types.isEmpty { problem(join(deletesPath, "events.types"), "is required: a non-empty list of event types") }
                 if let resource, !types.isEmpty { deleteSource = .events(resource: resource, types: types) }
@@ -430,7 +434,7 @@ private struct DefinitionReader {
         let definition = ConnectorDefinition.ResourceDefinition(
             path: collectionPath, itemPath: itemPath ?? collectionPath + "/{id}", query: stringMap(members["query"], join(path, "query")),
             pagination: pagination, recordsPath: records, recordPath: record, idPath: idPath, bodyWrapper: wrapper,
-            updateMethod: updateMethod, incremental: incremental
+            updateMethod: updateMethod, incremental: incremental, deletionQuery: deletionQuery, deletionIDPath: deletionIDPath
         )
         return (descriptor, definition)
     }

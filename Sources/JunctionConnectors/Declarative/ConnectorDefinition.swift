@@ -66,6 +66,10 @@ public struct ConnectorDefinition: Sendable, Equatable {
         public var updateMethod: HTTPRequest.Method
         /// How `updatedSince` becomes a query parameter, for incremental listing.
         public var incremental: Incremental?
+        /// Query parameters that list deleted records (HubSpot's `archived=true`), for `flag` deletions.
+        public var deletionQuery: [String: String]
+        /// Where a change-feed event keeps the deleted record's id (Stripe's `data.object.id`), for `events` deletions.
+        public var deletionIDPath: JSONPath?
     }
 
     /// Pagination of a list.
@@ -93,6 +97,14 @@ public struct ConnectorDefinition: Sendable, Equatable {
             case nextURL(JSONPath)
             /// RFC 8288 `Link: <…>; rel="next"`.
             case linkHeader
+
+            /// Whether its cursors are URLs.
+            public var carriesURL: Bool {
+                switch self {
+                case .nextURL, .linkHeader: true
+                default: false
+                }
+            }
 
             /// The style's name in definitions.
             public var name: String {

@@ -23,14 +23,67 @@ public struct DeclarativeConnector: Connector {
     // MARK: Operations
 
     public func list(_ resource: ResourceDescriptor, query: ListQuery, session: ConnectorSession) async throws -> RecordPage {
+        try await page(resource, query: query, extra: [:], session: session)
+    }
+
+    /// Deletions from the resource's delete source: the events of a change feed (Stripe's `customer.deleted`), or the
+    /// records a listing with the definition's deletion query shows flagged (HubSpot's archived ones). At most 100
+    /// pages are read per call; `coveredUntil` says how far they reached.
+    public func changes(_ resource: ResourceDescriptor, since: Date, until: Date, session: ConnectorSession) async throws -> ChangeSet {
+        let spec = try self.spec(resource, .list)
+        var deleted: [ChangeSet.Deletion] = []
+        var cursor: String?
+        var pages = 0
+        switch resource.deleteSource {
+        case .events(let feedName, let types):
+            let feed = try self.resource(named: feedName)
+            let feedSpec = try self.spec(feed, .list)
+            repeat {
+                let page = try await self.page(feed, query: ListQuery(cursor: cursor, updatedSince: since), extra: [:], session: session)
+                for event in page.records {
+                    guard let type = event["type"]?.stringValue, types.contains(type),
+                        let id = spec.deletionIDPath?.value(in: event)?.scalarText
+                    else { continue }
+                    let at = feedSpec.incremental.flatMap { Self.date($0.field.value(in: event), format: $0.format) }
+                    if let at, at > until { continue }
+                    deleted.append(ChangeSet.Deletion(id: id, deletedAt: at))
+                }
+                cursor = page.nextCursor
+                pages += 1
+            } while cursor != nil && pages < 100
+        case .flag(let field, let value):
+            guard !spec.deletionQuery.isEmpty || spec.incremental != nil else {
+                throw ConnectorError.unsupportedOperation("changes", resource: resource.name)
+            }
+            let flag = JSONPath(field)
+            repeat {
+                let page = try await self.page(
+                    resource, query: ListQuery(cursor: cursor, updatedSince: spec.incremental == nil ? nil : since),
+                    extra: spec.deletionQuery,
+                    session: session)
+                for record in page.records where flag?.value(in: record).flatMap(Self.flagText) == value {
+                    if let id = spec.idPath.value(in: record)?.scalarText { deleted.append(ChangeSet.Deletion(id: id, deletedAt: nil)) }
+                }
+                cursor = page.nextCursor
+                pages += 1
+            } while cursor != nil && pages < 100
+        case .none, .endpoint:
+            throw ConnectorError.unsupportedOperation("changes", resource: resource.name)
+        }
+        return ChangeSet(deleted: deleted, updatedIDs: nil, coveredUntil: cursor == nil ? until : nil)
+    }
+
+    private func page(_ resource: ResourceDescriptor, query: ListQuery, extra: [String: String], session: ConnectorSession) async throws
+        -> RecordPage
+    {
         let spec = try self.spec(resource, .list)
         let pagination = spec.pagination
         let pageSize = min(max(query.limit ?? pagination.maxPageSize, 1), pagination.maxPageSize)
-        var parameters = spec.query.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        var parameters = spec.query.merging(extra) { $1 }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         if let limitParam = pagination.limitParam { parameters.append((limitParam, String(pageSize))) }
         if let since = query.updatedSince {
             guard let incremental = spec.incremental else { throw ConnectorError.incrementalUnsupported(resource: resource.name) }
-            let value = Self.format(since, as: incremental.format)
+            let value = try Self.format(since, as: incremental.format, session: session)
             parameters.append((incremental.param, incremental.template?.replacingOccurrences(of: "{value}", with: value) ?? value))
         }
         var url = try self.url(spec.path, session: session)
@@ -43,13 +96,15 @@ public struct DeclarativeConnector: Connector {
         case .offset(let param, let startsAt), .page(let param, let startsAt):
             position = startsAt
             if let cursor = query.cursor {
-                guard let value = Int(cursor), value >= startsAt else { throw ConnectorError.invalidCursor("expected a number") }
+                guard let value = Int(cursor), value >= startsAt, value <= 1_000_000_000 else {
+                    throw ConnectorError.invalidCursor("expected a number from \(startsAt) to 1000000000")
+                }
                 position = value
             }
             parameters.append((param, String(position)))
         case .nextURL, .linkHeader:
             if let cursor = query.cursor {
-                url = try Self.sameOrigin(cursor, as: url)
+                url = try Self.sameOrigin(cursor, as: url, under: session.baseURL)
                 parameters = []
             }
         }
@@ -74,6 +129,11 @@ public struct DeclarativeConnector: Connector {
             next = records.isEmpty || (pagination.limitParam != nil && records.count < pageSize) ? nil : String(position + 1)
         case .nextURL(let path): next = path.value(in: body)?.scalarText.map { Self.absolute($0, against: url) }
         case .linkHeader: next = LinkHeader.next(in: response.headers[HTTPField.Name("Link")!]).map { Self.absolute($0, against: url) }
+        }
+        // A provider that copies the query into its next link would otherwise hand a query-placed API key to the caller;
+        // the transport puts it back when the cursor is followed.
+        if let url = next, pagination.style.carriesURL, let name = credentialQueryParameter(session) {
+            return RecordPage(records: records, nextCursor: Self.removing(name, from: url))
         }
         return RecordPage(records: records, nextCursor: next)
     }
@@ -188,15 +248,59 @@ public struct DeclarativeConnector: Connector {
 
     // MARK: Helpers
 
-    static func format(_ date: Date, as format: ConnectorDefinition.TimeFormat) -> String {
+    /// `date` as the provider writes times in queries; `dateTime` is in the connection's `settings.timeZone` (an IANA
+    /// name, default UTC), since such APIs compare against their server's local time.
+    static func format(_ date: Date, as format: ConnectorDefinition.TimeFormat, session: ConnectorSession) throws -> String {
+        // Bounded so the conversions below cannot trap on a far-off date.
+        let seconds = min(max(date.timeIntervalSince1970, -62_135_596_800), 253_402_300_799).rounded(.down)
         switch format {
-        case .unix: return String(Int64(date.timeIntervalSince1970.rounded(.down)))
-        case .unixMilliseconds: return String(Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
-        case .iso8601: return date.formatted(.iso8601)
+        case .unix: return String(Int64(seconds))
+        case .unixMilliseconds: return String(Int64(seconds) * 1000)
+        case .iso8601: return Date(timeIntervalSince1970: seconds).formatted(.iso8601)
         case .dateTime:
-            let iso = date.formatted(.iso8601)  // 2024-05-01T12:00:00Z
-            return String(iso.prefix(19)).replacingOccurrences(of: "T", with: " ")
+            let zoneName = session.settings["timeZone"]?.stringValue ?? "UTC"
+            guard let zone = TimeZone(identifier: zoneName) else {
+                throw ConnectorError.missingSetting(
+                    "settings.timeZone must be an IANA time zone name like Europe/Berlin, not '\(zoneName)'")
+            }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = zone
+            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            return formatter.string(from: Date(timeIntervalSince1970: seconds))
         }
+    }
+
+    /// A record's flag as text, the way definitions write flag values.
+    static func flagText(_ value: JSONValue) -> String? {
+        switch value {
+        case .bool(let flag): flag ? "true" : "false"
+        default: value.scalarText
+        }
+    }
+
+    /// A time a record carries, written as the incremental format says.
+    static func date(_ value: JSONValue?, format: ConnectorDefinition.TimeFormat) -> Date? {
+        switch (value, format) {
+        case (.number(let seconds)?, .unix): Date(timeIntervalSince1970: seconds)
+        case (.number(let milliseconds)?, .unixMilliseconds): Date(timeIntervalSince1970: milliseconds / 1000)
+        case (.string(let text)?, _): try? Date(text, strategy: .iso8601)
+        default: nil
+        }
+    }
+
+    /// The query parameter the connection's API key travels in, when it travels in one.
+    private func credentialQueryParameter(_ session: ConnectorSession) -> String? {
+        let placement = session.settings["auth"]?.objectValue ?? descriptor.defaultAuthPlacement ?? [:]
+        guard placement["type"]?.stringValue == "query" else { return nil }
+        return placement["name"]?.stringValue ?? "api_key"
+    }
+
+    static func removing(_ parameter: String, from url: String) -> String {
+        guard var components = URLComponents(string: url), let items = components.queryItems else { return url }
+        let kept = items.filter { $0.name != parameter }
+        components.queryItems = kept.isEmpty ? nil : kept
+        return components.string ?? url
     }
 
     static func absolute(_ reference: String, against base: String) -> String {
@@ -204,13 +308,24 @@ public struct DeclarativeConnector: Connector {
         return resolved.absoluteString
     }
 
-    /// `cursor` as a URL on `base`'s scheme, host and port; anything else is refused.
-    static func sameOrigin(_ cursor: String, as base: String) throws -> String {
+    /// `cursor` as a URL on `base`'s scheme, host and port, under the connection's base path, without dot segments;
+    /// anything else is refused, so a forged cursor cannot aim the connection's credentials elsewhere.
+    static func sameOrigin(_ cursor: String, as base: String, under basePath: String? = nil) throws -> String {
         let resolved = absolute(cursor, against: base)
         guard let target = URLComponents(string: resolved), let origin = URLComponents(string: base),
             target.scheme == origin.scheme, target.host == origin.host, target.port == origin.port
         else {
             throw ConnectorError.invalidCursor("a next-page cursor must stay on the connection's base URL")
+        }
+        let segments = target.percentEncodedPath.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+        guard !segments.contains(".") && !segments.contains("..") else {
+            throw ConnectorError.invalidCursor("a next-page cursor may not contain '.' or '..' segments")
+        }
+        if let basePath, let prefix = URLComponents(string: basePath)?.percentEncodedPath, !prefix.isEmpty, prefix != "/" {
+            let directory = prefix.hasSuffix("/") ? prefix : prefix + "/"
+            guard target.percentEncodedPath == prefix || target.percentEncodedPath.hasPrefix(directory) else {
+                throw ConnectorError.invalidCursor("a next-page cursor must stay under the connection's base URL")
+            }
         }
         return resolved
     }

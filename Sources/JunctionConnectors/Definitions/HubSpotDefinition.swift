@@ -26,12 +26,12 @@ extension BuiltInDefinitions {
             path: /crm/v3/objects/contacts
             operations: [list, get, create, update, delete]
             bodyWrapper: properties
-            deletes: {flag: {field: archived, value: true}}
+            deletes: {flag: {field: archived, value: true, query: {archived: true}}}
           - name: companies
             description: Organisations in the CRM
             path: /crm/v3/objects/companies
             operations: [list, get, create, update, delete]
             bodyWrapper: properties
-            deletes: {flag: {field: archived, value: true}}
+            deletes: {flag: {field: archived, value: true, query: {archived: true}}}
         """
 }

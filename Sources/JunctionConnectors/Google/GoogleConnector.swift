@@ -10,7 +10,8 @@ import JunctionHTTP
 ///   `410 Gone` for an expired token is reported as ``ConnectorError/checkpointExpired(resource:)``.
 ///   (https://developers.google.com/calendar/api/guides/sync)
 /// - `sheet_rows`: rows of `settings.google.spreadsheetId`, sheet `settings.google.sheet` (default `Sheet1`), as
-///   objects keyed by the header row, read a page of rows at a time and appended with `values:append`.
+///   objects keyed by the header row, read a page of rows at a time and appended with `values:append` (as `RAW`
+///   values: a cell that starts with `=` is text, not a formula the sheet would evaluate).
 ///   (https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets.values)
 /// - `storage_objects`: Cloud Storage objects of `settings.google.bucket`: list with `nextPageToken`, media upload,
 ///   download, delete. (https://cloud.google.com/storage/docs/json_api/v1/objects)
@@ -62,7 +63,9 @@ public struct GoogleConnector: Connector {
         switch resource.name {
         case "calendar_events": return try await call(.get, try eventsURL(session) + "/" + Self.segment(id), session: session).jsonBody()
         case "sheet_rows":
-            guard let row = Int(id), row >= 2 else { throw ConnectorError.invalidInput("a sheet row id is its row number, from 2") }
+            guard let row = Int(id), (2...10_000_000).contains(row) else {
+                throw ConnectorError.invalidInput("a sheet row id is its row number, from 2")
+            }
             let header = try await headerRow(session)
             let values = try await rows(from: row, to: row, session: session)
             guard let first = values.first else {
@@ -160,7 +163,8 @@ public struct GoogleConnector: Connector {
         let pageSize = min(max(query.limit ?? 500, 1), 10_000)
         var start = 2
         if let cursor = query.cursor {
-            guard let row = Int(cursor), row >= 2 else { throw ConnectorError.invalidCursor("expected a row number") }
+            // Sheets holds at most ten million cells, so no row number is larger.
+            guard let row = Int(cursor), (2...10_000_000).contains(row) else { throw ConnectorError.invalidCursor("expected a row number") }
             start = row
         }
         if query.updatedSince != nil || query.checkpoint != nil { throw ConnectorError.incrementalUnsupported(resource: "sheet_rows") }
@@ -169,7 +173,9 @@ public struct GoogleConnector: Connector {
         let records = values.enumerated().compactMap { offset, row in
             row.isEmpty ? nil : Self.record(row: start + offset, values: row, header: header)
         }
-        return RecordPage(records: records, nextCursor: values.count < pageSize ? nil : String(start + pageSize))
+        // Sheets leaves trailing empty rows out of a range, so a short page may still have rows after a gap: the listing
+        // ends at the first page with no rows at all.
+        return RecordPage(records: records, nextCursor: values.isEmpty || start + pageSize > 10_000_000 ? nil : String(start + pageSize))
     }
 
     private func headerRow(_ session: ConnectorSession) async throws -> [String] {
@@ -194,7 +200,7 @@ public struct GoogleConnector: Connector {
         let row = JSONValue.array(header.map { fields[$0] ?? .string("") })
         let url =
             try valuesURL(session) + "/" + Self.segment(try sheet(session) + "!A1")
-            + ":append?valueInputOption=USER_ENTERED&insertDataOption=INSERT_ROWS"
+            + ":append?valueInputOption=RAW&insertDataOption=INSERT_ROWS"
         let answer = try await call(.post, url, json: ["values": [row]], session: session).jsonBody()
         // "Sheet1!A4:C4" → row 4.
         guard let range = answer["updates"]?["updatedRange"]?.stringValue,

@@ -46,16 +46,17 @@ struct SalesforceBulkIngest: Sendable {
             try await Task.sleep(for: pollInterval)
         }
         guard state == "JobComplete" || state == "Failed" else {
-            return BatchResult(method: "bulk", outcomes: [], jobID: id, jobState: state)
+            return BatchResult(method: "bulk", outcomes: [], isOrdered: false, jobID: id, jobState: state)
         }
         var outcomes: [BatchResult.Outcome] = []
         for row in try await results(job + "/successfulResults/", session: session) {
             outcomes.append(.created(id: row["sf__Id"].flatMap { $0.isEmpty ? nil : $0 }, record: .object(Self.fields(of: row))))
         }
         for row in try await results(job + "/failedResults/", session: session) {
-            outcomes.append(.failed(status: nil, message: row["sf__Error"] ?? "not created"))
+            let fields = Self.fields(of: row).map { "\($0.key)=\($0.value.stringValue ?? "")" }.sorted().joined(separator: ", ")
+            outcomes.append(.failed(status: nil, message: (row["sf__Error"] ?? "not created") + (fields.isEmpty ? "" : " (\(fields))")))
         }
-        return BatchResult(method: "bulk", outcomes: outcomes, jobID: id, jobState: state)
+        return BatchResult(method: "bulk", outcomes: outcomes, isOrdered: false, jobID: id, jobState: state)
     }
 
     private func results(_ url: String, session: ConnectorSession) async throws -> [[String: String]] {

@@ -60,8 +60,12 @@ public struct SalesforceConnector: Connector {
         let url: String
         if let cursor = query.cursor {
             url = try DeclarativeConnector.sameOrigin(cursor, as: session.baseURL)
-            guard URLComponents(string: url)?.path.hasPrefix("/services/data/") == true else {
-                throw ConnectorError.invalidCursor("a Salesforce cursor is a nextRecordsUrl under /services/data/")
+            // Only a query locator: nothing else on the instance is reachable through a cursor.
+            guard let components = URLComponents(string: url), components.query == nil,
+                components.percentEncodedPath.range(of: "^/services/data/v[0-9]{2,3}\\.0/query/[A-Za-z0-9-]+$", options: .regularExpression)
+                    != nil
+            else {
+                throw ConnectorError.invalidCursor("a Salesforce cursor is a nextRecordsUrl (/services/data/vXX.0/query/<locator>)")
             }
         } else {
             let soql = try Self.soql(
@@ -150,23 +154,32 @@ public struct SalesforceConnector: Connector {
             )
             .insert(records, session: session)
         }
+        // Every record is checked before the first call, so a bad one cannot stop a batch half-sent.
+        var typed: [JSONValue] = []
+        for (index, record) in records.enumerated() {
+            guard case .object(var fields) = record else { throw ConnectorError.invalidInput("record \(index) is not a JSON object") }
+            fields["attributes"] = ["type": .string(type)]
+            typed.append(.object(fields))
+        }
         var outcomes: [BatchResult.Outcome] = []
         var start = 0
-        while start < records.count {
-            let chunk = Array(records[start..<min(start + 200, records.count)])
+        while start < typed.count {
+            let chunk = Array(typed[start..<min(start + 200, typed.count)])
             start += chunk.count
-            var typed: [JSONValue] = []
-            for record in chunk {
-                guard case .object(var fields) = record else { throw ConnectorError.invalidInput("every record must be a JSON object") }
-                fields["attributes"] = ["type": .string(type)]
-                typed.append(.object(fields))
-            }
-            let body = Data(try JSONValue.object(["allOrNone": false, "records": .array(typed)]).serialized().utf8)
-            let answer = try await session.send(
-                APIRequest(method: .post, url: try base(session) + "/composite/sobjects", headers: Self.jsonHeaders, body: body)
-            ).jsonBody()
-            guard let results = answer.arrayValue, results.count == chunk.count else {
-                throw ConnectorError.unexpectedResponse("the Composite API answered with a different number of results")
+            let results: [JSONValue]
+            do {
+                let body = Data(try JSONValue.object(["allOrNone": false, "records": .array(chunk)]).serialized().utf8)
+                let answer = try await session.send(
+                    APIRequest(method: .post, url: try base(session) + "/composite/sobjects", headers: Self.jsonHeaders, body: body)
+                ).jsonBody()
+                guard let list = answer.arrayValue, list.count == chunk.count else {
+                    throw ConnectorError.unexpectedResponse("the Composite API answered with a different number of results")
+                }
+                results = list
+            } catch let error as any JunctionError {
+                // A failed call fails its own records; those of earlier calls are created and reported as such.
+                outcomes += Array(repeating: .failed(status: (error as? APIError)?.status, message: error.detail), count: chunk.count)
+                continue
             }
             for result in results {
                 if result["success"]?.boolValue == true {

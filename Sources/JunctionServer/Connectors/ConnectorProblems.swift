@@ -29,6 +29,7 @@ enum ConnectorProblems {
             case .unexpectedResponse: (.badGateway, "/problems/unexpected-provider-response")
             case .missingSetting: (.conflict, "/problems/connection-settings")
             case .checkpointExpired: (.gone, "/problems/full-resync-required")
+            case .probeUnavailable: (.methodNotAllowed, "/problems/no-health-probe")
             }
         return ProblemDetails(status: status, type: type, title: error.title, detail: error.detail)
     }

@@ -57,14 +57,16 @@ struct ResourcesController<Context: RequestContext>: Sendable {
             "method": .string(result.method),
             "results": .array(
                 result.outcomes.enumerated().map { index, outcome in
+                    // Bulk results are not in the records' order: each carries the record's fields instead.
+                    let position: [String: JSONValue] = result.isOrdered ? ["index": .number(Double(index))] : [:]
                     switch outcome {
                     case .created(let id, let record):
-                        var item: [String: JSONValue] = ["index": .number(Double(index)), "created": true]
+                        var item: [String: JSONValue] = position.merging(["created": true]) { $1 }
                         if let id { item["externalId"] = .string(id) }
                         if let record { item["record"] = record }
                         return .object(item)
                     case .failed(let status, let message):
-                        var item: [String: JSONValue] = ["index": .number(Double(index)), "created": false, "error": .string(message)]
+                        var item: [String: JSONValue] = position.merging(["created": false, "error": .string(message)]) { $1 }
                         if let status { item["providerStatus"] = .number(Double(status)) }
                         return .object(item)
                     }
@@ -90,6 +92,7 @@ struct ResourcesController<Context: RequestContext>: Sendable {
             throw ProblemDetails.badRequest("query parameter 'since' is required: an ISO 8601 time or Unix seconds")
         }
         var until = Date()
+        guard since < until else { throw ProblemDetails.badRequest("query parameter 'since' must be in the past") }
         if let untilText = parameters["until"].map(String.init) {
             guard let parsed = Self.time(untilText), parsed > since else {
                 throw ProblemDetails.badRequest("query parameter 'until' must be a time after 'since'")
@@ -176,6 +179,8 @@ struct ResourcesController<Context: RequestContext>: Sendable {
         guard let raw = context.parameters.get("externalId"), let id = raw.removingPercentEncoding, !id.isEmpty, id.count <= 1024 else {
             throw ProblemDetails.badRequest("the record id in the path is empty, badly percent-encoded or longer than 1024 characters")
         }
+        // Escaped or not, '.' and '..' would name the collection or its parent once a server normalizes the path.
+        guard id != ".", id != ".." else { throw ProblemDetails.badRequest("'\(id)' is not a record id") }
         return id
     }
 
@@ -203,9 +208,16 @@ struct ResourcesController<Context: RequestContext>: Sendable {
         return query
     }
 
+    /// A time from ISO 8601 or Unix seconds, between 1970 and the end of year 9999 (so every provider format can
+    /// write it).
     static func time(_ text: String) -> Date? {
-        if let seconds = Int64(text), seconds >= 0 { return Date(timeIntervalSince1970: TimeInterval(seconds)) }
-        return try? Date(text, strategy: .iso8601)
+        let latest = Date(timeIntervalSince1970: 253_402_300_799)
+        if let seconds = Int64(text), seconds >= 0 {
+            let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+            return date <= latest ? date : nil
+        }
+        guard let date = try? Date(text, strategy: .iso8601), date.timeIntervalSince1970 >= 0, date <= latest else { return nil }
+        return date
     }
 
     static func input(request: Request, context: Context, target: ResourceTarget) async throws -> JSONValue {
@@ -267,6 +279,11 @@ struct ResourceTarget: Sendable {
             _ = try await CredentialedSender.credentialProblems { try await services.tokens.accessToken(for: id) }
             credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
             baseURL = credentials["tokenExtras"]?[field]?.stringValue
+            if let url = baseURL, !Self.isSecureOrLoopback(url) {
+                throw ProblemDetails(
+                    status: .badGateway, type: "/problems/provider-instance-url", title: "Unusable instance URL",
+                    detail: "the token answer named an instance URL that is not https; the token is not sent there")
+            }
         }
         guard let baseURL = baseURL ?? descriptor.defaultBaseURL else {
             throw ProblemDetails.badRequest("the connection has no settings.baseURL", type: "/problems/connection-settings")
@@ -282,6 +299,13 @@ struct ResourceTarget: Sendable {
         return ResourceTarget(
             connection: connection, connector: connector, resource: resource, session: session,
             mapper: needsResource ? mappings?.mapper(for: resource.name) : nil, services: services)
+    }
+
+    /// `https`, or `http` to a loopback address (a local fixture or emulator).
+    static func isSecureOrLoopback(_ url: String) -> Bool {
+        guard let components = URLComponents(string: url), let host = components.host else { return false }
+        if components.scheme == "https" { return true }
+        return components.scheme == "http" && ["127.0.0.1", "::1", "[::1]", "localhost"].contains(host)
     }
 
     /// Runs a connector operation, turning its failures into problems and noting the connection's use.
