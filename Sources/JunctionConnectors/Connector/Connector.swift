@@ -101,6 +101,7 @@ extension Connector {
 
 /// A provider with no resources of its own: connections to it use the proxy (`oauth2`, `rest`).
 public struct ProxyOnlyConnector: Connector {
+    /// The provider as the catalog lists it.
     public let descriptor: ProviderDescriptor
 
     /// A connector that only describes `descriptor`.

@@ -13,6 +13,7 @@ public struct DeclarativeConnector: Connector {
     /// The definition served.
     public let definition: ConnectorDefinition
 
+    /// The provider as the catalog lists it.
     public var descriptor: ProviderDescriptor { definition.descriptor }
 
     /// A connector for `definition`.

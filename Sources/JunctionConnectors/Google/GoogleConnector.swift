@@ -24,6 +24,7 @@ public struct GoogleConnector: Connector {
         "storage": "https://storage.googleapis.com",
     ]
 
+    /// The provider as the catalog lists it.
     public let descriptor = ProviderDescriptor(
         name: "google",
         displayName: "Google APIs",

@@ -28,6 +28,7 @@ public struct SalesforceConnector: Connector {
     /// The longest a batch waits for its bulk job.
     public var bulkDeadline: Duration
 
+    /// The provider as the catalog lists it.
     public let descriptor: ProviderDescriptor
 
     /// The connector; bulk settings are tunable for tests and for very large orgs.

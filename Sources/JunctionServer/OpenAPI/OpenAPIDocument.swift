@@ -1292,6 +1292,9 @@ public enum OpenAPIDocument {
                   },
                   "504": {
                     "$ref": "#/components/responses/Problem"
+                  },
+                  "405": {
+                    "$ref": "#/components/responses/Problem"
                   }
                 }
               }
@@ -1827,7 +1830,7 @@ public enum OpenAPIDocument {
             "/api/v1/connections/{id}/resources/{resource}/batch": {
               "post": {
                 "summary": "Create many records",
-                "description": "One outcome per record, by index; a refused record does not fail the others. Salesforce batches go through the Composite API, or past 2,000 records a Bulk API 2.0 job (202 if it is still running after 10 minutes).",
+                "description": "One outcome per record, by index; a refused record does not fail the others. Salesforce batches go through the Composite API, or past 2,000 records a Bulk API 2.0 job, whose outcomes are not indexed (successes then failures, each with the record's fields); 202 if the job is still running after 10 minutes.",
                 "parameters": [
                   {
                     "name": "id",
@@ -2008,7 +2011,7 @@ public enum OpenAPIDocument {
             },
             "/api/v1/connections/{id}/changes/{resource}": {
               "get": {
-                "summary": "Deletions and updated ids in a window, where the provider reports them (Salesforce getDeleted/getUpdated)",
+                "summary": "Deletions and updated ids in a window, where the provider reports them (Salesforce getDeleted/getUpdated, a change feed's delete events, a flagged listing)",
                 "parameters": [
                   {
                     "name": "id",

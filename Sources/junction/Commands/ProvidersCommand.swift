@@ -42,7 +42,7 @@ struct ProvidersCommand: AsyncParsableCommand {
             let catalog = try catalogOptions.catalog()
             let providers = catalog.names.compactMap(catalog.provider(named:))
             if json {
-                print(try JSONValue.array(providers.map(ProviderJSON.provider)).serialized())
+                print(try JSONValue.array(providers.map(\.json)).serialized())
                 return
             }
             print(
@@ -81,7 +81,7 @@ struct ProvidersCommand: AsyncParsableCommand {
                 throw CLIError("no provider '\(name)'; known providers are \(catalog.names.joined(separator: ", "))")
             }
             if json {
-                print(try ProviderJSON.provider(provider).serialized())
+                print(try provider.json.serialized())
                 return
             }
             print("\(provider.displayName) (\(provider.name))")
@@ -138,47 +138,4 @@ struct ProvidersCommand: AsyncParsableCommand {
             if failed > 0 { throw ExitCode(1) }
         }
     }
-}
-
-/// Providers as JSON, in the shape the management API uses.
-enum ProviderJSON {
-    static func provider(_ provider: ProviderDescriptor) -> JSONValue {
-        var members: [String: JSONValue] = [
-            "name": .string(provider.name), "displayName": .string(provider.displayName),
-            "authKinds": .array(provider.authKinds.map { .string($0.rawValue) }),
-            "credentialFields": .array(provider.credentialFields.map(JSONValue.string)),
-            "resources": .array(
-                provider.resources.map { resource in
-                    var item: [String: JSONValue] = [
-                        "name": .string(resource.name), "description": .string(resource.description),
-                        "operations": .array(resource.operations.sorted().map { .string($0.rawValue) }),
-                        "idField": .string(resource.idField), "deletes": .string(resource.deleteSource.summary),
-                    ]
-                    if let cursor = resource.cursorField { item["cursorField"] = .string(cursor) }
-                    return .object(item)
-                }),
-        ]
-        if let url = provider.defaultBaseURL { members["defaultBaseURL"] = .string(url) }
-        if let header = provider.apiVersionHeader { members["apiVersionHeader"] = .string(header) }
-        if let version = provider.defaultAPIVersion { members["defaultAPIVersion"] = .string(version) }
-        if let verifier = provider.webhookVerifier { members["webhookVerifier"] = .string(verifier) }
-        return .object(members)
-    }
-}
-
-/// Plain-text tables for terminal output: columns padded to their widest cell.
-enum Table {
-    static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
-        return all.map { row in
-            row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
-}
-
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -1,0 +1,26 @@
+import Foundation
+import JunctionCore
+
+/// JSON output for `--json`: pretty, keys sorted.
+enum JSONOutput {
+    static func print(_ value: JSONValue) throws {
+        let data = try JSONSerialization.data(
+            withJSONObject: try JSONSerialization.jsonObject(with: Data(try value.serialized().utf8), options: [.fragmentsAllowed]),
+            options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+        Swift.print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// A cell for a table: text as is, other values as compact JSON, cut to `width`.
+    static func cell(_ value: JSONValue?, width: Int = 40) -> String {
+        let text: String
+        switch value {
+        case nil, .null?: text = ""
+        case .string(let string)?: text = string
+        case .number(let number)?: text = number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .bool(let flag)?: text = flag ? "true" : "false"
+        case let other?: text = (try? other.serialized()) ?? ""
+        }
+        let line = text.replacingOccurrences(of: "\n", with: " ")
+        return line.count > width ? String(line.prefix(width - 1)) + "…" : line
+    }
+}
