@@ -44,6 +44,11 @@ enum ConnectionValidation {
                 throw ProblemDetails.badRequest("field 'settings.apiVersion' must be a non-empty string of at most 64 characters")
             }
         }
+        if let zone = settings["timeZone"] {
+            guard let name = zone.stringValue, TimeZone(identifier: name) != nil else {
+                throw ProblemDetails.badRequest("field 'settings.timeZone' must be an IANA time zone name like Europe/Berlin")
+            }
+        }
         if let mappings = settings["mappings"] {
             _ = try ResourceMappings(settings: mappings, provider: provider)
         }
