@@ -37,18 +37,24 @@ public struct OperationalEventRepository: Sendable {
     /// Records an event and returns it.
     @discardableResult
     public func record(type: String, connectionID: String?, message: String) async throws -> OperationalEvent {
+        try await database.withSQL { sql in try await Self.record(type: type, connectionID: connectionID, message: message, using: sql) }
+    }
+
+    /// Records an event with `sql`, inside the caller's transaction: the change it reports and the event commit together.
+    @discardableResult
+    public static func record(type: String, connectionID: String?, message: String, using sql: any SQLDatabase) async throws
+        -> OperationalEvent
+    {
         let event = OperationalEvent(
             id: ResourceID.make(prefix: "opev"), type: type, connectionID: connectionID, message: message, createdAt: Date()
         )
-        try await database.withSQL { sql in
-            try await sql.raw(
-                """
-                INSERT INTO operational_events (id, type, connection_id, message, created_at)
-                VALUES (\(bind: event.id), \(bind: event.type), \(bind: event.connectionID), \(bind: event.message), \
-                \(bind: event.createdAt.epochMilliseconds))
-                """
-            ).run()
-        }
+        try await sql.raw(
+            """
+            INSERT INTO operational_events (id, type, connection_id, message, created_at)
+            VALUES (\(bind: event.id), \(bind: event.type), \(bind: event.connectionID), \(bind: event.message), \
+            \(bind: event.createdAt.epochMilliseconds))
+            """
+        ).run()
         return event
     }
 

@@ -78,17 +78,22 @@ public struct EndpointRepository: Sendable {
         }
     }
 
-    /// Disables an endpoint, unless it already is; `true` when this call disabled it (so one event is emitted).
+    /// Disables an endpoint, unless it already is, and records the `endpoint.disabled` operational event in the same
+    /// transaction, so no disabled endpoint goes unreported (and one event is emitted however many workers try).
+    /// `true` when this call disabled it.
     public func disable(id: String, reason: String, at now: Date = Date()) async throws -> Bool {
-        let rows = try await database.withSQL { sql in
-            try await sql.raw(
+        try await database.transaction { sql in
+            let rows = try await sql.raw(
                 """
                 UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = \(bind: reason), \
                 updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: id) AND status = 'enabled' RETURNING id
                 """
             ).all()
+            guard !rows.isEmpty else { return false }
+            try await OperationalEventRepository.record(
+                type: "endpoint.disabled", connectionID: nil, message: "endpoint \(id) disabled: \(reason)", using: sql)
+            return true
         }
-        return !rows.isEmpty
     }
 
     static func values(_ endpoint: EndpointRecord) throws -> SQLQueryString {

@@ -41,7 +41,6 @@ public final class WebhookDeliverer: JobHandler {
     private let endpoints: EndpointRepository
     private let secretsStore: VaultSecretRepository
     private let vault: CredentialVault
-    private let events: OperationalEventRepository
     private let addressPolicy: EndpointAddressPolicy
     private let configuration: Configuration
     private let rateLimiter = RateLimiter()
@@ -66,7 +65,6 @@ public final class WebhookDeliverer: JobHandler {
         self.endpoints = EndpointRepository(database: database)
         self.secretsStore = VaultSecretRepository(database: database)
         self.vault = vault
-        self.events = OperationalEventRepository(database: database)
         self.addressPolicy = addressPolicy
         self.configuration = configuration
         self.logger = logger
@@ -193,7 +191,6 @@ public final class WebhookDeliverer: JobHandler {
     private func disable(_ endpoint: EndpointRecord, reason: String) async {
         do {
             guard try await endpoints.disable(id: endpoint.id, reason: reason) else { return }
-            try await events.record(type: "endpoint.disabled", connectionID: nil, message: "endpoint \(endpoint.id) disabled: \(reason)")
             logger.warning("endpoint disabled", metadata: ["endpoint": "\(endpoint.id)", "reason": "\(reason)"])
         } catch {
             logger.error("could not disable an endpoint", metadata: ["endpoint": "\(endpoint.id)", "error": "\(error)"])
