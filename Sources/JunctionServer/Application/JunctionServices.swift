@@ -44,6 +44,8 @@ public struct JunctionServices: Sendable {
     public let deliverer: WebhookDeliverer
     /// The SSRF guard for endpoint URLs.
     public let endpointAddressPolicy: EndpointAddressPolicy
+    /// Maps inbound events with their connection's mappings, for processing and for the events API.
+    let eventEnricher: EventMappingEnricher
 
     /// The services of one server.
     public init(
@@ -75,6 +77,7 @@ public struct JunctionServices: Sendable {
         self.inbox = WebhookInbox(database: database, queue: queue, logger: logger)
         self.dispatcher = MessageDispatcher(database: database, queue: queue)
         self.endpointAddressPolicy = EndpointAddressPolicy(allowPrivate: allowPrivateEndpoints)
+        self.eventEnricher = EventMappingEnricher(database: database, catalog: catalog)
         self.deliverer = WebhookDeliverer(
             database: database, queue: queue, vault: vault, addressPolicy: endpointAddressPolicy, logger: logger
         )
@@ -87,7 +90,7 @@ public struct JunctionServices: Sendable {
                 events: WebhookEventRepository(database: database),
                 queue: queue,
                 handlers: [OutboundForwardingHandler(dispatcher: dispatcher)],
-                enricher: EventMappingEnricher(database: database, catalog: catalog),
+                enricher: eventEnricher,
                 logger: logger
             ),
             MessageDispatcher.deliverJobKind: deliverer,

@@ -41,8 +41,7 @@ struct EventsController<Context: RequestContext>: Sendable {
         let id = try eventID(context)
         guard let record = try await events.find(id: id) else { throw ProblemDetails.notFound("no event with id '\(id)'") }
         // Shown as handlers see it: mapped with the connection's current mapping.
-        let normalized = try await EventMappingEnricher(database: services.database, catalog: services.catalog)
-            .enrich([WebhookEventProcessor.normalize(record)]).first
+        let normalized = try await services.eventEnricher.enrich([WebhookEventProcessor.normalize(record)]).first
         return try JSONResponse.make(EventResponse(record, detail: try await events.attempts(ofEvent: id), normalized: normalized))
     }
 
