@@ -3,6 +3,8 @@
 public struct EventTypePattern: Sendable, Hashable, CustomStringConvertible {
     /// The pattern as written.
     public let text: String
+    /// For a wildcard, what a matching type starts with (`stripe.`); `""` for `*`.
+    private let prefix: String?
 
     /// A pattern, or `nil` when `text` is not one (empty, or a `*` anywhere but at the end after a dot).
     public init?(_ text: String) {
@@ -10,13 +12,13 @@ public struct EventTypePattern: Sendable, Hashable, CustomStringConvertible {
         let stars = text.filter { $0 == "*" }.count
         guard stars == 0 || (stars == 1 && (text == "*" || text.hasSuffix(".*"))) else { return nil }
         self.text = text
+        self.prefix = text.hasSuffix("*") ? String(text.dropLast()) : nil
     }
 
-    /// Whether an event of `type` matches.
+    /// Whether an event of `type` matches. Compared as UTF-8 bytes: it runs for every event and every subscription.
     public func matches(_ type: String) -> Bool {
-        if text == "*" { return true }
-        if text.hasSuffix(".*") { return type.hasPrefix(text.dropLast()) }
-        return type == text
+        guard let prefix else { return type.utf8.elementsEqual(text.utf8) }
+        return type.utf8.starts(with: prefix.utf8)
     }
 
     public var description: String { text }
