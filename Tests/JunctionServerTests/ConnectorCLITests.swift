@@ -103,6 +103,13 @@ struct ConnectorCLITests {
             #expect(missing.standardError.split(separator: "\n").count == 1, "one readable line")
             let noID = try await Self.junction(["call", id, "customers", "get"], environment: client, folder: folder)
             #expect(noID.status != 0 && noID.standardError.contains("needs the record's id"))
+            let bare = try await Self.junction(
+                ["connections", "add", "--provider", "stripe", "--name", "x", "--credential", "sk_live_not_echoed"], environment: client,
+                folder: folder)
+            #expect(bare.status != 0 && !bare.standardError.contains("sk_live_not_echoed"))
+            let badSince = try await Self.junction(
+                ["call", id, "customers", "list", "--since", "yesterday"], environment: client, folder: folder)
+            #expect(badSince.status != 0 && badSince.standardError.contains("--since"))
             let noToken = try await Self.junction(
                 ["connections", "list"], environment: ["JUNCTION_URL": client["JUNCTION_URL"] ?? ""], folder: folder)
             #expect(noToken.status != 0 && noToken.standardError.contains("JUNCTION_ADMIN_TOKEN"))

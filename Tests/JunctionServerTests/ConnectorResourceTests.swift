@@ -409,6 +409,19 @@ struct ConnectorResourceTests {
                 ))
             #expect(badMapping.status == .badRequest)
             #expect(try badMapping.json["detail"]?.stringValue?.contains("settings.mappings.customers.version") == true)
+            let typo = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized,
+                body: .json(
+                    #"{"provider": "stripe", "name": "m", "settings": {"mappings": {"customers": {"name": "m", "version": 1, "fields": [{"target": "a", "source": "b", "typ": "string"}]}}}}"#
+                ))
+            #expect(typo.status == .badRequest)
+            #expect(try typo.json["unknownFields"] == ["settings.mappings.customers.fields[0].typ"])
+            let wrongType = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized,
+                body: .json(
+                    #"{"provider": "stripe", "name": "m", "settings": {"mappings": {"customers": {"name": "m", "version": "2", "fields": []}}}}"#
+                ))
+            #expect(try wrongType.json["detail"]?.stringValue?.contains("version") == true, "\(wrongType.text)")
             let wrongResource = try await client.execute(
                 uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized,
                 body: .json(

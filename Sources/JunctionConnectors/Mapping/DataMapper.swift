@@ -342,7 +342,9 @@ private struct CompiledField: Sendable {
         for part in template {
             switch part {
             case .literal(let text): output += text
-            case .value(let path): output += path.value(in: record).map(text(of:)) ?? ""
+            case .value(let path):
+                // A missing or null value is left blank, not written as "null".
+                if let value = path.value(in: record), value != .null { output += text(of: value) }
             }
         }
         return output

@@ -22,6 +22,9 @@ public enum ConnectorDefinitionFiles {
 
     /// Reads and checks one definition file.
     public static func load(file path: String) throws(FileError) -> ConnectorDefinition {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw FileError(path: path, errors: [.init(path: "(file)", message: "no such file")])
+        }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)

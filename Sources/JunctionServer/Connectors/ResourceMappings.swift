@@ -26,13 +26,14 @@ struct ResourceMappings: Sendable {
                         + (known.isEmpty ? "" : "; its resources are \(known.joined(separator: ", "))"),
                     type: "/problems/invalid-field")
             }
+            try Self.refuseUnknownMembers(definition, path: path)
             let mapping: DataMapping
             do {
                 mapping = try JSONDecoder().decode(DataMapping.self, from: Data(try definition.serialized().utf8))
             } catch {
+                // The decoder names the member and the type it wanted (`fields[0].target`, "expected a string").
                 throw ProblemDetails.badRequest(
-                    "field '\(path)' is not a mapping: it needs name, version and fields (see docs/api-integration-guide.md)",
-                    type: "/problems/invalid-field")
+                    "field '\(path)' is not a mapping: \(RequestBodyDecoder.describe(error))", type: "/problems/invalid-field")
             }
             do {
                 mappers[resource] = try DataMapper(mapping)
@@ -44,6 +45,24 @@ struct ResourceMappings: Sendable {
             }
         }
         self.mappers = mappers
+    }
+
+    static let mappingMembers: Set<String> = ["name", "version", "idSource", "fields"]
+    static let fieldMembers: Set<String> = [
+        "target", "source", "type", "format", "currency", "currencySource", "lookup", "default", "required", "template",
+    ]
+
+    /// A misspelt member (`typ`) would otherwise be ignored silently, as the decoder skips what it does not know.
+    static func refuseUnknownMembers(_ definition: JSONValue, path: String) throws {
+        var unknown = (definition.objectValue ?? [:]).keys.filter { !mappingMembers.contains($0) }.map { "\(path).\($0)" }
+        for (index, field) in (definition["fields"]?.arrayValue ?? []).enumerated() {
+            unknown += (field.objectValue ?? [:]).keys.filter { !fieldMembers.contains($0) }.map { "\(path).fields[\(index)].\($0)" }
+        }
+        guard unknown.isEmpty else {
+            throw ProblemDetails.badRequest(
+                "unknown \(unknown.count == 1 ? "field" : "fields") \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", ")); a mapping has name, version, idSource and fields, and a field has \(fieldMembers.sorted().joined(separator: ", "))",
+                type: "/problems/unknown-fields", extensions: ["unknownFields": .array(unknown.sorted().map(JSONValue.string))])
+        }
     }
 
     /// The mapper for `resource`, if the connection maps it.

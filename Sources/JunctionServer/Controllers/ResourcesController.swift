@@ -13,7 +13,7 @@ import NIOCore
 ///     POST   /api/v1/connections/{id}/test                              the provider's health probe, timed
 ///     GET    /api/v1/connections/{id}/resources                         the connection's resources
 ///     GET    /api/v1/connections/{id}/resources/{resource}              a page (cursor, limit, updatedSince)
-///     POST   /api/v1/connections/{id}/resources/{resource}              create (Idempotency-Key honoured)
+///     POST   /api/v1/connections/{id}/resources/{resource}              create (Idempotency-Key passed on)
 ///     GET    /api/v1/connections/{id}/resources/{resource}/{externalId}
 ///     PATCH  /api/v1/connections/{id}/resources/{resource}/{externalId}
 ///     DELETE /api/v1/connections/{id}/resources/{resource}/{externalId}

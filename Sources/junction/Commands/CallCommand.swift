@@ -38,7 +38,11 @@ struct CallCommand: AsyncParsableCommand {
     var since: String?
     @Flag(name: .long, help: "Follow every page (list), with a running count on standard error.") var all = false
     @Option(name: .long, help: ArgumentHelp("Columns of the table, comma-separated paths (list).", valueName: "a,b.c")) var fields: String?
-    @Flag(name: .long, help: "Show the connection's mapped records instead of the provider's (needs settings.mappings).")
+    @Flag(
+        name: .long,
+        help:
+            "Work in the application's shape (needs settings.mappings for the resource): show mapped records, and for create and update send --data as the application's record, mapped back."
+    )
     var mapped = false
     @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
     @OptionGroup var server: ServerOptions
@@ -49,6 +53,9 @@ struct CallCommand: AsyncParsableCommand {
         if !needsID.contains(operation), let id { throw ValidationError("\(operation.rawValue) takes no record id (got '\(id)')") }
         if [.create, .update].contains(operation), data == nil { throw ValidationError("\(operation.rawValue) needs --data") }
         if let limit, !(1...1000).contains(limit) { throw ValidationError("--limit must be from 1 to 1000") }
+        if let since, Int64(since) == nil, (try? Date(since, strategy: .iso8601)) == nil {
+            throw ValidationError("--since must be an ISO 8601 time (2024-05-01T00:00:00Z) or Unix seconds, not '\(since)'")
+        }
     }
 
     func run() async throws {
@@ -98,7 +105,15 @@ struct CallCommand: AsyncParsableCommand {
             }
             text = contents
         }
-        guard let value = try? JSONValue.parse(text), value.objectValue != nil else { throw CLIError("--data must be a JSON object") }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(text)
+        } catch {
+            throw CLIError("--data is not valid JSON: \(error)")
+        }
+        guard value.objectValue != nil else {
+            throw CLIError("--data must be a JSON object, not \(value.typeName == "array" ? "an" : "a") \(value.typeName)")
+        }
         return value
     }
 
@@ -114,7 +129,10 @@ struct CallCommand: AsyncParsableCommand {
         if let fields {
             columns = fields.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         } else {
-            let scalars = (records.first?.objectValue ?? [:]).filter { $0.value.objectValue == nil && $0.value.arrayValue == nil }.keys
+            // Scalar fields, the id left out (it is the first column already).
+            let scalars = (records.first?.objectValue ?? [:]).filter {
+                $0.value.objectValue == nil && $0.value.arrayValue == nil && $0.value != items.first?["externalId"]
+            }.keys
             let preferred = ["name", "Name", "email", "Email", "summary", "status", "title", "amount", "currency", "created", "updated"]
             columns = Array((preferred.filter(scalars.contains) + scalars.sorted().filter { !preferred.contains($0) }).prefix(4))
         }

@@ -94,7 +94,11 @@ struct ConnectionsCommand: AsyncParsableCommand {
             var object = JSONValue.object([:])
             for pair in pairs {
                 guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                    throw CLIError("\(option) takes key=value, not '\(secrets ? String(pair.prefix(while: { $0 != "=" })) + "=…" : pair)'")
+                    // A credential is not echoed: without '=' it may be the secret itself.
+                    throw CLIError(
+                        secrets
+                            ? "\(option) takes name=value (apiKey=@key.txt, apiKey=-), with the '='"
+                            : "\(option) takes key=value, not '\(pair)'")
                 }
                 let key = String(pair[..<equals])
                 var text = String(pair[pair.index(after: equals)...])

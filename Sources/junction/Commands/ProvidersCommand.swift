@@ -78,7 +78,10 @@ struct ProvidersCommand: AsyncParsableCommand {
             }
             let catalog = try catalogOptions.catalog()
             guard let provider = catalog.provider(named: name) else {
-                throw CLIError("no provider '\(name)'; known providers are \(catalog.names.joined(separator: ", "))")
+                throw CLIError(
+                    "no provider '\(name)'; known providers are \(catalog.names.joined(separator: ", "))"
+                        + (catalogOptions.connectorDefinitions == nil
+                            ? " (definitions a server loads from a folder are listed with --connector-definitions FOLDER)" : ""))
             }
             if json {
                 print(try provider.json.serialized())

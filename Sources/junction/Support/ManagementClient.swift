@@ -42,14 +42,20 @@ struct ManagementClient: Sendable {
             response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
             data = try await response.body.collect(upTo: 64 * 1024 * 1024)
         } catch {
-            throw CLIError("cannot reach the Junction server at \(base): \(error)")
+            let reason = "\(error)".contains("refused") ? "nothing is listening there" : "\(error)"
+            throw CLIError(
+                "cannot reach the Junction server at \(base) (\(reason)); start it with `junction serve`, or point --server / JUNCTION_URL at it"
+            )
         }
         let answer = Answer(
             status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"), body: Data(data.readableBytesView)
         )
         guard (200..<300).contains(answer.status) else {
             if let problem = try? answer.json, let detail = problem["detail"]?.stringValue {
-                throw CLIError("\(problem["title"]?.stringValue ?? "Error") (\(answer.status)): \(detail)")
+                let title = problem["title"]?.stringValue ?? "Error"
+                // Details often restate the title ("the provider rejected the input: …"); say it once.
+                if detail.lowercased().hasPrefix(title.lowercased()) { throw CLIError("\(detail) (\(answer.status))") }
+                throw CLIError("\(title) (\(answer.status)): \(detail)")
             }
             throw CLIError("the server answered \(answer.status)")
         }
