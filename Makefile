@@ -16,4 +16,5 @@ benchmark:
 	Benchmarks/run-api-client-benchmark.sh
 	Benchmarks/run-webhook-delivery-benchmark.sh
 	Benchmarks/run-webhook-ingest-benchmark.sh
+	JOB_CONCURRENCY=0 Benchmarks/run-webhook-ingest-benchmark.sh
 	Benchmarks/run-data-mapping-benchmark.sh
