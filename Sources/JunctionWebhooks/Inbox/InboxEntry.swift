@@ -15,7 +15,12 @@ public struct InboxEntry: Sendable, Equatable {
     /// When Junction received it.
     public var receivedAt: Date
     /// The request headers worth keeping (credentials and cookies are dropped).
-    public var headers: [String: String]
+    public var headers: [String: String] {
+        didSet { headersJSON = Self.json(of: headers) }
+    }
+    /// The headers as stored, serialized when the entry is made: in the request's task, which runs in parallel,
+    /// rather than in the inbox's flush, which every waiting request shares.
+    public private(set) var headersJSON: String
     /// The body as received.
     public var body: String
 
@@ -38,7 +43,13 @@ public struct InboxEntry: Sendable, Equatable {
         self.identity = identity
         self.receivedAt = receivedAt
         self.headers = headers
+        self.headersJSON = Self.json(of: headers)
         self.body = body
+    }
+
+    static func json(of headers: [String: String]) -> String {
+        // Strings only, so serialization cannot fail.
+        (try? JSONValue.object(headers.mapValues(JSONValue.string)).serialized()) ?? "{}"
     }
 
     /// The headers to keep from a request: everything except credentials and cookies.

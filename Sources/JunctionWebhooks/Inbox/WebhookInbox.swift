@@ -46,12 +46,13 @@ public final class WebhookInbox: Sendable {
         var rows: [SQLQueryString] = []
         rows.reserveCapacity(entries.count)
         for entry in entries {
-            let headers = try JSONValue.object(entry.headers.mapValues(JSONValue.string)).serialized()
+            // A missing time as a NULL literal: an optional bind goes through SQLKit's generic encoder.
+            let occurredAt: any SQLExpression = entry.identity.occurredAt.map { SQLBind($0.epochMilliseconds) } ?? SQLLiteral.null
             rows.append(
                 """
                 (\(bind: entry.id), \(bind: entry.connectionID), \(bind: entry.provider), \(bind: entry.identity.eventID), \
-                \(bind: entry.identity.type), \(bind: entry.identity.occurredAt?.epochMilliseconds), \
-                \(bind: entry.receivedAt.epochMilliseconds), \(bind: headers), \(bind: entry.body), 'received', 0, 0)
+                \(bind: entry.identity.type), \(occurredAt), \
+                \(bind: entry.receivedAt.epochMilliseconds), \(bind: entry.headersJSON), \(bind: entry.body), 'received', 0, 0)
                 """
             )
         }
