@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JunctionConnectors
 import JunctionCore
 import JunctionTestSupport
 import Testing
@@ -53,7 +54,7 @@ struct ConnectorResourceTests {
             var cursor: String?
             var pages = 0
             repeat {
-                let query = "limit=\(limit)\(extra)" + (cursor.map { "&cursor=" + FormEncodingForTests.encode($0) } ?? "")
+                let query = "limit=\(limit)\(extra)" + (cursor.map { "&cursor=" + FormEncoding.percentEncoded($0) } ?? "")
                 let page = try await ok(.get, "\(resource)?\(query)")
                 records += page["data"]?.arrayValue ?? []
                 cursor = page["nextCursor"]?.stringValue
@@ -432,13 +433,5 @@ struct ConnectorResourceTests {
             let providers = try await client.execute(uri: "/api/v1/providers/hubspot", method: .get, headers: ServerTestHarness.authorized)
             #expect(try providers.json["resources"]?.arrayValue?.map { $0["name"] } == ["contacts", "companies"])
         }
-    }
-}
-
-/// Query-string encoding for test URLs (cursors may hold any character).
-enum FormEncodingForTests {
-    static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(
-            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? text
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JunctionConnectors
 import JunctionCore
 import JunctionTestSupport
 import Testing
@@ -58,7 +59,7 @@ struct GoogleConnectorTests {
         #expect(first["data"]?.arrayValue?.count == 2)
         #expect(first["checkpoint"] == nil)
         let cursor = try #require(first["nextCursor"]?.stringValue)
-        let last = try await api.ok(.get, "calendar_events?limit=2&cursor=\(FormEncodingForTests.encode(cursor))")
+        let last = try await api.ok(.get, "calendar_events?limit=2&cursor=\(FormEncoding.percentEncoded(cursor))")
         #expect(last["data"]?.arrayValue?.count == 1)
         let checkpoint = try #require(last["checkpoint"]?.stringValue)
 
@@ -67,7 +68,7 @@ struct GoogleConnectorTests {
             try await api.ok(.patch, "calendar_events/\(ids[0])", #"{"summary": "Daily standup"}"#)["record"]?["summary"] == "Daily standup"
         )
         #expect(try await api.ok(.delete, "calendar_events/\(ids[2])")["record"]?["deleted"] == true)
-        let changed = try await api.ok(.get, "calendar_events?checkpoint=\(FormEncodingForTests.encode(checkpoint))")
+        let changed = try await api.ok(.get, "calendar_events?checkpoint=\(FormEncoding.percentEncoded(checkpoint))")
         let records = changed["data"]?.arrayValue ?? []
         #expect(records.compactMap { $0["externalId"]?.stringValue }.sorted() == [ids[0], ids[2]].sorted())
         #expect(records.first { $0["externalId"] == .string(ids[2]) }?["record"]?["status"] == "cancelled")
@@ -76,7 +77,7 @@ struct GoogleConnectorTests {
 
         // Google forgets sync tokens: 410 Gone becomes "full resync required".
         _ = try await PeerHTTP.post(fixture.baseURL + "/_calendar/expire", body: "")
-        let expired = try await api.call(.get, "calendar_events?checkpoint=\(FormEncodingForTests.encode(next))")
+        let expired = try await api.call(.get, "calendar_events?checkpoint=\(FormEncoding.percentEncoded(next))")
         #expect(expired.status == .gone, "\(expired.text)")
         #expect(try expired.json["type"] == "/problems/full-resync-required")
         let resynced = try await api.ok(.get, "calendar_events")

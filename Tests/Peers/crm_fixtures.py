@@ -23,14 +23,13 @@ import json
 import threading
 import uuid
 from datetime import datetime, timezone
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 from fixture_http import JSONHandler, serve
 
 HUBSPOT_TOKEN = "pat-na1-fixture-token"
 ERP_KEY, ERP_SECRET = "erp_key", "erp_secret"
 lock = threading.Lock()
-requests = []
 hubspot = {"contacts": {}, "companies": {}}
 erp = {"Customer": {}, "Item": {}, "Sales Invoice": {}}
 counter = [100]
@@ -45,13 +44,7 @@ def now_frappe():
 
 
 class Handler(JSONHandler):
-    def handle_any(self, method):
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        with lock:
-            requests.append({"method": method, "path": url.path, "query": query, "headers": dict(self.headers)})
-        if url.path == "/_requests":
-            return self.reply(200, requests)
+    def respond(self, method, url, query):
         if url.path.startswith("/crm/v3/objects/"):
             return self.hubspot(method, url.path[len("/crm/v3/objects/"):].split("/"), query)
         if url.path.startswith("/api/resource/"):

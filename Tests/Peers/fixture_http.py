@@ -1,7 +1,12 @@
-"""What the fixture servers share: a JSON request handler (every method goes to `handle_any`) and a loopback
-server on a free port that prints `listening <port>`."""
+"""What the fixture servers share: a JSON request handler that records every request (listed at GET /_requests)
+and passes it to `respond(method, url, query)`, and a loopback server on a free port that prints `listening <port>`."""
 import json
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+_requests = []
+_requests_lock = threading.Lock()
 
 
 class JSONHandler(BaseHTTPRequestHandler):
@@ -39,6 +44,15 @@ class JSONHandler(BaseHTTPRequestHandler):
         return json.loads(raw) if raw else {}
 
     def handle_any(self, method):
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        with _requests_lock:
+            _requests.append({"method": method, "path": url.path, "query": query, "headers": dict(self.headers)})
+            if url.path == "/_requests":
+                return self.reply(200, list(_requests))
+        return self.respond(method, url, query)
+
+    def respond(self, method, url, query):
         raise NotImplementedError
 
     def do_GET(self):

@@ -22,7 +22,7 @@ import re
 import threading
 import uuid
 from datetime import datetime, timezone
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 from fixture_http import JSONHandler, serve
 
@@ -43,9 +43,7 @@ def google_error(code, status, message, reason):
 
 
 class Handler(JSONHandler):
-    def handle_any(self, method):
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+    def respond(self, method, url, query):
         if url.path == "/_calendar/expire" and method == "POST":
             with lock:
                 sync_tokens.clear()

@@ -16,7 +16,7 @@ import json
 import re
 import threading
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs, unquote_plus, urlsplit
+from urllib.parse import unquote_plus
 
 from fixture_http import JSONHandler, serve
 
@@ -28,7 +28,6 @@ records = {}      # id -> record (without attributes)
 deleted = []      # (type, id, datetime)
 cursors = {}      # locator -> list of ids
 jobs = {}
-requests = []
 counter = [0]
 usage = [0]
 
@@ -82,13 +81,7 @@ class Handler(JSONHandler):
             usage[0] += 1
             return {"Sforce-Limit-Info": "api-usage=%d/15000" % usage[0]}
 
-    def handle_any(self, method):
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        with lock:
-            requests.append({"method": method, "path": url.path, "query": query, "headers": dict(self.headers)})
-        if url.path == "/_requests":
-            return self.reply(200, requests)
+    def respond(self, method, url, query):
         if self.headers.get("Authorization") != "Bearer " + TOKEN:
             return self.reply(401, error("Session expired or invalid", "INVALID_SESSION_ID"))
         match = re.match(r"^/services/data/v(\d+\.0)(/.*)$", url.path)

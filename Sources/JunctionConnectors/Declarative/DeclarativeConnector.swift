@@ -33,45 +33,51 @@ public struct DeclarativeConnector: Connector {
     public func changes(_ resource: ResourceDescriptor, since: Date, until: Date, session: ConnectorSession) async throws -> ChangeSet {
         let spec = try self.spec(resource, .list)
         var deleted: [ChangeSet.Deletion] = []
-        var cursor: String?
-        var pages = 0
+        let complete: Bool
         switch resource.deleteSource {
         case .events(let feedName, let types):
             let feed = try self.resource(named: feedName)
             let feedSpec = try self.spec(feed, .list)
-            repeat {
-                let page = try await self.page(feed, query: ListQuery(cursor: cursor, updatedSince: since), extra: [:], session: session)
-                for event in page.records {
-                    guard let type = event["type"]?.stringValue, types.contains(type),
-                        let id = spec.deletionIDPath?.value(in: event)?.scalarText
-                    else { continue }
-                    let at = feedSpec.incremental.flatMap { Self.date($0.field.value(in: event), format: $0.format) }
-                    if let at, at > until { continue }
-                    deleted.append(ChangeSet.Deletion(id: id, deletedAt: at))
-                }
-                cursor = page.nextCursor
-                pages += 1
-            } while cursor != nil && pages < 100
+            complete = try await everyPage(of: feed, since: since, extra: [:], session: session) { event in
+                guard let type = event["type"]?.stringValue, types.contains(type),
+                    let id = spec.deletionIDPath?.value(in: event)?.scalarText
+                else { return }
+                let at = feedSpec.incremental.flatMap { Self.date($0.field.value(in: event), format: $0.format) }
+                if let at, at > until { return }
+                deleted.append(ChangeSet.Deletion(id: id, deletedAt: at))
+            }
         case .flag(let field, let value):
             guard !spec.deletionQuery.isEmpty || spec.incremental != nil else {
                 throw ConnectorError.unsupportedOperation("changes", resource: resource.name)
             }
             let flag = JSONPath(field)
-            repeat {
-                let page = try await self.page(
-                    resource, query: ListQuery(cursor: cursor, updatedSince: spec.incremental == nil ? nil : since),
-                    extra: spec.deletionQuery,
-                    session: session)
-                for record in page.records where flag?.value(in: record).flatMap(Self.flagText) == value {
-                    if let id = spec.idPath.value(in: record)?.scalarText { deleted.append(ChangeSet.Deletion(id: id, deletedAt: nil)) }
+            complete = try await everyPage(
+                of: resource, since: spec.incremental == nil ? nil : since, extra: spec.deletionQuery, session: session
+            ) { record in
+                guard flag?.value(in: record).flatMap(Self.flagText) == value, let id = spec.idPath.value(in: record)?.scalarText else {
+                    return
                 }
-                cursor = page.nextCursor
-                pages += 1
-            } while cursor != nil && pages < 100
+                deleted.append(ChangeSet.Deletion(id: id, deletedAt: nil))
+            }
         case .none, .endpoint:
             throw ConnectorError.unsupportedOperation("changes", resource: resource.name)
         }
-        return ChangeSet(deleted: deleted, updatedIDs: nil, coveredUntil: cursor == nil ? until : nil)
+        return ChangeSet(deleted: deleted, updatedIDs: nil, coveredUntil: complete ? until : nil)
+    }
+
+    /// Hands every record of a listing to `each`, page after page, at most 100 pages; `true` when the listing ended.
+    private func everyPage(
+        of resource: ResourceDescriptor, since: Date?, extra: [String: String], session: ConnectorSession, _ each: (JSONValue) -> Void
+    ) async throws -> Bool {
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try await self.page(resource, query: ListQuery(cursor: cursor, updatedSince: since), extra: extra, session: session)
+            page.records.forEach(each)
+            cursor = page.nextCursor
+            pages += 1
+        } while cursor != nil && pages < 100
+        return cursor == nil
     }
 
     private func page(_ resource: ResourceDescriptor, query: ListQuery, extra: [String: String], session: ConnectorSession) async throws
@@ -128,8 +134,8 @@ public struct DeclarativeConnector: Connector {
             next = records.count < pageSize ? nil : String(position + records.count)
         case .page:
             next = records.isEmpty || (pagination.limitParam != nil && records.count < pageSize) ? nil : String(position + 1)
-        case .nextURL(let path): next = path.value(in: body)?.scalarText.map { Self.absolute($0, against: url) }
-        case .linkHeader: next = LinkHeader.next(in: response.headers[HTTPField.Name("Link")!]).map { Self.absolute($0, against: url) }
+        case .nextURL(let path): next = path.value(in: body)?.scalarText.map { Paginator.resolve($0, against: url) }
+        case .linkHeader: next = LinkHeader.next(in: response.headers[HTTPField.Name("Link")!]).map { Paginator.resolve($0, against: url) }
         }
         // A provider that copies the query into its next link would otherwise hand a query-placed API key to the caller;
         // the transport puts it back when the cursor is followed.
@@ -304,15 +310,10 @@ public struct DeclarativeConnector: Connector {
         return components.string ?? url
     }
 
-    static func absolute(_ reference: String, against base: String) -> String {
-        guard let baseURL = URL(string: base), let resolved = URL(string: reference, relativeTo: baseURL) else { return reference }
-        return resolved.absoluteString
-    }
-
     /// `cursor` as a URL on `base`'s scheme, host and port, under the connection's base path, without dot segments;
     /// anything else is refused, so a forged cursor cannot aim the connection's credentials elsewhere.
     static func sameOrigin(_ cursor: String, as base: String, under basePath: String? = nil) throws -> String {
-        let resolved = absolute(cursor, against: base)
+        let resolved = Paginator.resolve(cursor, against: base)
         guard let target = URLComponents(string: resolved), let origin = URLComponents(string: base),
             target.scheme == origin.scheme, target.host == origin.host, target.port == origin.port
         else {

@@ -354,7 +354,7 @@ private struct CompiledField: Sendable {
     static func text(of value: JSONValue) -> String {
         switch value {
         case .string(let text): text
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .number(let number): FormEncoding.text(of: number)
         case .bool(let flag): flag ? "true" : "false"
         case .null: "null"
         default: (try? value.serialized()) ?? value.typeName

@@ -82,7 +82,7 @@ public struct SalesforceConnector: Connector {
         let body = try response.jsonBody()
         guard let records = body["records"]?.arrayValue else { throw ConnectorError.unexpectedResponse("a query answer without records") }
         let done = body["done"]?.boolValue ?? true
-        let next = done ? nil : body["nextRecordsUrl"]?.scalarText.map { DeclarativeConnector.absolute($0, against: session.baseURL) }
+        let next = done ? nil : body["nextRecordsUrl"]?.scalarText.map { Paginator.resolve($0, against: session.baseURL) }
         return RecordPage(records: records, nextCursor: next)
     }
 

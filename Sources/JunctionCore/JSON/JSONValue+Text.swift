@@ -103,38 +103,11 @@ private struct JSONParser {
     }
 
     mutating func parseObject(depth: Int) throws -> JSONValue {
-        index += 1
-        var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
-            index += 1
-            skipWhitespace()
-            let value = try parseValue(depth: depth + 1)
-            // The first of duplicate names wins, as with Foundation's decoder, so every reader of a document agrees.
-            if members[key] == nil { members[key] = value }
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of the text inside an object") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}' in an object") }
-            index += 1
-            return .object(members)
-        }
+        .object(try parseObject(depth: depth, keeping: nil))
     }
 
-    /// An object's members named in `names`; other members' values are skipped.
-    mutating func parseObject(depth: Int, keeping names: Set<String>) throws -> [String: JSONValue] {
+    /// An object's members; with `names`, only those, the other values skipped without being built.
+    mutating func parseObject(depth: Int, keeping names: Set<String>?) throws -> [String: JSONValue] {
         index += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -150,10 +123,12 @@ private struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
             index += 1
             skipWhitespace()
-            if names.contains(key), members[key] == nil {
-                members[key] = try parseValue(depth: depth + 1)
-            } else {
+            if let names, !names.contains(key) || members[key] != nil {
                 try skipValue(depth: depth + 1)
+            } else {
+                let value = try parseValue(depth: depth + 1)
+                // The first of duplicate names wins, as with Foundation's decoder, so every reader of a document agrees.
+                if members[key] == nil { members[key] = value }
             }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of the text inside an object") }

@@ -86,11 +86,11 @@ public struct Paginator: AsyncSequence, Sendable {
                 offset += pageSize
             case .linkHeader:
                 guard let link = LinkHeader.next(in: response.headers[.init("Link")!]) else { return nil }
-                following.url = Self.resolve(link, against: request.url)
+                following.url = Paginator.resolve(link, against: request.url)
                 guard following.host == request.host else { return nil }
             case .nextURL(let locate):
                 guard let url = locate(response), !url.isEmpty else { return nil }
-                following.url = Self.resolve(url, against: request.url)
+                following.url = Paginator.resolve(url, against: request.url)
                 // A next page on another host would receive this connection's credentials: stop instead.
                 guard following.host == request.host else { return nil }
             case .nextToken(let parameter, let token):
@@ -108,10 +108,12 @@ public struct Paginator: AsyncSequence, Sendable {
             return components.string ?? url
         }
 
-        static func resolve(_ reference: String, against base: String) -> String {
-            guard let baseURL = URL(string: base), let resolved = URL(string: reference, relativeTo: baseURL) else { return reference }
-            return resolved.absoluteString
-        }
+    }
+
+    /// `reference` (a next-page link, absolute or relative) as an absolute URL against the request's `base`.
+    public static func resolve(_ reference: String, against base: String) -> String {
+        guard let baseURL = URL(string: base), let resolved = URL(string: reference, relativeTo: baseURL) else { return reference }
+        return resolved.absoluteString
     }
 }
 

@@ -18,33 +18,38 @@ struct ResourceMappings: Sendable {
         }
         var mappers: [String: DataMapper] = [:]
         for (resource, definition) in members.sorted(by: { $0.key < $1.key }) {
-            let path = "settings.mappings.\(resource)"
-            guard provider.resources.contains(where: { $0.name == resource }) else {
-                let known = provider.resources.map(\.name)
-                throw ProblemDetails.badRequest(
-                    "field '\(path)': provider '\(provider.name)' has no resource '\(resource)'"
-                        + (known.isEmpty ? "" : "; its resources are \(known.joined(separator: ", "))"),
-                    type: "/problems/invalid-field")
-            }
-            try Self.refuseUnknownMembers(definition, path: path)
-            let mapping: DataMapping
-            do {
-                mapping = try JSONDecoder().decode(DataMapping.self, from: Data(try definition.serialized().utf8))
-            } catch {
-                // The decoder names the member and the type it wanted (`fields[0].target`, "expected a string").
-                throw ProblemDetails.badRequest(
-                    "field '\(path)' is not a mapping: \(RequestBodyDecoder.describe(error))", type: "/problems/invalid-field")
-            }
-            do {
-                mappers[resource] = try DataMapper(mapping)
-            } catch {
-                throw ProblemDetails.badRequest(
-                    error.errors.map { "field '\(path).\($0.path)': \($0.message)" }.joined(separator: "; "),
-                    type: "/problems/invalid-field",
-                    extensions: ["invalidFields": .array(error.errors.map { .string("\(path).\($0.path)") })])
-            }
+            mappers[resource] = try Self.mapper(resource: resource, definition: definition, provider: provider)
         }
         self.mappers = mappers
+    }
+
+    /// Reads and compiles one resource's mapping (`settings.mappings.<resource>`); mistakes are 400 problems naming it.
+    static func mapper(resource: String, definition: JSONValue, provider: ProviderDescriptor) throws -> DataMapper {
+        let path = "settings.mappings.\(resource)"
+        guard provider.resources.contains(where: { $0.name == resource }) else {
+            let known = provider.resources.map(\.name)
+            throw ProblemDetails.badRequest(
+                "field '\(path)': provider '\(provider.name)' has no resource '\(resource)'"
+                    + (known.isEmpty ? "" : "; its resources are \(known.joined(separator: ", "))"),
+                type: "/problems/invalid-field")
+        }
+        try Self.refuseUnknownMembers(definition, path: path)
+        let mapping: DataMapping
+        do {
+            mapping = try JSONDecoder().decode(DataMapping.self, from: Data(try definition.serialized().utf8))
+        } catch {
+            // The decoder names the member and the type it wanted (`fields[0].target`, "expected a string").
+            throw ProblemDetails.badRequest(
+                "field '\(path)' is not a mapping: \(RequestBodyDecoder.describe(error))", type: "/problems/invalid-field")
+        }
+        do {
+            return try DataMapper(mapping)
+        } catch {
+            throw ProblemDetails.badRequest(
+                error.errors.map { "field '\(path).\($0.path)': \($0.message)" }.joined(separator: "; "),
+                type: "/problems/invalid-field",
+                extensions: ["invalidFields": .array(error.errors.map { .string("\(path).\($0.path)") })])
+        }
     }
 
     static let mappingMembers: Set<String> = ["name", "version", "idSource", "fields"]

@@ -43,9 +43,7 @@ struct EventMappingEnricher: WebhookEventEnricher {
         event.resource = resource
         guard let definition = settings["mappings"]?[resource] else { return event }
         do {
-            guard let mapper = try ResourceMappings(settings: ["\(resource)": definition], provider: provider).mapper(for: resource) else {
-                return event
-            }
+            let mapper = try ResourceMappings.mapper(resource: resource, definition: definition, provider: provider)
             event.mapped = try mapper.inbound(event.data)
             event.mappingVersion = mapper.mapping.version
         } catch let error as MappingError {

@@ -1,4 +1,5 @@
 import Foundation
+import JunctionConnectors
 import JunctionCore
 
 /// JSON output for `--json`: pretty, keys sorted.
@@ -16,7 +17,7 @@ enum JSONOutput {
         switch value {
         case nil, .null?: text = ""
         case .string(let string)?: text = string
-        case .number(let number)?: text = number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .number?: text = value?.scalarText ?? ""
         case .bool(let flag)?: text = flag ? "true" : "false"
         case let other?: text = (try? other.serialized()) ?? ""
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import JunctionConnectors
 import JunctionCore
 import NIOCore
 import NIOHTTP1
@@ -78,8 +79,6 @@ struct ManagementClient: Sendable {
 
     /// A query or path value, percent-encoded.
     static func encoded(_ text: String) -> String {
-        text.addingPercentEncoding(
-            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"))
-            ?? text
+        FormEncoding.percentEncoded(text)
     }
 }
