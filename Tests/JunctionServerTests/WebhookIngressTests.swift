@@ -67,6 +67,14 @@ struct WebhookIngressTests {
             #expect(json["status"] == "received")
             #expect(json["event"]?["data"]?["id"] == "cus_evt_dedup")
             #expect(json["event"]?["connectionId"] == .string(connection))
+
+            // Outcomes are counted, every one present from the start; the two requests were two inbox transactions.
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"junction_webhooks_inbound_total{outcome="stored"} 1"#))
+            #expect(metrics.contains(#"junction_webhooks_inbound_total{outcome="duplicate"} 1"#))
+            #expect(metrics.contains(#"junction_webhooks_inbound_total{outcome="rejected"} 0"#))
+            #expect(metrics.contains("junction_inbox_batch_size_events_count 2"))
+            #expect(metrics.contains("junction_inbox_batch_size_events_sum 2"))
         }
     }
 

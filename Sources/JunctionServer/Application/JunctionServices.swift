@@ -74,7 +74,7 @@ public struct JunctionServices: Sendable {
         self.tokens = TokenManager(database: database, vault: vault, oauth: oauth, logger: logger)
         self.webhookIngress = webhookIngress
         self.webhookSources = WebhookSourceCache(database: database, vault: vault, catalog: catalog)
-        self.inbox = WebhookInbox(database: database, queue: queue, logger: logger)
+        self.inbox = WebhookInbox(database: database, queue: queue, logger: logger) { metrics.recordInboxFlush(events: $0) }
         self.dispatcher = MessageDispatcher(database: database, queue: queue)
         self.endpointAddressPolicy = EndpointAddressPolicy(allowPrivate: allowPrivateEndpoints)
         self.eventEnricher = EventMappingEnricher(database: database, catalog: catalog)

@@ -29,17 +29,17 @@ struct WebhookIngressController: Sendable {
             let wait = services.webhookAdmission.admit(
                 key: "source:" + address, ratePerSecond: configuration.sourceRateLimit, burst: Int(configuration.sourceRateLimit * 2))
         {
-            services.metrics.recordInboundWebhook(outcome: "rate_limited")
+            services.metrics.recordInboundWebhook(.rateLimited)
             throw Self.tooManyRequests("this source address", wait: wait)
         }
         guard var source = try await services.webhookSources.source(for: connectionID) else {
-            services.metrics.recordInboundWebhook(outcome: "unknown_connection")
+            services.metrics.recordInboundWebhook(.unknownConnection)
             throw ProblemDetails.notFound("no connection with id '\(connectionID)'")
         }
         let settings = try Self.settings(of: source)
         let limit = settings.rateLimit ?? configuration.connectionRateLimit
         if let wait = services.webhookAdmission.admit(key: "connection:" + connectionID, ratePerSecond: limit, burst: Int(limit * 2)) {
-            services.metrics.recordInboundWebhook(outcome: "rate_limited")
+            services.metrics.recordInboundWebhook(.rateLimited)
             throw Self.tooManyRequests("this connection", wait: wait)
         }
         let buffer = try await request.body.collect(upTo: configuration.maximumBodyBytes)
@@ -52,7 +52,7 @@ struct WebhookIngressController: Sendable {
                 let retried = try? Self.settings(of: reloaded),
                 (try? retried.verifier.verify(webhook, secrets: reloaded.secrets, now: Date())) != nil
             else {
-                services.metrics.recordInboundWebhook(outcome: "rejected")
+                services.metrics.recordInboundWebhook(.rejected)
                 context.logger.warning(
                     "webhook refused",
                     metadata: [
@@ -86,10 +86,10 @@ struct WebhookIngressController: Sendable {
         )
         switch try await services.inbox.commit(entry) {
         case .stored(let id):
-            services.metrics.recordInboundWebhook(outcome: "stored")
+            services.metrics.recordInboundWebhook(.stored)
             return Self.acknowledgement(#"{"duplicate":false,"id":"\#(id)"}"#)
         case .duplicate:
-            services.metrics.recordInboundWebhook(outcome: "duplicate")
+            services.metrics.recordInboundWebhook(.duplicate)
             context.logger.info(
                 "duplicate webhook acknowledged", metadata: ["connection": "\(connectionID)", "eventId": "\(entry.identity.eventID)"])
             return Self.acknowledgement(#"{"duplicate":true}"#)

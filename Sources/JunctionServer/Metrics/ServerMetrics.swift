@@ -16,9 +16,21 @@ public final class ServerMetrics: Sendable {
         .seconds(2.5), .seconds(5), .seconds(10),
     ]
 
+    /// What became of inbound webhooks, one counter per outcome, made once: these are counted on the ingest path,
+    /// where looking a counter up in the registry per request showed in profiles.
+    private let inboundWebhookCounters: [InboundWebhookOutcome: Counter]
+    /// Events per inbox flush: the histogram's count is the number of commits and its sum the events they stored.
+    private let inboxBatchSizes: ValueHistogram
+
     /// Metrics over `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        var counters: [InboundWebhookOutcome: Counter] = [:]
+        for outcome in InboundWebhookOutcome.allCases {
+            counters[outcome] = registry.makeCounter(descriptor: Self.inboundWebhooks, labels: [("outcome", outcome.rawValue)])
+        }
+        self.inboundWebhookCounters = counters
+        self.inboxBatchSizes = registry.makeValueHistogram(descriptor: Self.inboxBatchSize, buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
     }
 
     static var requestsTotal: MetricNameDescriptor {
@@ -60,9 +72,21 @@ public final class ServerMetrics: Sendable {
         )
     }
 
+    static var inboxBatchSize: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "junction", metricName: "inbox_batch_size", unitName: "events",
+            helpText: "Inbound webhooks committed per inbox transaction (group commit): sum / count is the mean batch."
+        )
+    }
+
     /// Counts an inbound webhook by what became of it.
-    func recordInboundWebhook(outcome: String) {
-        registry.makeCounter(descriptor: Self.inboundWebhooks, labels: [("outcome", outcome)]).increment()
+    func recordInboundWebhook(_ outcome: InboundWebhookOutcome) {
+        inboundWebhookCounters[outcome]?.increment()
+    }
+
+    /// Records how many events one inbox commit stored.
+    func recordInboxFlush(events: Int) {
+        inboxBatchSizes.record(Double(events))
     }
 
     /// Publishes every upstream host's circuit breaker state.
@@ -93,4 +117,18 @@ public final class ServerMetrics: Sendable {
             registry.makeGauge(descriptor: Self.oldestReadyJobAge, labels: [("kind", entry.kind)]).set(age)
         }
     }
+}
+
+/// What became of an inbound webhook, as the `outcome` label of `junction_webhooks_inbound_total`.
+enum InboundWebhookOutcome: String, CaseIterable, Sendable {
+    /// Verified and committed to the inbox.
+    case stored
+    /// Verified, but the connection already had an event with this id: acknowledged, stored once.
+    case duplicate
+    /// Failed verification.
+    case rejected
+    /// Refused by the source address's or the connection's rate limit.
+    case rateLimited = "rate_limited"
+    /// Addressed to no connection.
+    case unknownConnection = "unknown_connection"
 }

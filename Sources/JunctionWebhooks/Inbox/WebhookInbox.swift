@@ -25,10 +25,16 @@ public final class WebhookInbox: Sendable {
     private let commits: GroupCommit<InboxEntry, CommitOutcome>
 
     /// An inbox over `database` whose events are processed through `queue`, in batches of at most `maxBatch`.
-    public init(database: Database, queue: JobQueue, maxBatch: Int = 256, logger: Logger) {
+    /// `committed` learns how many entries each transaction held (a metric of how well group commit is batching).
+    public init(
+        database: Database, queue: JobQueue, maxBatch: Int = 256, logger: Logger,
+        committed: @escaping @Sendable (_ entries: Int) -> Void = { _ in }
+    ) {
         self.commits = GroupCommit(maxBatch: maxBatch) { entries in
             do {
-                return try await Self.write(entries, database: database, queue: queue)
+                let outcomes = try await Self.write(entries, database: database, queue: queue)
+                committed(entries.count)
+                return outcomes
             } catch {
                 logger.error("inbox write failed", metadata: ["events": "\(entries.count)", "error": "\(error)"])
                 throw error
