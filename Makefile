@@ -10,11 +10,12 @@ build:
 serve:
 	swift run -c release junction serve
 
-# Job queue throughput, API client overhead, webhook delivery and ingest, data mapping (see README, Performance).
+# Job queue throughput, API client overhead, webhook delivery, inbox commits and ingest, data mapping (see README, Performance).
 benchmark:
 	Benchmarks/run-queue-benchmark.sh
 	Benchmarks/run-api-client-benchmark.sh
 	Benchmarks/run-webhook-delivery-benchmark.sh
+	Benchmarks/run-inbox-benchmark.sh
 	Benchmarks/run-webhook-ingest-benchmark.sh
 	JOB_CONCURRENCY=0 Benchmarks/run-webhook-ingest-benchmark.sh
 	Benchmarks/run-data-mapping-benchmark.sh

@@ -193,6 +193,16 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(
+            name: "InboxCommitBenchmark",
+            dependencies: [
+                "JunctionCore", "JunctionStore", "JunctionWebhooks",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Benchmarks/InboxCommit",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
             name: "DataMappingBenchmark",
             dependencies: ["JunctionCore", "JunctionConnectors"],
             path: "Benchmarks/DataMapping",

@@ -12,13 +12,14 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     /// Stores a batch in one transaction and returns each item's outcome, at its index.
     public typealias Writer = @Sendable ([Item]) async throws -> [Outcome]
 
-    private struct Waiting {
-        let item: Item
-        let continuation: CheckedContinuation<Outcome, any Error>
-    }
+    /// Resumed exactly once: every submitted item joins exactly one batch, and each batch resumes all of its
+    /// continuations, with an outcome or with the write's error.
+    private typealias Continuation = UnsafeContinuation<Outcome, any Error>
 
+    /// Items and their callers side by side, so a batch hands its items to `write` without copying them out.
     private struct State {
-        var waiting: [Waiting] = []
+        var items: [Item] = []
+        var continuations: [Continuation] = []
         var flushing = false
     }
 
@@ -34,9 +35,10 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
 
     /// Stores `item` with whatever else is waiting, and returns its outcome once the batch is committed.
     public func submit(_ item: Item) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             let leads = state.withLock { state in
-                state.waiting.append(Waiting(item: item, continuation: continuation))
+                state.items.append(item)
+                state.continuations.append(continuation)
                 guard !state.flushing else { return false }
                 state.flushing = true
                 return true
@@ -49,27 +51,37 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     }
 
     private func flushUntilEmpty() async {
-        while let batch = nextBatch() {
+        while let (items, continuations) = nextBatch() {
             do {
-                let outcomes = try await write(batch.map(\.item))
-                guard outcomes.count == batch.count else {
-                    throw GroupCommitError.outcomeCountMismatch(items: batch.count, outcomes: outcomes.count)
+                let outcomes = try await write(items)
+                guard outcomes.count == items.count else {
+                    throw GroupCommitError.outcomeCountMismatch(items: items.count, outcomes: outcomes.count)
                 }
-                for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(returning: outcome) }
+                for index in continuations.indices { continuations[index].resume(returning: outcomes[index]) }
             } catch {
-                for waiting in batch { waiting.continuation.resume(throwing: error) }
+                for continuation in continuations { continuation.resume(throwing: error) }
             }
         }
     }
 
-    private func nextBatch() -> [Waiting]? {
+    /// Takes the waiting items (at most `maxBatch`), or ends the flush when there are none.
+    private func nextBatch() -> (items: [Item], continuations: [Continuation])? {
         state.withLock { state in
-            guard !state.waiting.isEmpty else {
+            guard !state.items.isEmpty else {
                 state.flushing = false
                 return nil
             }
-            let batch = Array(state.waiting.prefix(maxBatch))
-            state.waiting.removeFirst(batch.count)
+            guard state.items.count > maxBatch else {
+                // The common case takes the arrays whole, without copying.
+                defer {
+                    state.items = []
+                    state.continuations = []
+                }
+                return (state.items, state.continuations)
+            }
+            let batch = (Array(state.items.prefix(maxBatch)), Array(state.continuations.prefix(maxBatch)))
+            state.items.removeFirst(maxBatch)
+            state.continuations.removeFirst(maxBatch)
             return batch
         }
     }

@@ -1,0 +1,101 @@
+import Foundation
+import JunctionCore
+import JunctionStore
+import JunctionWebhooks
+import Logging
+import Synchronization
+
+/// The webhook inbox without HTTP: events committed per second and the process's CPU time per event, with 64
+/// concurrent callers sharing transactions (group commit) against one caller committing each event alone, on the
+/// same engine in the same run (the baseline the ratio is taken to).
+///
+///     swift run -c release InboxCommitBenchmark --database sqlite:///tmp/bench.sqlite [--events 40000]
+@main
+struct InboxCommitBenchmark {
+    struct Measurement {
+        var eventsPerSecond: Double
+        var cpuMicrosecondsPerEvent: Double
+        var eventsPerTransaction: Double
+    }
+
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        func option(_ name: String) -> String? {
+            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        }
+        guard let urlText = option("--database") else {
+            FileHandle.standardError.write(Data("usage: InboxCommitBenchmark --database URL [--events N]\n".utf8))
+            exit(2)
+        }
+        let events = max(1_000, Int(option("--events") ?? "") ?? 40_000)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let database = try await Database.open(try DatabaseURL(parsing: urlText), logger: logger)
+        try await Migrator(database: database, logger: logger).migrate()
+
+        let alone = try await commit(events: events / 8, callers: 1, database: database, run: "alone", logger: logger)
+        let shared = try await commit(events: events, callers: 64, database: database, run: "shared", logger: logger)
+        print("engine: \(database.dialect.rawValue)")
+        print("| callers | events/s | CPU µs per event | events per transaction | ratio |")
+        print("|---:|---:|---:|---:|---:|")
+        for (callers, measurement) in [(1, alone), (64, shared)] {
+            print(
+                "| \(callers) | \(Int(measurement.eventsPerSecond)) | \(Int(measurement.cpuMicrosecondsPerEvent)) "
+                    + "| \(String(format: "%.1f", measurement.eventsPerTransaction)) "
+                    + "| \(String(format: "%.1f", measurement.eventsPerSecond / alone.eventsPerSecond))× |"
+            )
+        }
+        await database.close()
+    }
+
+    /// Commits `events` distinct Stripe-shaped events from `callers` concurrent tasks, each waiting for its own commit
+    /// as a webhook request does. Bounded by the event count; a run is abandoned after 120 s.
+    static func commit(events: Int, callers: Int, database: Database, run: String, logger: Logger) async throws -> Measurement {
+        let transactions = Atomic<Int>(0)
+        let inbox = WebhookInbox(database: database, queue: JobQueue(database: database), logger: logger) { _ in
+            transactions.add(1, ordering: .relaxed)
+        }
+        let headers = [
+            "content-type": "application/json", "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            "stripe-signature": "t=1700000000,v1=" + String(repeating: "a", count: 64),
+        ]
+        let cpuBefore = processCPUMicroseconds()
+        let start = ContinuousClock.now
+        let deadline = start + .seconds(120)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<callers {
+                group.addTask {
+                    for index in stride(from: caller, to: events, by: callers) where ContinuousClock.now < deadline {
+                        let eventID = "evt_\(run)_\(index)"
+                        let body =
+                            #"{"id":"\#(eventID)","object":"event","type":"customer.updated","created":1700000000,"#
+                            + #""data":{"object":{"id":"cus_1","object":"customer","email":"bench@example.com","balance":0}}}"#
+                        let identity = WebhookIdentity(eventID: eventID, type: "customer.updated", occurredAt: Date(), data: .null)
+                        _ = try await inbox.commit(
+                            InboxEntry(
+                                connectionID: "conn_01M8KR82NB74ZB85VWE2DQETSP", provider: "stripe", identity: identity,
+                                headers: headers, body: body
+                            )
+                        )
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = Double((ContinuousClock.now - start).milliseconds) / 1000
+        let cpu = processCPUMicroseconds() - cpuBefore
+        return Measurement(
+            eventsPerSecond: Double(events) / max(seconds, 0.001),
+            cpuMicrosecondsPerEvent: cpu / Double(events),
+            eventsPerTransaction: Double(events) / Double(max(1, transactions.load(ordering: .relaxed)))
+        )
+    }
+
+    /// This process's user and system CPU time so far.
+    static func processCPUMicroseconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let seconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
+        return Double(seconds) * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+    }
+}
