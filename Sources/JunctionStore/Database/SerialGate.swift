@@ -4,8 +4,8 @@ import Synchronization
 ///
 /// The SQLite driver shares one connection; statements of concurrent tasks must not land inside another
 /// task's transaction, so every use of the connection passes this gate. A lock rather than an actor: taking a free
-/// gate does not suspend and releasing it does not hop executors, where an actor costs two executor switches per
-/// statement, which profiles showed on every store call.
+/// gate does not suspend and releasing it does not hop executors (an actor switches to its executor and back on
+/// every store call).
 final class SerialGate: Sendable {
     private struct State {
         var isHeld = false
