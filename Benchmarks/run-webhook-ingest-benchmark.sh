@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Inbound webhook ingest with wrk: Stripe-signed events (each distinct, so each is a real insert) against the
-# same server's /health/live in the same run, 64 connections. Afterwards the inbox is counted: every 2xx must
-# be a committed event. Bounded: each wrk run lasts DURATION seconds (default 15).
+# same server's /health/live, 64 connections. The two routes alternate in PAIRS pairs of DURATION-second runs
+# (defaults 5 and 6), and the ratio is the median of the per-pair ratios: a noisy neighbour then slows both halves of
+# a pair instead of one route. Afterwards the inbox is counted: every 2xx must be a committed event.
 # JOB_CONCURRENCY=0 measures an HTTP-only node (`--job-concurrency 0`): events are stored but processed elsewhere.
+# Bounded: PAIRS × 2 wrk runs of DURATION seconds each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-duration="${DURATION:-15}"
+pairs="${PAIRS:-5}"
+duration="${DURATION:-6}"
 connections="${CONNECTIONS:-64}"
 job_concurrency="${JOB_CONCURRENCY:-16}"
 swift build -c release --product junction
@@ -24,28 +27,33 @@ connection=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/connections" -H "Au
   -H 'Content-Type: application/json' \
   -d "{\"provider\":\"stripe\",\"name\":\"bench\",\"credentials\":{\"webhookSecret\":\"$secret\"}}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 
-run() { wrk --latency -t2 -c"$connections" -d"${duration}s" "$@"; }
-# The server's CPU time (user + system clock ticks) so far: per request, it is a figure the machine's load moves less
+# The server's CPU time (user + system clock ticks) so far: per request, a figure the machine's load moves less
 # than requests/s.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-echo "## baseline: GET /health/live"
-ticks_before_baseline=$(cpu_ticks)
-baseline=$(run "http://127.0.0.1:$port/health/live")
-ticks_after_baseline=$(cpu_ticks)
-echo "$baseline" | grep -E "Requests/sec|Latency|99%|Non-2xx" || true
-echo
-echo "## ingest: POST /webhooks/$connection (Stripe-signed, distinct events; job concurrency $job_concurrency)"
-ingest=$(WEBHOOK_SECRET=$secret WEBHOOK_PATH="/webhooks/$connection" run -s Benchmarks/WebhookIngest/stripe-signed.lua "http://127.0.0.1:$port")
-ticks_after_ingest=$(cpu_ticks)
-echo "$ingest" | grep -E "Requests/sec|Latency|99%|Non-2xx|requests in" || true
+# One wrk run, saved with the server CPU ticks it took: measure NAME ARGUMENTS…
+measure() {
+  local name=$1; shift
+  local before; before=$(cpu_ticks)
+  wrk --latency -t2 -c"$connections" -d"${duration}s" "$@" > "$scratch/$name.txt"
+  echo "$(( $(cpu_ticks) - before ))" > "$scratch/$name.ticks"
+}
+# Enough presigned requests per wrk thread for any rate this machine reaches in one run.
+presigned=$(( duration * 12000 ))
+echo "## $pairs pairs of ${duration}-second runs: GET /health/live, then POST /webhooks/$connection (job concurrency $job_concurrency)"
+for pair in $(seq 1 "$pairs"); do
+  measure "baseline-$pair" "http://127.0.0.1:$port/health/live"
+  WEBHOOK_SECRET=$secret WEBHOOK_PATH="/webhooks/$connection" WEBHOOK_PRESIGNED=$presigned WEBHOOK_RUN=$pair \
+    measure "ingest-$pair" -s Benchmarks/WebhookIngest/stripe-signed.lua "http://127.0.0.1:$port"
+  echo "pair $pair: $(grep Requests/sec "$scratch/baseline-$pair.txt") | $(grep Requests/sec "$scratch/ingest-$pair.txt")"
+done
 metrics=$(curl -fs "http://127.0.0.1:$port/metrics")
+echo "$metrics" > "$scratch/metrics.txt"
 
 kill -TERM $server; wait $server 2>/dev/null || true
-python3 - "$scratch/bench.sqlite" "$baseline" "$ingest" "$(getconf CLK_TCK)" \
-  "$((ticks_after_baseline - ticks_before_baseline))" "$((ticks_after_ingest - ticks_after_baseline))" "$metrics" <<'PY'
-import re, sqlite3, sys
-path, baseline, ingest = sys.argv[1:4]
-ticks_per_second, baseline_ticks, ingest_ticks, metrics = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+python3 - "$scratch" "$pairs" "$(getconf CLK_TCK)" <<'PY'
+import os, re, sqlite3, statistics, sys, tempfile, time
+folder, pairs, ticks_per_second = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def read(name): return open(os.path.join(folder, name)).read()
 def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def completed(text): return int(re.search(r"(\d+) requests in", text).group(1))
 def non2xx(text):
@@ -54,38 +62,51 @@ def non2xx(text):
 def p99(text):
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-db = sqlite3.connect(path)
-stored = db.execute("SELECT COUNT(*) FROM webhook_events").fetchone()[0]
-processed = db.execute("SELECT COUNT(*) FROM webhook_events WHERE status = 'processed'").fetchone()[0]
-acknowledged = completed(ingest) - non2xx(ingest)
-print()
-def cpu_us(ticks, text): return ticks / ticks_per_second * 1e6 / completed(text)
+def quartiles(values):
+    values = sorted(values)
+    if len(values) < 4: return values[0], values[-1]
+    q = statistics.quantiles(values, n=4)
+    return q[0], q[2]
+runs = {route: [read(f"{route}-{pair}.txt") for pair in range(1, pairs + 1)] for route in ("baseline", "ingest")}
+ticks = {route: sum(int(read(f"{route}-{pair}.ticks")) for pair in range(1, pairs + 1)) for route in runs}
+def cpu_us(route): return ticks[route] / ticks_per_second * 1e6 / sum(completed(text) for text in runs[route])
+ratios = [rps(i) / rps(b) for b, i in zip(runs["baseline"], runs["ingest"])]
+low, high = quartiles(ratios)
+metrics = read("metrics.txt")
 def metric(name):
     match = re.search(rf"^{name} ([\d.e+]+)$", metrics, re.M)
     return float(match.group(1)) if match else 0.0
 flushes, flushed = metric("junction_inbox_batch_size_events_count"), metric("junction_inbox_batch_size_events_sum")
-print("| route | requests/s | p99 ms | ratio | server CPU µs per request |")
-print("|---|---:|---:|---:|---:|")
-print(f"| GET /health/live | {rps(baseline):,.0f} | {p99(baseline):.2f} | 1.00 | {cpu_us(baseline_ticks, baseline):.0f} |")
-print(f"| POST /webhooks/{{id}} (Stripe-signed) | {rps(ingest):,.0f} | {p99(ingest):.2f} | {rps(ingest) / rps(baseline):.2f} "
-      f"| {cpu_us(ingest_ticks, ingest):.0f} |")
+
+db = sqlite3.connect(os.path.join(folder, "bench.sqlite"))
+stored = db.execute("SELECT COUNT(*) FROM webhook_events").fetchone()[0]
+processed = db.execute("SELECT COUNT(*) FROM webhook_events WHERE status = 'processed'").fetchone()[0]
+acknowledged = sum(completed(text) - non2xx(text) for text in runs["ingest"])
+refused = sum(non2xx(text) for text in runs["ingest"])
 print()
+print("| route | requests/s (median) | p99 ms (median) | server CPU µs per request |")
+print("|---|---:|---:|---:|")
+for route, label in (("baseline", "GET /health/live"), ("ingest", "POST /webhooks/{id} (Stripe-signed)")):
+    print(f"| {label} | {statistics.median(rps(t) for t in runs[route]):,.0f} | "
+          f"{statistics.median(p99(t) for t in runs[route]):.2f} | {cpu_us(route):.0f} |")
+print()
+print(f"ratio, median of {pairs} pairs: {statistics.median(ratios):.2f} (quartiles {low:.2f} … {high:.2f}; "
+      f"pairs: {', '.join(f'{r:.2f}' for r in ratios)})")
 if flushes:
     print(f"group commit: {flushed:,.0f} events in {flushes:,.0f} inbox transactions, {flushed / flushes:.1f} per transaction")
-print(f"acknowledged (2xx): {acknowledged:,}; committed in the inbox: {stored:,}; non-2xx: {non2xx(ingest):,}; "
+print(f"acknowledged (2xx): {acknowledged:,}; committed in the inbox: {stored:,}; non-2xx: {refused:,}; "
       f"processed by the time the server stopped: {processed:,}")
 if stored < acknowledged:
     print("FAIL: an acknowledged event is missing from the inbox"); sys.exit(1)
 
 # The floor under the inbox write: SQLite's own CPU per event for the same rows, schema and batch size, through
 # Python's sqlite3 (C, no Swift, no HTTP), one multi-row INSERT per transaction, prepared each time as the server does.
-import os, tempfile, time
 batch = max(1, round(flushed / flushes)) if flushes else 1
 rows = db.execute("SELECT id, connection_id, provider, external_id, type, occurred_at, received_at, headers, body "
                   "FROM webhook_events LIMIT 20000").fetchall()
 schema = [sql for (sql,) in db.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'webhook_events' AND sql IS NOT NULL")]
-with tempfile.TemporaryDirectory() as folder:
-    floor = sqlite3.connect(os.path.join(folder, "floor.sqlite"), isolation_level=None, cached_statements=0)
+with tempfile.TemporaryDirectory() as scratch:
+    floor = sqlite3.connect(os.path.join(scratch, "floor.sqlite"), isolation_level=None, cached_statements=0)
     floor.execute("PRAGMA journal_mode = WAL"); floor.execute("PRAGMA synchronous = NORMAL")
     for statement in schema: floor.execute(statement)
     row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', 0, 0)"
