@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
@@ -12,9 +13,15 @@ import SQLiteNIO
 final class SQLiteDriver: DatabaseDriver {
     private let connection: SQLiteConnection
     private let gate = SerialGate()
+    /// SQLite's own thread: the connection's calls run on it, and so do the store calls that make them (see
+    /// ``ThreadPoolTaskExecutor``), which the gate serializes anyway.
+    private let threadPool: NIOThreadPool
+    private let executor: ThreadPoolTaskExecutor
 
-    private init(connection: SQLiteConnection) {
+    private init(connection: SQLiteConnection, threadPool: NIOThreadPool) {
         self.connection = connection
+        self.threadPool = threadPool
+        self.executor = ThreadPoolTaskExecutor(pool: threadPool)
     }
 
     static func open(path: String, logger: Logger) async throws -> SQLiteDriver {
@@ -22,29 +29,44 @@ final class SQLiteDriver: DatabaseDriver {
         if !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let sql = connection.sql(queryLogLevel: nil)
-        for pragma in ["journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000", "foreign_keys = ON"] {
-            try await sql.raw("PRAGMA \(unsafeRaw: pragma)").run()
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threadPool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
         }
-        return SQLiteDriver(connection: connection)
+        let driver = SQLiteDriver(connection: connection, threadPool: threadPool)
+        try await driver.withConnection { sql in
+            for pragma in ["journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000", "foreign_keys = ON"] {
+                try await sql.raw("PRAGMA \(unsafeRaw: pragma)").run()
+            }
+        }
+        return driver
     }
 
     func withConnection<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         let sql = connection.sql(queryLogLevel: nil)
-        return try await gate.withGate { try await body(sql) }
+        return try await withTaskExecutorPreference(executor) {
+            try await gate.withGate { try await body(sql) }
+        }
     }
 
     func withTransaction<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         let sql = connection.sql(queryLogLevel: nil)
-        return try await gate.withGate {
-            // IMMEDIATE takes the write lock up front, so a second process (a CLI command next to the
-            // server) waits at BEGIN instead of failing mid-transaction.
-            try await sql.inTransaction(begin: "BEGIN IMMEDIATE", body)
+        return try await withTaskExecutorPreference(executor) {
+            try await gate.withGate {
+                // IMMEDIATE takes the write lock up front, so a second process (a CLI command next to the
+                // server) waits at BEGIN instead of failing mid-transaction.
+                try await sql.inTransaction(begin: "BEGIN IMMEDIATE", body)
+            }
         }
     }
 
@@ -52,5 +74,6 @@ final class SQLiteDriver: DatabaseDriver {
 
     func close() async {
         _ = try? await gate.withGate { try await self.connection.close() }
+        try? await threadPool.shutdownGracefully()
     }
 }
