@@ -4,8 +4,9 @@ import NIOPosix
 /// calls, through SQLiteNIO) resumes on the thread that did the work instead of being handed to another thread.
 ///
 /// With one thread, a store call that runs several statements stays on that thread from start to end: each
-/// statement's work item and the job that continues after it are queued on the same thread, with no wake-up of
-/// another thread in between. Measured without it, every statement cost two cross-thread hand-offs.
+/// statement's work item and the job that continues after it are queued on the same thread, where otherwise every
+/// statement is handed to the pool's thread and its result handed back to another. `InboxCommitBenchmark` measured
+/// a fifth less CPU per committed event with it.
 final class ThreadPoolTaskExecutor: TaskExecutor {
     private let pool: NIOThreadPool
 
