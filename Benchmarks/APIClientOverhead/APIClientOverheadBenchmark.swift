@@ -12,7 +12,17 @@ import NIOHTTP1
 ///     APIClientOverheadBenchmark --url http://127.0.0.1:PORT/health/live [--requests 20000] [--rounds 3]
 @main
 struct APIClientOverheadBenchmark {
-    static func main() async throws {
+    /// Runs the benchmark; a failure (a bad option, an unreachable database) ends it with one line and exit status 1.
+    static func main() async {
+        do {
+            try await run()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func run() async throws {
         let arguments = CommandLine.arguments
         func option(_ name: String) -> String? {
             arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }

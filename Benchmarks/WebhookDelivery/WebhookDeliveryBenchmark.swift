@@ -16,7 +16,17 @@ import Synchronization
 /// Bounded: `--deliveries` (default 10,000) each way, the delivery phase aborted after 120 s.
 @main
 struct WebhookDeliveryBenchmark {
-    static func main() async throws {
+    /// Runs the benchmark; a failure (a bad option, an unreachable database) ends it with one line and exit status 1.
+    static func main() async {
+        do {
+            try await run()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func run() async throws {
         let arguments = CommandLine.arguments
         func option(_ name: String, _ fallback: Int) -> Int {
             guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else {
