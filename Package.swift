@@ -157,9 +157,15 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "BenchmarkSupport",
+            path: "Benchmarks/Support",
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "QueueThroughputBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 "JunctionCore",
                 "JunctionStore",
                 .product(name: "Logging", package: "swift-log"),
@@ -172,6 +178,7 @@ let package = Package(
         .executableTarget(
             name: "APIClientOverheadBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 "JunctionHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -184,6 +191,7 @@ let package = Package(
         .executableTarget(
             name: "WebhookDeliveryBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 "JunctionCore", "JunctionStore", "JunctionAuth", "JunctionWebhooks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -197,6 +205,7 @@ let package = Package(
         .executableTarget(
             name: "InboxCommitBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 "JunctionCore", "JunctionStore", "JunctionWebhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -206,7 +215,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "DataMappingBenchmark",
-            dependencies: ["JunctionCore", "JunctionConnectors"],
+            dependencies: ["BenchmarkSupport", "JunctionCore", "JunctionConnectors"],
             path: "Benchmarks/DataMapping",
             swiftSettings: upcoming
         ),

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchmarkSupport
 import Foundation
 import JunctionHTTP
 import HTTPTypes
@@ -12,27 +13,17 @@ import NIOHTTP1
 ///     APIClientOverheadBenchmark --url http://127.0.0.1:PORT/health/live [--requests 20000] [--rounds 3]
 @main
 struct APIClientOverheadBenchmark {
-    /// Runs the benchmark; a failure (a bad option, an unreachable database) ends it with one line and exit status 1.
     static func main() async {
-        do {
-            try await run()
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            exit(1)
-        }
+        await runBenchmark(run)
     }
 
     static func run() async throws {
-        let arguments = CommandLine.arguments
-        func option(_ name: String) -> String? {
-            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        let options = BenchmarkCommandLine()
+        guard let url = options.value("--url") else {
+            throw BenchmarkError("usage: APIClientOverheadBenchmark --url URL [--requests N] [--rounds N] [--only bare|client]")
         }
-        guard let url = option("--url") else {
-            FileHandle.standardError.write(Data("usage: APIClientOverheadBenchmark --url URL [--requests N] [--rounds N]\n".utf8))
-            exit(2)
-        }
-        let requests = Int(option("--requests") ?? "") ?? 20_000
-        let rounds = Int(option("--rounds") ?? "") ?? 3
+        let requests = try options.integer("--requests", default: 20_000)
+        let rounds = try options.integer("--rounds", default: 3)
         let concurrency = 16
         let http = APIClient.sharedHTTPClient
         let client = APIClient(httpClient: http)
@@ -46,7 +37,7 @@ struct APIClientOverheadBenchmark {
         let wrapped: @Sendable () async throws -> Void = {
             _ = try await client.execute(APIRequest(method: .get, url: url, connectionID: "bench"))
         }
-        if let only = option("--only") {
+        if let only = options.value("--only") {
             // For profiling one path: `perf record … --only client`.
             let cpu = try await measure(only == "bare" ? bare : wrapped, requests: requests, concurrency: concurrency)
             print("\(only): \(String(format: "%.1f", cpu)) µs CPU per request")
@@ -83,7 +74,7 @@ struct APIClientOverheadBenchmark {
 
     /// Process CPU time (user + system) per request, in microseconds.
     static func measure(_ call: @escaping @Sendable () async throws -> Void, requests: Int, concurrency: Int) async throws -> Double {
-        let before = cpuSeconds()
+        let before = processCPUMicroseconds()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<concurrency {
                 let share = requests / concurrency + (worker < requests % concurrency ? 1 : 0)
@@ -93,13 +84,7 @@ struct APIClientOverheadBenchmark {
             }
             try await group.waitForAll()
         }
-        return (cpuSeconds() - before) / Double(requests) * 1e6
+        return (processCPUMicroseconds() - before) / Double(requests)
     }
 
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-    }
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import JunctionConnectors
 import JunctionCore
@@ -8,9 +9,12 @@ import JunctionCore
 /// of the per-round ratios is reported.
 @main
 struct DataMappingBenchmark {
-    static func main() throws {
-        let arguments = CommandLine.arguments
-        let count = arguments.firstIndex(of: "--records").flatMap { Int(arguments[$0 + 1]) } ?? 20_000
+    static func main() async {
+        await runBenchmark(run)
+    }
+
+    static func run() throws {
+        let count = try BenchmarkCommandLine().integer("--records", default: 20_000)
         let records = (0..<1000).map(record)
         var fields: [DataMapping.Field] = []
         for index in 0..<10 { fields.append(.init(target: "text\(index)", source: "s\(index)")) }

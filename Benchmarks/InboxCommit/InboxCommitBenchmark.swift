@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import JunctionCore
 import JunctionStore
@@ -18,26 +19,16 @@ struct InboxCommitBenchmark {
         var eventsPerTransaction: Double
     }
 
-    /// Runs the benchmark; a failure (a bad option, an unreachable database) ends it with one line and exit status 1.
     static func main() async {
-        do {
-            try await run()
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            exit(1)
-        }
+        await runBenchmark(run)
     }
 
     static func run() async throws {
-        let arguments = CommandLine.arguments
-        func option(_ name: String) -> String? {
-            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        let options = BenchmarkCommandLine()
+        guard let urlText = options.value("--database") else {
+            throw BenchmarkError("usage: InboxCommitBenchmark --database URL [--events N]")
         }
-        guard let urlText = option("--database") else {
-            FileHandle.standardError.write(Data("usage: InboxCommitBenchmark --database URL [--events N]\n".utf8))
-            exit(2)
-        }
-        let events = max(1_000, Int(option("--events") ?? "") ?? 40_000)
+        let events = max(1_000, try options.integer("--events", default: 40_000))
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let database = try await Database.open(try DatabaseURL(parsing: urlText), logger: logger)
@@ -101,11 +92,4 @@ struct InboxCommitBenchmark {
         )
     }
 
-    /// This process's user and system CPU time so far.
-    static func processCPUMicroseconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let seconds = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
-        return Double(seconds) * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
-    }
 }

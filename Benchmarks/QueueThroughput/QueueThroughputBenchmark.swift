@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import JunctionCore
 import JunctionStore
@@ -12,27 +13,17 @@ import Synchronization
 ///     swift run -c release QueueThroughputBenchmark --database sqlite:///tmp/bench.sqlite [--jobs 20000]
 @main
 struct QueueThroughputBenchmark {
-    /// Runs the benchmark; a failure (a bad option, an unreachable database) ends it with one line and exit status 1.
     static func main() async {
-        do {
-            try await run()
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            exit(1)
-        }
+        await runBenchmark(run)
     }
 
     static func run() async throws {
-        let arguments = CommandLine.arguments
-        func option(_ name: String) -> String? {
-            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        let options = BenchmarkCommandLine()
+        guard let urlText = options.value("--database") else {
+            throw BenchmarkError("usage: QueueThroughputBenchmark --database URL [--jobs N] [--baseline-rows N]")
         }
-        guard let urlText = option("--database") else {
-            FileHandle.standardError.write(Data("usage: QueueThroughputBenchmark --database URL [--jobs N] [--baseline-rows N]\n".utf8))
-            exit(2)
-        }
-        let jobs = Int(option("--jobs") ?? "") ?? 20_000
-        let baselineRows = Int(option("--baseline-rows") ?? "") ?? 5_000
+        let jobs = try options.integer("--jobs", default: 20_000)
+        let baselineRows = try options.integer("--baseline-rows", default: 5_000)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let database = try await Database.open(try DatabaseURL(parsing: urlText), logger: logger)

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import JunctionAuth
@@ -16,27 +17,15 @@ import Synchronization
 /// Bounded: `--deliveries` (default 10,000) each way, the delivery phase aborted after 120 s.
 @main
 struct WebhookDeliveryBenchmark {
-    /// Runs the benchmark; a failure (a bad option, an unreachable database) ends it with one line and exit status 1.
     static func main() async {
-        do {
-            try await run()
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            exit(1)
-        }
+        await runBenchmark(run)
     }
 
     static func run() async throws {
-        let arguments = CommandLine.arguments
-        func option(_ name: String, _ fallback: Int) -> Int {
-            guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else {
-                return fallback
-            }
-            return value
-        }
-        let count = option("--deliveries", 10_000)
-        let port = option("--port", 18_601)
-        let concurrency = option("--concurrency", 64)
+        let options = BenchmarkCommandLine()
+        let count = try options.integer("--deliveries", default: 10_000)
+        let port = try options.integer("--port", default: 18_601)
+        let concurrency = try options.integer("--concurrency", default: 64)
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
 

@@ -14,6 +14,7 @@ final class SerialGate: Sendable {
 
     private let state = Mutex(State())
 
+    /// Runs `body` holding the gate, after every caller that came first.
     func withGate<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
         await acquire()
         defer { release() }

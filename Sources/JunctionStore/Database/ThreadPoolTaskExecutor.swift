@@ -17,8 +17,15 @@ final class ThreadPoolTaskExecutor: TaskExecutor {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        // A job must run whatever the pool's state: after shutdown the pool runs the item at once, on the caller's
-        // thread, which still completes the task instead of stranding it.
-        pool.submit { _ in job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        pool.submit { state in
+            switch state {
+            case .active:
+                job.runSynchronously(on: self.asUnownedTaskExecutor())
+            case .cancelled:
+                // The pool has shut down (the store is closed): the job still runs, on the shared executor, so no
+                // task is stranded; a statement it then tries fails with the pool's error.
+                globalConcurrentExecutor.enqueue(ExecutorJob(job))
+            }
+        }
     }
 }
