@@ -147,7 +147,7 @@ struct WebhookDeliveryTests {
         try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in
             try await ServerTestHarness.with(.sqlite, allowPrivateEndpoints: true) { harness, client in
                 let endpoint = try await Self.createEndpoint(
-                    client, #"{"url": "\#(receiver.baseURL)/hooks/retry", "retrySchedule": [1, 2, 4, 8]}"#)
+                    client, #"{"url": "\#(receiver.baseURL)/hooks/retry", "retrySchedule": [1, 3, 9, 27]}"#)
                 try await Self.configure(receiver, secrets: [endpoint.secret], failFirst: 3)
                 let message = try await Self.publish(client, #"{"eventType": "record.updated", "payload": {"id": 7}}"#)
                 try await harness.withWorkers {
@@ -161,6 +161,8 @@ struct WebhookDeliveryTests {
                 #expect(deliveries.map(\.status) == [500, 500, 500, 200])
                 #expect(deliveries.allSatisfy { $0.verified && $0.svixVerified })
                 #expect(Set(deliveries.compactMap(\.id)) == [message["id"]?.stringValue ?? ""], "every attempt carries the same webhook-id")
+                // Delays of 1, 3 and 9 s (with jitter): spaced so that a second of stall on a loaded machine cannot
+                // reorder them.
                 let gaps = zip(deliveries.dropFirst(), deliveries).map { $0.at - $1.at }
                 #expect(gaps.count == 3)
                 #expect(gaps[0] >= 0.7 && gaps[1] > gaps[0] && gaps[2] > gaps[1], "\(gaps)")
