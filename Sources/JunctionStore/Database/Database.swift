@@ -44,6 +44,12 @@ public final class Database: Sendable {
         try await driver.withTransaction(body)
     }
 
+    /// The executor store calls run on, when the engine has one (SQLite's own thread); `nil` for PostgreSQL. A task
+    /// that mostly makes store calls (a group commit's flush) can start there and stay on one thread throughout.
+    public var executor: (any TaskExecutor)? {
+        driver.executor
+    }
+
     /// Checks that the database answers.
     public func ping() async throws {
         try await withSQL { sql in try await sql.raw("SELECT 1").run() }
@@ -73,6 +79,8 @@ protocol DatabaseDriver: Sendable {
     func withTransaction<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>?
     func close() async
+    /// The executor store calls run on, if the engine has one.
+    var executor: (any TaskExecutor)? { get }
 }
 
 extension SQLDatabase {

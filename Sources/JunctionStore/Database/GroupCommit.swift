@@ -25,11 +25,14 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
 
     private let maxBatch: Int
     private let write: Writer
+    private let executor: (any TaskExecutor)?
     private let state = Mutex(State())
 
-    /// Batches of at most `maxBatch` items, stored by `write`.
-    public init(maxBatch: Int, write: @escaping Writer) {
+    /// Batches of at most `maxBatch` items, stored by `write`. Flushes start on `executor` when given (the store's,
+    /// ``Database/executor``), so a flush that is mostly store calls stays on one thread.
+    public init(maxBatch: Int, executor: (any TaskExecutor)? = nil, write: @escaping Writer) {
         self.maxBatch = max(1, maxBatch)
+        self.executor = executor
         self.write = write
     }
 
@@ -46,7 +49,7 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
             // The flush runs in a task of its own: it serves every waiting caller, so it must not be cancelled with
             // the one caller (whose client may hang up) that happened to start it. High priority because every
             // waiter's latency is the flush's: queued behind request tasks, a flush took twice as long under load.
-            if leads { Task(priority: .high) { await self.flushUntilEmpty() } }
+            if leads { Task(executorPreference: executor, priority: .high) { await self.flushUntilEmpty() } }
         }
     }
 

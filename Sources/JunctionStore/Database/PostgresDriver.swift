@@ -83,6 +83,8 @@ final class PostgresDriver: DatabaseDriver {
         }
     }
 
+    var executor: (any TaskExecutor)? { nil }
+
     func close() async {
         runTask.cancel()
         await runTask.value

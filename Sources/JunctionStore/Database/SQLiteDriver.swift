@@ -16,12 +16,14 @@ final class SQLiteDriver: DatabaseDriver {
     /// SQLite's own thread: the connection's calls run on it, and so do the store calls that make them (see
     /// ``ThreadPoolTaskExecutor``), which the gate serializes anyway.
     private let threadPool: NIOThreadPool
-    private let executor: ThreadPoolTaskExecutor
+    private let threadExecutor: ThreadPoolTaskExecutor
+
+    var executor: (any TaskExecutor)? { threadExecutor }
 
     private init(connection: SQLiteConnection, threadPool: NIOThreadPool) {
         self.connection = connection
         self.threadPool = threadPool
-        self.executor = ThreadPoolTaskExecutor(pool: threadPool)
+        self.threadExecutor = ThreadPoolTaskExecutor(pool: threadPool)
     }
 
     static func open(path: String, logger: Logger) async throws -> SQLiteDriver {
@@ -52,7 +54,7 @@ final class SQLiteDriver: DatabaseDriver {
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         let sql = connection.sql(queryLogLevel: nil)
-        return try await withTaskExecutorPreference(executor) {
+        return try await withTaskExecutorPreference(threadExecutor) {
             try await gate.withGate { try await body(sql) }
         }
     }
@@ -61,7 +63,7 @@ final class SQLiteDriver: DatabaseDriver {
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         let sql = connection.sql(queryLogLevel: nil)
-        return try await withTaskExecutorPreference(executor) {
+        return try await withTaskExecutorPreference(threadExecutor) {
             try await gate.withGate {
                 // IMMEDIATE takes the write lock up front, so a second process (a CLI command next to the
                 // server) waits at BEGIN instead of failing mid-transaction.

@@ -30,7 +30,7 @@ public final class WebhookInbox: Sendable {
         database: Database, queue: JobQueue, maxBatch: Int = 256, logger: Logger,
         committed: @escaping @Sendable (_ entries: Int) -> Void = { _ in }
     ) {
-        self.commits = GroupCommit(maxBatch: maxBatch) { entries in
+        self.commits = GroupCommit(maxBatch: maxBatch, executor: database.executor) { entries in
             do {
                 let outcomes = try await Self.write(entries, database: database, queue: queue)
                 committed(entries.count)

@@ -15,7 +15,7 @@ public struct MessageDispatcher: Sendable {
 
     /// A dispatcher writing to `database` and scheduling deliveries on `queue`.
     public init(database: Database, queue: JobQueue) {
-        self.publications = GroupCommit(maxBatch: 128) { messages in
+        self.publications = GroupCommit(maxBatch: 128, executor: database.executor) { messages in
             try await Self.write(messages, database: database, queue: queue)
         }
     }

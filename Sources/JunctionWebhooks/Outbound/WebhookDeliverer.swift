@@ -69,8 +69,8 @@ public final class WebhookDeliverer: JobHandler {
         self.configuration = configuration
         self.logger = logger
         let deliveries = self.deliveries
-        self.attemptWrites = GroupCommit(maxBatch: 128) { writes in try await deliveries.record(writes) }
-        self.contextReads = GroupCommit(maxBatch: 128) { ids in
+        self.attemptWrites = GroupCommit(maxBatch: 128, executor: database.executor) { writes in try await deliveries.record(writes) }
+        self.contextReads = GroupCommit(maxBatch: 128, executor: database.executor) { ids in
             let found = try await deliveries.contexts(ofDeliveries: ids)
             return ids.map { found[$0] }
         }

@@ -47,9 +47,11 @@ public struct StripeSignatureVerifier: WebhookVerifier {
     }
 
     static let headerName = HTTPField.Name("Stripe-Signature")!
+    /// The members the inbox reads, made once rather than hashed into a new set per request.
+    static let identityMembers: Set<String> = ["id", "type", "created"]
 
     public func inboxIdentity(_ webhook: InboundWebhook) -> WebhookIdentity {
-        let members = webhook.jsonMembers(["id", "type", "created"])
+        let members = webhook.jsonMembers(Self.identityMembers)
         return WebhookIdentity(
             eventID: members?["id"]?.stringValue ?? Self.contentID(of: webhook),
             type: members?["type"]?.stringValue ?? "unknown",
