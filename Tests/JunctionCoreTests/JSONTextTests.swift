@@ -62,6 +62,8 @@ struct JSONTextTests {
         let value: JSONValue = [
             "b": [1, 2.5, -3, 1e20, 0.1], "a": "quote \" backslash \\ newline \n tab \t bell \u{07} slash / é 😀",
             "c": ["nested": true, "null": nil],
+            // Escapes at the edges and back to back, and no text at all: the writer copies the runs between escapes.
+            "d": ["", "\"", "\\", "\u{00}\u{1F}", "\nstarts", "ends\t", "a\"\"b"],
         ]
         let text = try value.serialized()
         #expect(try JSONValue.parse(text) == value)
