@@ -9,10 +9,11 @@ public struct BenchmarkCommandLine: Sendable {
         self.arguments = arguments
     }
 
-    /// The value after `name`; `nil` when the option is absent or has no value.
+    /// The value after `name`; `nil` when the option is absent or has no value (the next argument is another option).
     public func value(_ name: String) -> String? {
         guard let index = arguments.firstIndex(of: name), arguments.indices.contains(index + 1) else { return nil }
-        return arguments[index + 1]
+        let value = arguments[index + 1]
+        return value.hasPrefix("--") ? nil : value
     }
 
     /// A count or size: `fallback` when absent; an error when given but not a positive integer.
@@ -52,7 +53,11 @@ public func runBenchmark(_ body: () async throws -> Void) async {
 /// This process's user and system CPU time so far, in microseconds.
 public func processCPUMicroseconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+        getrusage(RUSAGE_SELF, &usage)
+    #endif
     let seconds = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
     return seconds * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
 }

@@ -19,7 +19,8 @@ public final class ServerMetrics: Sendable {
     /// What became of inbound webhooks, one counter per outcome, made once: these are counted on the ingest path,
     /// where looking a counter up in the registry per request showed in profiles.
     private let inboundWebhookCounters: [InboundWebhookOutcome: Counter]
-    /// Events per inbox flush: the histogram's count is the number of commits and its sum the events they stored.
+    /// Requests per inbox flush: the histogram's count is the number of commits and its sum the requests they
+    /// answered (duplicates included, which were checked in the same statement).
     private let inboxBatchSizes: ValueHistogram
 
     /// Metrics over `registry`.
@@ -75,7 +76,7 @@ public final class ServerMetrics: Sendable {
     static var inboxBatchSize: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "junction", metricName: "inbox_batch_size", unitName: "events",
-            helpText: "Inbound webhooks committed per inbox transaction (group commit): sum / count is the mean batch."
+            helpText: "Inbound webhooks (duplicates included) per inbox transaction (group commit): sum / count is the mean batch."
         )
     }
 
@@ -84,7 +85,7 @@ public final class ServerMetrics: Sendable {
         inboundWebhookCounters[outcome]?.increment()
     }
 
-    /// Records how many events one inbox commit stored.
+    /// Records how many requests one inbox commit answered.
     func recordInboxFlush(events: Int) {
         inboxBatchSizes.record(Double(events))
     }

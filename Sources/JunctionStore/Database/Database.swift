@@ -31,13 +31,16 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` with exclusive use of one connection, outside a transaction (each statement commits alone).
+    /// `body` must not make store calls of its own: the connection is not reentrant. On SQLite, tasks it starts with
+    /// `async let` or a task group run on SQLite's thread too.
     public func withSQL<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         try await driver.withConnection(body)
     }
 
-    /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if it throws.
+    /// Runs `body` in one transaction on one connection: committed if it returns, rolled back if it throws (also
+    /// when the calling task was cancelled). The same rules for `body` as for ``withSQL(_:)``.
     public func transaction<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
@@ -46,7 +49,8 @@ public final class Database: Sendable {
 
     /// The executor store calls run on, when the engine has one (SQLite's own thread); `nil` for PostgreSQL. A task
     /// that mostly makes store calls (a group commit's flush) can start there and stay on one thread throughout.
-    public var executor: (any TaskExecutor)? {
+    /// Within the package only: blocking work scheduled there would stall every store call.
+    package var executor: (any TaskExecutor)? {
         driver.executor
     }
 

@@ -42,10 +42,16 @@ final class SQLiteDriver: DatabaseDriver {
             throw error
         }
         let driver = SQLiteDriver(connection: connection, threadPool: threadPool)
-        try await driver.withConnection { sql in
-            for pragma in ["journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 10000", "foreign_keys = ON"] {
-                try await sql.raw("PRAGMA \(unsafeRaw: pragma)").run()
+        do {
+            try await driver.withConnection { sql in
+                // The busy timeout first: switching to WAL waits for a lock another process may hold.
+                for pragma in ["busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"] {
+                    try await sql.raw("PRAGMA \(unsafeRaw: pragma)").run()
+                }
             }
+        } catch {
+            await driver.close()
+            throw error
         }
         return driver
     }
@@ -67,9 +73,24 @@ final class SQLiteDriver: DatabaseDriver {
             try await gate.withGate {
                 // IMMEDIATE takes the write lock up front, so a second process (a CLI command next to the
                 // server) waits at BEGIN instead of failing mid-transaction.
-                try await sql.inTransaction(begin: "BEGIN IMMEDIATE", body)
+                try await sql.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await body(sql)
+                    try await sql.raw("COMMIT").run()
+                    return result
+                } catch {
+                    await rollBack()
+                    throw error
+                }
             }
         }
+    }
+
+    /// Ends the open transaction, even for a cancelled task. SQLiteNIO's async calls refuse to run for a cancelled
+    /// task, so a rollback made that way would leave the shared connection inside the transaction, and every later
+    /// caller's statements with it; the future-based call runs whatever the task's state.
+    private func rollBack() async {
+        _ = try? await connection.query("ROLLBACK", [], logger: connection.logger) { _ in }.get()
     }
 
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>? { nil }

@@ -23,7 +23,7 @@ final class ThreadPoolTaskExecutor: TaskExecutor {
                 job.runSynchronously(on: self.asUnownedTaskExecutor())
             case .cancelled:
                 // The pool has shut down (the store is closed): the job still runs, on the shared executor, so no
-                // task is stranded; a statement it then tries fails with the pool's error.
+                // task is stranded; a statement it then tries is refused (SQLiteNIO throws CancellationError).
                 globalConcurrentExecutor.enqueue(ExecutorJob(job))
             }
         }
