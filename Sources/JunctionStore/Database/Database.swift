@@ -88,9 +88,11 @@ protocol DatabaseDriver: Sendable {
 }
 
 extension SQLDatabase {
-    /// Runs `body` between `begin` and COMMIT on this connection, rolling back if it throws.
+    /// Runs `body` between `begin` and COMMIT on this connection; if anything throws, `rollBack` ends the transaction
+    /// (by default a ROLLBACK on this connection; an engine whose statements a cancelled task cannot run passes its own).
     func inTransaction<Result: Sendable>(
         begin: String,
+        rollBack: (@Sendable () async -> Void)? = nil,
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         try await raw("\(unsafeRaw: begin)").run()
@@ -99,7 +101,11 @@ extension SQLDatabase {
             try await raw("COMMIT").run()
             return result
         } catch {
-            try? await raw("ROLLBACK").run()
+            if let rollBack {
+                await rollBack()
+            } else {
+                try? await raw("ROLLBACK").run()
+            }
             throw error
         }
     }

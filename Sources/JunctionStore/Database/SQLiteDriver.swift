@@ -73,15 +73,7 @@ final class SQLiteDriver: DatabaseDriver {
             try await gate.withGate {
                 // IMMEDIATE takes the write lock up front, so a second process (a CLI command next to the
                 // server) waits at BEGIN instead of failing mid-transaction.
-                try await sql.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await body(sql)
-                    try await sql.raw("COMMIT").run()
-                    return result
-                } catch {
-                    await rollBack()
-                    throw error
-                }
+                try await sql.inTransaction(begin: "BEGIN IMMEDIATE", rollBack: rollBack, body)
             }
         }
     }
