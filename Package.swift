@@ -237,7 +237,12 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionStoreTests",
-            dependencies: ["JunctionStore", "JunctionCore", "JunctionTestSupport", "junction"],
+            dependencies: [
+                "JunctionStore", "JunctionCore", "JunctionTestSupport", "junction",
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

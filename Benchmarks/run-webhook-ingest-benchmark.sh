@@ -48,11 +48,13 @@ for pair in $(seq 1 "$pairs"); do
 done
 metrics=$(curl -fs "http://127.0.0.1:$port/metrics")
 echo "$metrics" > "$scratch/metrics.txt"
+# The log file never shrinks while the server runs, so its size now is the largest the log has been.
+wal_bytes=$(stat -c %s "$scratch/bench.sqlite-wal" 2>/dev/null || echo 0)
 
 kill -TERM $server; wait $server 2>/dev/null || true
-python3 - "$scratch" "$pairs" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$scratch" "$pairs" "$(getconf CLK_TCK)" "$wal_bytes" <<'PY'
 import os, re, sqlite3, statistics, sys, tempfile, time
-folder, pairs, ticks_per_second = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+folder, pairs, ticks_per_second, wal_bytes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 def read(name): return open(os.path.join(folder, name)).read()
 def rps(text): return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 def completed(text): return int(re.search(r"(\d+) requests in", text).group(1))
@@ -98,6 +100,9 @@ print(f"acknowledged (2xx): {acknowledged:,}; committed in the inbox: {stored:,}
       f"processed by the time the server stopped: {processed:,}")
 if stored < acknowledged:
     print("FAIL: an acknowledged event is missing from the inbox"); sys.exit(1)
+print(f"write-ahead log: at most {wal_bytes / 2**20:.0f} MiB during the run (rewound past 64 MiB by the checkpointer)")
+if wal_bytes > 256 * 2**20:
+    print("FAIL: the write-ahead log grew past 256 MiB; checkpoints are not keeping up"); sys.exit(1)
 
 # The floor under the inbox write: SQLite's own CPU per event for the same rows, schema and batch size, through
 # Python's sqlite3 (C, no Swift, no HTTP), one multi-row INSERT per transaction, prepared each time as the server does.

@@ -17,11 +17,14 @@ final class SQLiteDriver: DatabaseDriver {
     /// ``ThreadPoolTaskExecutor``), which the gate serializes anyway.
     private let threadPool: NIOThreadPool
     private let threadExecutor: ThreadPoolTaskExecutor
+    /// Checkpoints the log off the commit path.
+    private let checkpointer: SQLiteCheckpointer
 
     var executor: (any TaskExecutor)? { threadExecutor }
 
-    private init(connection: SQLiteConnection, threadPool: NIOThreadPool) {
+    private init(connection: SQLiteConnection, threadPool: NIOThreadPool, checkpointer: SQLiteCheckpointer) {
         self.connection = connection
+        self.checkpointer = checkpointer
         self.threadPool = threadPool
         self.threadExecutor = ThreadPoolTaskExecutor(pool: threadPool)
     }
@@ -41,19 +44,21 @@ final class SQLiteDriver: DatabaseDriver {
             try? await threadPool.shutdownGracefully()
             throw error
         }
-        let driver = SQLiteDriver(connection: connection, threadPool: threadPool)
         do {
-            try await driver.withConnection { sql in
-                // The busy timeout first: switching to WAL waits for a lock another process may hold.
-                for pragma in ["busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"] {
-                    try await sql.raw("PRAGMA \(unsafeRaw: pragma)").run()
-                }
+            // The busy timeout first: switching to WAL waits for a lock another process may hold. No checkpoints
+            // inside commits: the checkpointer makes them from its own connection.
+            for pragma in [
+                "busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "wal_autocheckpoint = 0",
+            ] {
+                _ = try await connection.query("PRAGMA \(pragma)")
             }
+            let checkpointer = try await SQLiteCheckpointer.start(path: path, logger: logger)
+            return SQLiteDriver(connection: connection, threadPool: threadPool, checkpointer: checkpointer)
         } catch {
-            await driver.close()
+            try? await connection.close()
+            try? await threadPool.shutdownGracefully()
             throw error
         }
-        return driver
     }
 
     func withConnection<Result: Sendable>(
@@ -88,6 +93,8 @@ final class SQLiteDriver: DatabaseDriver {
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>? { nil }
 
     func close() async {
+        // The checkpointer first: the writer's connection, closing last, checkpoints the whole log and removes it.
+        await checkpointer.stop()
         _ = try? await gate.withGate { try await self.connection.close() }
         try? await threadPool.shutdownGracefully()
     }
