@@ -47,6 +47,12 @@ public final class Database: Sendable {
         try await driver.withTransaction(body)
     }
 
+    /// Runs `insert` on the connection `sql` stands for, inside a ``withSQL(_:)`` or ``transaction(_:)`` body (and
+    /// in its transaction), and returns the `returning` value of each row inserted; skipped rows return nothing.
+    public func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String] {
+        try await driver.run(insert, on: sql)
+    }
+
     /// The executor store calls run on, when the engine has one (SQLite's own thread); `nil` for PostgreSQL. A task
     /// that mostly makes store calls (a group commit's flush) can start there and stay on one thread throughout.
     /// Within the package only: blocking work scheduled there would stall every store call.
@@ -82,9 +88,33 @@ protocol DatabaseDriver: Sendable {
     func withConnection<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result
     func withTransaction<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>?
+    func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String]
     func close() async
     /// The executor store calls run on, if the engine has one.
     var executor: (any TaskExecutor)? { get }
+}
+
+extension DatabaseDriver {
+    /// Through SQLKit, whose binds render in the engine's placeholder style.
+    func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String] {
+        let rows = try await sql.raw("\(BulkInsertExpression(insert: insert))").all()
+        return try rows.map { try $0.decode(column: insert.returning, as: String.self) }
+    }
+}
+
+/// A ``BulkInsert`` as an SQLKit expression.
+private struct BulkInsertExpression: SQLExpression {
+    let insert: BulkInsert
+
+    func serialize(to serializer: inout SQLSerializer) {
+        insert.render({ serializer.write($0) }) { value in
+            switch value {
+            case .text(let text): serializer.write(bind: text)
+            case .integer(let integer): serializer.write(bind: integer)
+            case .null: serializer.write("NULL")
+            }
+        }
+    }
 }
 
 extension SQLDatabase {

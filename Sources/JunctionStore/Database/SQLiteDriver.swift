@@ -4,6 +4,7 @@ import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
+import Synchronization
 
 /// The embedded engine: one SQLite connection in WAL mode shared by the whole process.
 ///
@@ -88,6 +89,28 @@ final class SQLiteDriver: DatabaseDriver {
     /// caller's statements with it; the future-based call runs whatever the task's state.
     private func rollBack() async {
         _ = try? await connection.query("ROLLBACK", [], logger: connection.logger) { _ in }.get()
+    }
+
+    /// Bound directly, without SQLKit's serializer and generic encoder. Callers are inside a store call's body, so
+    /// they hold the gate, and `sql` is this one connection.
+    func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String] {
+        var text = ""
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(insert.rows.count * insert.columns.count)
+        insert.render({ text += $0 }) { value in
+            text += "?"
+            switch value {
+            case .text(let string): binds.append(.text(string))
+            case .integer(let integer): binds.append(.integer(Int(integer)))
+            case .null: binds.append(.null)
+            }
+        }
+        let returned = Mutex<[String]>([])
+        let key = insert.returning
+        try await connection.query(text, binds) { row in
+            if let value = row.column(key)?.string { returned.withLock { $0.append(value) } }
+        }
+        return returned.withLock { $0 }
     }
 
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>? { nil }

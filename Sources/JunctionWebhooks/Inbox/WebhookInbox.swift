@@ -8,8 +8,9 @@ import SQLKit
 ///
 /// A sender's 2xx must wait until its event is committed, but one transaction per request would cap ingest at the
 /// disk's fsync rate and the store's statement rate. So requests share transactions (``GroupCommit``): each flush
-/// writes every entry waiting with one multi-row `INSERT … ON CONFLICT DO NOTHING` into the inbox and one processing
-/// job for all of them, then resumes the requests.
+/// writes every entry waiting with one multi-row `INSERT … ON CONFLICT DO NOTHING` into the inbox (a ``BulkInsert``,
+/// which SQLite binds without SQLKit's generic encoder) and one processing job for all of them, then resumes the
+/// requests.
 public final class WebhookInbox: Sendable {
     /// What became of one entry.
     public enum CommitOutcome: Sendable, Equatable {
@@ -49,29 +50,26 @@ public final class WebhookInbox: Sendable {
 
     /// Writes a batch in one transaction; the outcome of each entry is at its index.
     static func write(_ entries: [InboxEntry], database: Database, queue: JobQueue) async throws -> [CommitOutcome] {
-        var rows: [SQLQueryString] = []
-        rows.reserveCapacity(entries.count)
+        var insert = BulkInsert(
+            table: "webhook_events",
+            columns: [
+                "id", "connection_id", "provider", "external_id", "type", "occurred_at", "received_at", "headers", "body", "status",
+                "attempts", "replays",
+            ],
+            conflictColumns: ["connection_id", "external_id"],
+            returning: "id"
+        )
         for entry in entries {
-            // A missing time as a NULL literal: an optional bind goes through SQLKit's generic encoder.
-            let occurredAt: any SQLExpression = entry.identity.occurredAt.map { SQLBind($0.epochMilliseconds) } ?? SQLLiteral.null
-            rows.append(
-                """
-                (\(bind: entry.id), \(bind: entry.connectionID), \(bind: entry.provider), \(bind: entry.identity.eventID), \
-                \(bind: entry.identity.type), \(occurredAt), \
-                \(bind: entry.receivedAt.epochMilliseconds), \(bind: entry.headersJSON), \(bind: entry.body), 'received', 0, 0)
-                """
-            )
+            insert.append([
+                .text(entry.id), .text(entry.connectionID), .text(entry.provider), .text(entry.identity.eventID),
+                .text(entry.identity.type), entry.identity.occurredAt.map { .integer($0.epochMilliseconds) } ?? .null,
+                .integer(entry.receivedAt.epochMilliseconds), .text(entry.headersJSON), .text(entry.body), .text("received"),
+                .integer(0), .integer(0),
+            ])
         }
-        let values = rows.joined(separator: ", ")
+        let rows = insert
         let stored = try await database.transaction { sql in
-            let inserted = try await sql.raw(
-                """
-                INSERT INTO webhook_events (id, connection_id, provider, external_id, type, occurred_at, received_at, \
-                headers, body, status, attempts, replays) VALUES \(values) \
-                ON CONFLICT (connection_id, external_id) DO NOTHING RETURNING id
-                """
-            ).all()
-            let ids = Set(try inserted.map { try $0.decode(column: "id", as: String.self) })
+            let ids = Set(try await database.run(rows, on: sql))
             // One processing job for the whole flush: the processor loads and records its events in batches too.
             let stored = entries.filter { ids.contains($0.id) }.map(\.id)
             if !stored.isEmpty { _ = try await queue.enqueue([WebhookEventProcessor.job(for: stored)], using: sql) }

@@ -1,0 +1,52 @@
+import JunctionStore
+import JunctionTestSupport
+import SQLKit
+import Testing
+
+/// The multi-row insert the webhook inbox writes with: SQLite binds its values directly, PostgreSQL through SQLKit;
+/// both must store the same values and skip the same conflicts.
+@Suite("Bulk insert")
+struct BulkInsertTests {
+    @Test(
+        "rows are stored with their text, integers and NULLs; conflicting rows are skipped and not returned",
+        arguments: TestEngine.available)
+    func insertsAndSkipsConflicts(engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { database, _ in
+            try await database.withSQL { sql in
+                try await sql.raw(
+                    "CREATE TABLE bulk_probe (id TEXT PRIMARY KEY, owner TEXT NOT NULL, external TEXT NOT NULL, n BIGINT, note TEXT NOT NULL)"
+                ).run()
+                try await sql.raw("CREATE UNIQUE INDEX bulk_probe_dedup ON bulk_probe (owner, external)").run()
+            }
+            let firstBatch = Self.batch([("a", "evt_1", 1_700_000_000_000, #"{"quote":"\"", "é":"✓"}"#), ("b", "evt_2", nil, "")])
+            let first = try await database.transaction { sql in try await database.run(firstBatch, on: sql) }
+            #expect(Set(first) == ["a", "b"])
+
+            // evt_2 exists already, and evt_3 appears twice in the batch: each is stored once.
+            let secondBatch = Self.batch([("c", "evt_2", 5, "dup"), ("d", "evt_3", -1, "x"), ("e", "evt_3", 7, "dup")])
+            let second = try await database.transaction { sql in try await database.run(secondBatch, on: sql) }
+            #expect(second == ["d"])
+
+            let stored = try await database.withSQL { sql in
+                try await sql.raw("SELECT id, external, n, note FROM bulk_probe ORDER BY id").all().map { row in
+                    (
+                        try row.decode(column: "id", as: String.self), try row.decode(column: "external", as: String.self),
+                        try row.decode(column: "n", as: Int64?.self), try row.decode(column: "note", as: String.self)
+                    )
+                }
+            }
+            #expect(stored.map(\.0) == ["a", "b", "d"])
+            #expect(stored.map(\.2) == [1_700_000_000_000, nil, -1])
+            #expect(stored.map(\.3) == [#"{"quote":"\"", "é":"✓"}"#, "", "x"])
+        }
+    }
+
+    private static func batch(_ rows: [(id: String, external: String, n: Int64?, note: String)]) -> BulkInsert {
+        var insert = BulkInsert(
+            table: "bulk_probe", columns: ["id", "owner", "external", "n", "note"], conflictColumns: ["owner", "external"], returning: "id")
+        for row in rows {
+            insert.append([.text(row.id), .text("owner-1"), .text(row.external), row.n.map { .integer($0) } ?? .null, .text(row.note)])
+        }
+        return insert
+    }
+}
