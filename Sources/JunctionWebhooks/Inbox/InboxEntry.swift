@@ -57,7 +57,7 @@ public struct InboxEntry: Sendable, Equatable {
         var kept: [String: String] = [:]
         for field in webhook.headers {
             let name = field.name.canonicalName
-            guard !["authorization", "proxy-authorization", "cookie"].contains(name) else { continue }
+            guard name != "authorization", name != "proxy-authorization", name != "cookie" else { continue }
             kept[name] = kept[name].map { $0 + ", " + field.value } ?? field.value
         }
         return kept

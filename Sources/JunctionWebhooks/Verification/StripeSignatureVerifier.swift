@@ -35,9 +35,11 @@ public struct StripeSignatureVerifier: WebhookVerifier {
         let expected = signatures.compactMap(HMACSignature.bytes(fromHex:))
         let matches = secrets.contains { secret in
             var mac = HMACSignature.sha256State(key: secret)
-            mac.update(data: Array(timestamp.utf8))
-            mac.update(data: [UInt8(ascii: ".")])
-            mac.update(data: webhook.body)
+            // Fed as raw buffers: the generic `DataProtocol` path allocated an array per piece.
+            var prefix = timestamp
+            prefix.append(".")
+            prefix.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+            webhook.body.withUnsafeBytes { mac.update(data: $0) }
             let code = mac.finalize()
             return expected.contains { HMACSignature.constantTimeEquals(code, $0) }
         }
