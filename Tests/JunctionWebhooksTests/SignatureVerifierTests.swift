@@ -221,4 +221,25 @@ struct SignatureVerifierTests {
         #expect(identity.eventID.hasPrefix("sha256:"))
         #expect(identity.eventID == GenericHMACVerifier(signatureHeader: "X-Sig", idField: "missing").identify(request).eventID)
     }
+
+    @Test("hex signatures decode in either case; odd lengths and non-hex digits are refused")
+    func hexDecoding() {
+        #expect(HMACSignature.bytes(fromHex: "00ff7Fa0") == [0x00, 0xFF, 0x7F, 0xA0])
+        #expect(HMACSignature.bytes(fromHex: "") == [])
+        #expect(HMACSignature.bytes(fromHex: "abc") == nil)
+        #expect(HMACSignature.bytes(fromHex: "0g") == nil)
+        #expect(HMACSignature.bytes(fromHex: "t=1,v1=ab".split(separator: "=").last ?? "") == [0xAB])
+    }
+
+    @Test("a header sent as several fields reads as their values joined, as HTTP combines them")
+    func repeatedHeader() {
+        var headers = HTTPFields()
+        headers.append(HTTPField(name: HTTPField.Name("X-Sig")!, value: "a"))
+        headers.append(HTTPField(name: .contentType, value: "application/json"))
+        headers.append(HTTPField(name: HTTPField.Name("x-sig")!, value: "b"))
+        let webhook = InboundWebhook(headers: headers, body: [])
+        #expect(webhook.header(HTTPField.Name("x-SIG")!) == "a, b")
+        #expect(webhook.header(HTTPField.Name("x-sig")!) == headers[HTTPField.Name("x-sig")!])
+        #expect(webhook.header(HTTPField.Name("x-missing")!) == nil)
+    }
 }

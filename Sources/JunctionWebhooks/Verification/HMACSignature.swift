@@ -41,7 +41,7 @@ public enum HMACSignature {
 
     /// The bytes a lowercase or uppercase hex string stands for; `nil` for anything else.
     public static func bytes(fromHex text: some StringProtocol) -> [UInt8]? {
-        let digits = Array(text.utf8)
+        let digits = text.utf8
         guard digits.count % 2 == 0 else { return nil }
         func value(_ digit: UInt8) -> UInt8? {
             switch digit {
@@ -53,11 +53,15 @@ public enum HMACSignature {
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
+        var high: UInt8?
+        for digit in digits {
+            guard let nibble = value(digit) else { return nil }
+            if let first = high {
+                bytes.append(first << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
         }
         return bytes
     }

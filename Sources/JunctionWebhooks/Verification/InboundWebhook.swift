@@ -33,9 +33,15 @@ public struct InboundWebhook: Sendable {
         return headers[field]
     }
 
-    /// The header's value; the built-in verifiers pass names made once, not parsed per request.
+    /// The header's value; the built-in verifiers pass names made once, not parsed per request. Several fields of
+    /// the name are joined with ", ", as `HTTPFields` does, whose lookup joins even a single value through a generic
+    /// path that showed in ingest profiles.
     public func header(_ name: HTTPField.Name) -> String? {
-        headers[name]
+        var value: String?
+        for field in headers where field.name == name {
+            value = value.map { $0 + ", " + field.value } ?? field.value
+        }
+        return value
     }
 
     /// The body parsed as JSON, or `nil` when it is not JSON (form-encoded Slack payloads, say).
