@@ -26,6 +26,8 @@ struct BulkInsertTests {
             let secondBatch = Self.batch([("c", "evt_2", 5, "dup"), ("d", "evt_3", -1, "x"), ("e", "evt_3", 7, "dup")])
             let second = try await database.transaction { sql in try await database.run(secondBatch, on: sql) }
             #expect(second == ["d"])
+            let nothing = try await database.transaction { sql in try await database.run(Self.batch([]), on: sql) }
+            #expect(nothing.isEmpty)
 
             let stored = try await database.withSQL { sql in
                 try await sql.raw("SELECT id, external, n, note FROM bulk_probe ORDER BY id").all().map { row in

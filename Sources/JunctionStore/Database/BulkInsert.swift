@@ -19,8 +19,8 @@ public struct BulkInsert: Sendable {
     public let conflictColumns: [String]
     /// The text column returned for each row inserted (not for the rows skipped).
     public let returning: String
-    /// The rows, each with one value per column.
-    public private(set) var rows: [[Value]] = []
+    /// Every row's values, row after row, one per column.
+    public private(set) var values: [Value] = []
 
     /// An empty insert; SQL names are written as given, so they must be the store's own, never input.
     public init(table: String, columns: [String], conflictColumns: [String], returning: String) {
@@ -30,24 +30,42 @@ public struct BulkInsert: Sendable {
         self.returning = returning
     }
 
+    /// How many rows have been added.
+    public var rowCount: Int { columns.isEmpty ? 0 : values.count / columns.count }
+
     /// Adds a row, which must give one value per column.
     public mutating func append(_ row: [Value]) {
         precondition(row.count == columns.count, "a row of \(row.count) values for \(columns.count) columns")
-        rows.append(row)
+        values.append(contentsOf: row)
     }
 
-    /// Writes the statement: `write` takes SQL text, `writeValue` each non-null value, which the engine binds in
-    /// its own placeholder style (NULL is written as a literal).
+    /// The statement with every value bound through the same `placeholder` (SQLite's `?`): the row's text is made
+    /// once and repeated, and NULLs are bound like any other value.
+    func sql(placeholder: String) -> String {
+        let row = "(" + repeatElement(placeholder, count: columns.count).joined(separator: ", ") + ")"
+        let head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+        let tail = " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING RETURNING \(returning)"
+        var text = ""
+        text.reserveCapacity(head.utf8.count + rowCount * (row.utf8.count + 2) + tail.utf8.count)
+        text += head
+        for index in 0..<rowCount {
+            if index > 0 { text += ", " }
+            text += row
+        }
+        text += tail
+        return text
+    }
+
+    /// Writes the statement for an engine whose placeholders differ per value (PostgreSQL's `$1`, `$2`, …): `write`
+    /// takes SQL text, `writeValue` each non-null value to bind (NULL is written as a literal).
     func render(_ write: (String) -> Void, _ writeValue: (Value) -> Void) {
         write("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ")
-        for row in rows.indices {
-            write(row == 0 ? "(" : ", (")
-            for (column, value) in rows[row].enumerated() {
-                if column > 0 { write(", ") }
-                if value == .null { write("NULL") } else { writeValue(value) }
-            }
-            write(")")
+        for (index, value) in values.enumerated() {
+            let column = index % columns.count
+            if column == 0 { write(index == 0 ? "(" : "), (") } else { write(", ") }
+            if value == .null { write("NULL") } else { writeValue(value) }
         }
+        if !values.isEmpty { write(")") }
         write(" ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING RETURNING \(returning)")
     }
 }

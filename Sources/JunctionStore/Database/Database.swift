@@ -50,7 +50,8 @@ public final class Database: Sendable {
     /// Runs `insert` on the connection `sql` stands for, inside a ``withSQL(_:)`` or ``transaction(_:)`` body (and
     /// in its transaction), and returns the `returning` value of each row inserted; skipped rows return nothing.
     public func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String] {
-        try await driver.run(insert, on: sql)
+        guard insert.rowCount > 0 else { return [] }
+        return try await driver.run(insert, on: sql)
     }
 
     /// The executor store calls run on, when the engine has one (SQLite's own thread); `nil` for PostgreSQL. A task

@@ -94,11 +94,10 @@ final class SQLiteDriver: DatabaseDriver {
     /// Bound directly, without SQLKit's serializer and generic encoder. Callers are inside a store call's body, so
     /// they hold the gate, and `sql` is this one connection.
     func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String] {
-        var text = ""
+        let text = insert.sql(placeholder: "?")
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(insert.rows.count * insert.columns.count)
-        insert.render({ text += $0 }) { value in
-            text += "?"
+        binds.reserveCapacity(insert.values.count)
+        for value in insert.values {
             switch value {
             case .text(let string): binds.append(.text(string))
             case .integer(let integer): binds.append(.integer(Int(integer)))
