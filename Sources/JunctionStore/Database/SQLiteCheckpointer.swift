@@ -34,7 +34,7 @@ final class SQLiteCheckpointer: Sendable {
                 do {
                     try await Self.checkpoint(connection, restartPages: restartPages)
                     failures = 0
-                } catch  where !Task.isCancelled {
+                } catch let error where !Task.isCancelled {
                     // Logged once per run of failures: a full disk would otherwise log every second.
                     if failures == 0 { logger.warning("SQLite checkpoint failed; retrying", metadata: ["error": "\(error)"]) }
                     failures += 1
