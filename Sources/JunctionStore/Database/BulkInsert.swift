@@ -69,3 +69,15 @@ public struct BulkInsert: Sendable {
         write(" ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING RETURNING \(returning)")
     }
 }
+
+/// Why a bulk insert's result could not be read.
+public enum BulkInsertError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The `returning` column held something other than text for an inserted row.
+    case returnedNotText(column: String)
+
+    public var description: String {
+        switch self {
+        case .returnedNotText(let column): "the inserted rows' \(column) column is not text"
+        }
+    }
+}

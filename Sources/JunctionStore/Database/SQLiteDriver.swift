@@ -13,7 +13,8 @@ import Synchronization
 /// commit across a process crash (`kill -9`); only an operating-system crash can lose the last commits.
 final class SQLiteDriver: DatabaseDriver {
     private let connection: SQLiteConnection
-    private let gate = SerialGate()
+    /// Serializes the store calls on the connection; the checkpointer's restart checkpoints take it too.
+    private let gate: SerialGate
     /// SQLite's own thread: the connection's calls run on it, and so do the store calls that make them (see
     /// ``ThreadPoolTaskExecutor``), which the gate serializes anyway.
     private let threadPool: NIOThreadPool
@@ -23,8 +24,9 @@ final class SQLiteDriver: DatabaseDriver {
 
     var executor: (any TaskExecutor)? { threadExecutor }
 
-    private init(connection: SQLiteConnection, threadPool: NIOThreadPool, checkpointer: SQLiteCheckpointer) {
+    private init(connection: SQLiteConnection, threadPool: NIOThreadPool, gate: SerialGate, checkpointer: SQLiteCheckpointer) {
         self.connection = connection
+        self.gate = gate
         self.checkpointer = checkpointer
         self.threadPool = threadPool
         self.threadExecutor = ThreadPoolTaskExecutor(pool: threadPool)
@@ -53,8 +55,9 @@ final class SQLiteDriver: DatabaseDriver {
             ] {
                 _ = try await connection.query("PRAGMA \(pragma)")
             }
-            let checkpointer = try await SQLiteCheckpointer.start(path: path, logger: logger)
-            return SQLiteDriver(connection: connection, threadPool: threadPool, checkpointer: checkpointer)
+            let gate = SerialGate()
+            let checkpointer = try await SQLiteCheckpointer.start(path: path, gate: gate, logger: logger)
+            return SQLiteDriver(connection: connection, threadPool: threadPool, gate: gate, checkpointer: checkpointer)
         } catch {
             try? await connection.close()
             try? await threadPool.shutdownGracefully()
@@ -104,18 +107,24 @@ final class SQLiteDriver: DatabaseDriver {
             case .null: binds.append(.null)
             }
         }
-        let returned = Mutex<[String]>([])
+        let returned = Mutex<[SQLiteData?]>([])
         let key = insert.returning
         try await connection.query(text, binds) { row in
-            if let value = row.column(key)?.string { returned.withLock { $0.append(value) } }
+            let value = row.column(key)
+            returned.withLock { $0.append(value) }
         }
-        return returned.withLock { $0 }
+        // Text only, as PostgreSQL's decoding demands: a NULL or a number in the returned column is an error on both.
+        return try returned.withLock { $0 }.map { value in
+            guard case .text(let text) = value else { throw BulkInsertError.returnedNotText(column: key) }
+            return text
+        }
     }
 
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>? { nil }
 
     func close() async {
-        // The checkpointer first: the writer's connection, closing last, checkpoints the whole log and removes it.
+        // The checkpointer first; then the writer's connection, when it is the last one open on the database (no
+        // other process has it open), checkpoints the whole log and removes it.
         await checkpointer.stop()
         _ = try? await gate.withGate { try await self.connection.close() }
         try? await threadPool.shutdownGracefully()

@@ -34,8 +34,8 @@ public struct InboundWebhook: Sendable {
     }
 
     /// The header's value; the built-in verifiers pass names made once, not parsed per request. Several fields of
-    /// the name are joined with ", ", as `HTTPFields` does, whose lookup joins even a single value through a generic
-    /// path that showed in ingest profiles.
+    /// the name are joined with ", ", as HTTP combines repeated fields (`HTTPFields`' own lookup joins even a single
+    /// value through a generic path that showed in ingest profiles).
     public func header(_ name: HTTPField.Name) -> String? {
         var value: String?
         for field in headers where field.name == name {
