@@ -23,7 +23,7 @@ final class SQLiteCheckpointer: Sendable {
     /// Log size (pages of 4 KiB, SQLite's default page) at which a restart checkpoint rewinds the log: 64 MiB,
     /// about two seconds of webhook ingest at full speed.
     static let defaultRestartPages = 16_384
-    /// Passive checkpoints between two restart attempts after one found another process's reader in the way.
+    /// Log-size checks between two restart attempts after one found another process's transaction in the way.
     static let restartBackoff = 30
     /// How long a restart checkpoint waits for readers in other processes, holding this process's store calls.
     static let restartWaitMilliseconds = 100
@@ -60,10 +60,11 @@ final class SQLiteCheckpointer: Sendable {
                     if try await gate.withGate({ try await Self.restart(connection) }) {
                         blockedRestarts = 0
                     } else {
-                        // Logged once per run of refusals: only a reader in another process can cause one.
+                        // Logged once per run of refusals, which only another process's transaction can cause
+                        // (a long read, usually: a shell or a backup tool).
                         if blockedRestarts == 0 {
                             logger.warning(
-                                "SQLite's write-ahead log could not be rewound: another process holds a read transaction",
+                                "SQLite's write-ahead log could not be rewound: another process holds a transaction open",
                                 metadata: ["logMiB": "\(log.pages * 4 / 1024)"])
                         }
                         blockedRestarts += 1
