@@ -9,7 +9,7 @@ import Testing
 @testable import JunctionStore
 
 /// The writer's automatic checkpoints are off, so the checkpointer alone keeps the write-ahead log from growing.
-@Suite("SQLite checkpointer")
+@Suite("SQLite checkpointer", .serialized)
 struct SQLiteCheckpointerTests {
     @Test("the log is copied into the database and rewound while a writer keeps committing")
     func keepsTheLogBounded() async throws {
@@ -71,8 +71,10 @@ struct SQLiteCheckpointerTests {
             await checkpointer.stop()
             try await reader.close()
 
-            // A restart waits 100 ms for the reader, then backs off: no write waits for seconds.
-            #expect(slowest < .seconds(1))
+            // A restart waits 100 ms for the reader, then backs off. Waiting for the reader as long as the writer's
+            // own busy timeout would hold a write for 2 s or more; the margin under that is for a loaded machine
+            // (1.3 s seen with the whole suite running on 2 cores).
+            #expect(slowest < .milliseconds(1900))
             let warnings = logs.text.components(separatedBy: "could not be rewound").count - 1
             #expect(warnings == 1)
         }
