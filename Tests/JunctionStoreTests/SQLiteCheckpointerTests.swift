@@ -117,23 +117,17 @@ struct SQLiteCheckpointerTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("store.sqlite").path
-        let threadPool = NIOThreadPool(numberOfThreads: 1)
-        threadPool.start()
-        let writer = try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton.any())
+        let writer = try await DedicatedSQLiteConnection.open(
+            path: path, pragmas: ["busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL", "wal_autocheckpoint = 0"],
+            logger: Logger(label: "test"))
         do {
-            for pragma in ["busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL", "wal_autocheckpoint = 0"] {
-                _ = try await writer.query("PRAGMA \(pragma)")
-            }
-            _ = try await writer.query("CREATE TABLE filler (n INTEGER PRIMARY KEY, text TEXT NOT NULL)")
-            try await body(path, writer)
+            _ = try await writer.connection.query("CREATE TABLE filler (n INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+            try await body(path, writer.connection)
         } catch {
-            try? await writer.close()
-            try? await threadPool.shutdownGracefully()
+            await writer.close()
             throw error
         }
-        try await writer.close()
-        try await threadPool.shutdownGracefully()
+        await writer.close()
     }
 
     private static func size(of path: String) throws -> Int {

@@ -1,5 +1,4 @@
 import Logging
-import NIOPosix
 import SQLiteNIO
 
 /// Copies SQLite's write-ahead log back into the database from a connection and thread of its own, so that no
@@ -28,16 +27,12 @@ final class SQLiteCheckpointer: Sendable {
     /// How long a restart checkpoint waits for readers in other processes, holding this process's store calls.
     static let restartWaitMilliseconds = 100
 
-    private let connection: SQLiteConnection
-    private let threadPool: NIOThreadPool
+    private let opened: DedicatedSQLiteConnection
     private let loop: Task<Void, Never>
 
-    private init(
-        connection: SQLiteConnection, threadPool: NIOThreadPool, gate: SerialGate, interval: Duration, restartPages: Int,
-        logger: Logger
-    ) {
-        self.connection = connection
-        self.threadPool = threadPool
+    private init(opened: DedicatedSQLiteConnection, gate: SerialGate, interval: Duration, restartPages: Int, logger: Logger) {
+        self.opened = opened
+        let connection = opened.connection
         self.loop = Task {
             var failures = 0
             var blockedRestarts = 0
@@ -86,24 +81,9 @@ final class SQLiteCheckpointer: Sendable {
         path: String, gate: SerialGate, interval: Duration = defaultInterval, restartPages: Int = defaultRestartPages,
         logger: Logger
     ) async throws -> SQLiteCheckpointer {
-        let threadPool = NIOThreadPool(numberOfThreads: 1)
-        threadPool.start()
-        do {
-            let connection = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: threadPool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
-            do {
-                _ = try await connection.query("PRAGMA busy_timeout = \(restartWaitMilliseconds)")
-            } catch {
-                try? await connection.close()
-                throw error
-            }
-            return SQLiteCheckpointer(
-                connection: connection, threadPool: threadPool, gate: gate, interval: interval, restartPages: restartPages,
-                logger: logger)
-        } catch {
-            try? await threadPool.shutdownGracefully()
-            throw error
-        }
+        let opened = try await DedicatedSQLiteConnection.open(
+            path: path, pragmas: ["busy_timeout = \(restartWaitMilliseconds)"], logger: logger)
+        return SQLiteCheckpointer(opened: opened, gate: gate, interval: interval, restartPages: restartPages, logger: logger)
     }
 
     /// One passive checkpoint: how many pages the log holds, and how many of them are now in the database file.
@@ -123,7 +103,6 @@ final class SQLiteCheckpointer: Sendable {
     func stop() async {
         loop.cancel()
         await loop.value
-        try? await connection.close()
-        try? await threadPool.shutdownGracefully()
+        await opened.close()
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
@@ -12,24 +11,23 @@ import Synchronization
 /// ``SerialGate`` loses nothing and makes transactions simple. `synchronous=NORMAL` in WAL mode keeps every
 /// commit across a process crash (`kill -9`); only an operating-system crash can lose the last commits.
 final class SQLiteDriver: DatabaseDriver {
-    private let connection: SQLiteConnection
+    /// The connection and SQLite's own thread: the connection's calls run on it, and so do the store calls that make
+    /// them (see ``ThreadPoolTaskExecutor``), which the gate serializes anyway.
+    private let opened: DedicatedSQLiteConnection
+    private var connection: SQLiteConnection { opened.connection }
     /// Serializes the store calls on the connection; the checkpointer's restart checkpoints take it too.
     private let gate: SerialGate
-    /// SQLite's own thread: the connection's calls run on it, and so do the store calls that make them (see
-    /// ``ThreadPoolTaskExecutor``), which the gate serializes anyway.
-    private let threadPool: NIOThreadPool
     private let threadExecutor: ThreadPoolTaskExecutor
     /// Checkpoints the log off the commit path.
     private let checkpointer: SQLiteCheckpointer
 
     var executor: (any TaskExecutor)? { threadExecutor }
 
-    private init(connection: SQLiteConnection, threadPool: NIOThreadPool, gate: SerialGate, checkpointer: SQLiteCheckpointer) {
-        self.connection = connection
+    private init(opened: DedicatedSQLiteConnection, gate: SerialGate, checkpointer: SQLiteCheckpointer) {
+        self.opened = opened
         self.gate = gate
         self.checkpointer = checkpointer
-        self.threadPool = threadPool
-        self.threadExecutor = ThreadPoolTaskExecutor(pool: threadPool)
+        self.threadExecutor = ThreadPoolTaskExecutor(pool: opened.threadPool)
     }
 
     static func open(path: String, logger: Logger) async throws -> SQLiteDriver {
@@ -37,30 +35,19 @@ final class SQLiteDriver: DatabaseDriver {
         if !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
-        let threadPool = NIOThreadPool(numberOfThreads: 1)
-        threadPool.start()
-        let connection: SQLiteConnection
+        // The busy timeout first: switching to WAL waits for a lock another process may hold. No checkpoints inside
+        // commits: the checkpointer makes them from its own connection.
+        let opened = try await DedicatedSQLiteConnection.open(
+            path: path,
+            pragmas: ["busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "wal_autocheckpoint = 0"],
+            logger: logger
+        )
         do {
-            connection = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: threadPool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
-        } catch {
-            try? await threadPool.shutdownGracefully()
-            throw error
-        }
-        do {
-            // The busy timeout first: switching to WAL waits for a lock another process may hold. No checkpoints
-            // inside commits: the checkpointer makes them from its own connection.
-            for pragma in [
-                "busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "wal_autocheckpoint = 0",
-            ] {
-                _ = try await connection.query("PRAGMA \(pragma)")
-            }
             let gate = SerialGate()
             let checkpointer = try await SQLiteCheckpointer.start(path: path, gate: gate, logger: logger)
-            return SQLiteDriver(connection: connection, threadPool: threadPool, gate: gate, checkpointer: checkpointer)
+            return SQLiteDriver(opened: opened, gate: gate, checkpointer: checkpointer)
         } catch {
-            try? await connection.close()
-            try? await threadPool.shutdownGracefully()
+            await opened.close()
             throw error
         }
     }
@@ -126,7 +113,6 @@ final class SQLiteDriver: DatabaseDriver {
         // The checkpointer first; then the writer's connection, when it is the last one open on the database (no
         // other process has it open), checkpoints the whole log and removes it.
         await checkpointer.stop()
-        _ = try? await gate.withGate { try await self.connection.close() }
-        try? await threadPool.shutdownGracefully()
+        _ = try? await gate.withGate { await self.opened.close() }
     }
 }
