@@ -43,8 +43,8 @@ public struct BulkInsert: Sendable {
     /// once and repeated, and NULLs are bound like any other value.
     func sql(placeholder: String) -> String {
         let row = "(" + repeatElement(placeholder, count: columns.count).joined(separator: ", ") + ")"
-        let head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-        let tail = " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING RETURNING \(returning)"
+        let head = head
+        let tail = tail
         var text = ""
         text.reserveCapacity(head.utf8.count + rowCount * (row.utf8.count + 2) + tail.utf8.count)
         text += head
@@ -59,15 +59,21 @@ public struct BulkInsert: Sendable {
     /// Writes the statement for an engine whose placeholders differ per value (PostgreSQL's `$1`, `$2`, …): `write`
     /// takes SQL text, `writeValue` each non-null value to bind (NULL is written as a literal).
     func render(_ write: (String) -> Void, _ writeValue: (Value) -> Void) {
-        write("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ")
+        write(head)
         for (index, value) in values.enumerated() {
             let column = index % columns.count
             if column == 0 { write(index == 0 ? "(" : "), (") } else { write(", ") }
             if value == .null { write("NULL") } else { writeValue(value) }
         }
         if !values.isEmpty { write(")") }
-        write(" ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING RETURNING \(returning)")
+        write(tail)
     }
+
+    /// The statement up to its rows.
+    private var head: String { "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " }
+
+    /// The statement after its rows.
+    private var tail: String { " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING RETURNING \(returning)" }
 }
 
 /// Why a bulk insert's result could not be read.
