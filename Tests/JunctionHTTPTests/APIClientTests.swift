@@ -176,14 +176,15 @@ struct APIClientTests {
 
     @Test("a refused connection is retried even for a POST: it cannot have arrived")
     func refusedConnection() async throws {
-        let port = ChildProcess.freePort()
         let backoffs = SynchronizedArray()
         let client = APIClient(sleep: { backoffs.append(Int($0.components.seconds)) })
-        let error = await #expect(throws: APIError.self) {
-            try await client.execute(
-                APIRequest(method: .post, url: "http://127.0.0.1:\(port)/nothing"),
-                policy: ClientPolicy(retry: RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(5)), idempotencyKeyHeader: nil)
-            )
+        let error = await ChildProcess.withRefusingPort { port in
+            await #expect(throws: APIError.self) {
+                try await client.execute(
+                    APIRequest(method: .post, url: "http://127.0.0.1:\(port)/nothing"),
+                    policy: ClientPolicy(retry: RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(5)), idempotencyKeyHeader: nil)
+                )
+            }
         }
         guard case .transport(let reason) = error else {
             Issue.record("expected a transport error, got \(String(describing: error))")

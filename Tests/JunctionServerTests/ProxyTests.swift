@@ -144,10 +144,12 @@ struct ProxyTests {
     @Test("an unreachable provider is a 502 problem")
     func unreachable() async throws {
         try await ServerTestHarness.with(.sqlite) { _, client in
-            let id = try await Self.connection(client, base: "http://127.0.0.1:\(ChildProcess.freePort())", auth: nil, credentials: "{}")
-            let response = try await Self.get(client, id, "anything")
-            #expect(response.status == .badGateway)
-            #expect(response.headers[.contentType] == "application/problem+json")
+            try await ChildProcess.withRefusingPort { port in
+                let id = try await Self.connection(client, base: "http://127.0.0.1:\(port)", auth: nil, credentials: "{}")
+                let response = try await Self.get(client, id, "anything")
+                #expect(response.status == .badGateway)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
         }
     }
 }

@@ -115,8 +115,21 @@ public final class ChildProcess: Sendable {
 
     /// A free TCP port on 127.0.0.1.
     public static func freePort() -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (descriptor, port) = boundSocket()
+        close(descriptor)
+        return port
+    }
+
+    /// Runs `body` with a port on 127.0.0.1 that refuses connections: bound by a socket that does not listen, so no
+    /// other test's server can take it meanwhile (a port from ``freePort()`` can be, and then answers).
+    public static func withRefusingPort<Result>(_ body: (Int) async throws -> Result) async rethrows -> Result {
+        let (descriptor, port) = boundSocket()
         defer { close(descriptor) }
+        return try await body(port)
+    }
+
+    private static func boundSocket() -> (descriptor: Int32, port: Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -128,7 +141,7 @@ public final class ChildProcess: Sendable {
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 }
 
