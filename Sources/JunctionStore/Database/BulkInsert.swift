@@ -21,6 +21,11 @@ public struct BulkInsert: Sendable {
     public let returning: String
     /// Every row's values, row after row, one per column.
     public private(set) var values: [Value] = []
+    /// The statement up to its rows and after them, made once: an insert is built per group commit, from a template.
+    private let head: String
+    private let tail: String
+    /// One row of `?` placeholders, `(?, ?, …)`.
+    private let sqliteRow: [UInt8]
 
     /// An empty insert; SQL names are written as given, so they must be the store's own, never input.
     public init(table: String, columns: [String], conflictColumns: [String], returning: String) {
@@ -28,10 +33,18 @@ public struct BulkInsert: Sendable {
         self.columns = columns
         self.conflictColumns = conflictColumns
         self.returning = returning
+        self.head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+        self.sqliteRow = Array(("(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")").utf8)
+        self.tail = " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING RETURNING \(returning)"
     }
 
     /// How many rows have been added.
     public var rowCount: Int { columns.isEmpty ? 0 : values.count / columns.count }
+
+    /// Makes room for `rows` rows at once.
+    public mutating func reserveCapacity(rows: Int) {
+        values.reserveCapacity(rows * columns.count)
+    }
 
     /// Adds a row, which must give one value per column.
     public mutating func append(_ row: [Value]) {
@@ -39,21 +52,21 @@ public struct BulkInsert: Sendable {
         values.append(contentsOf: row)
     }
 
-    /// The statement with every value bound through the same `placeholder` (SQLite's `?`): the row's text is made
-    /// once and repeated, and NULLs are bound like any other value.
-    func sql(placeholder: String) -> String {
-        let row = "(" + repeatElement(placeholder, count: columns.count).joined(separator: ", ") + ")"
-        let head = head
-        let tail = tail
-        var text = ""
-        text.reserveCapacity(head.utf8.count + rowCount * (row.utf8.count + 2) + tail.utf8.count)
-        text += head
+    /// The statement with SQLite's `?` for every value: the row's text is made once and repeated, and NULLs are
+    /// bound like any other value.
+    func sqliteText() -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(head.utf8.count + rowCount * (sqliteRow.count + 2) + tail.utf8.count)
+        text.append(contentsOf: head.utf8)
         for index in 0..<rowCount {
-            if index > 0 { text += ", " }
-            text += row
+            if index > 0 {
+                text.append(UInt8(ascii: ","))
+                text.append(UInt8(ascii: " "))
+            }
+            text.append(contentsOf: sqliteRow)
         }
-        text += tail
-        return text
+        text.append(contentsOf: tail.utf8)
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Writes the statement for an engine whose placeholders differ per value (PostgreSQL's `$1`, `$2`, …): `write`
@@ -69,11 +82,6 @@ public struct BulkInsert: Sendable {
         write(tail)
     }
 
-    /// The statement up to its rows.
-    private var head: String { "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " }
-
-    /// The statement after its rows.
-    private var tail: String { " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING RETURNING \(returning)" }
 }
 
 /// Why a bulk insert's result could not be read.

@@ -119,11 +119,9 @@ private struct BulkInsertExpression: SQLExpression {
 }
 
 extension SQLDatabase {
-    /// Runs `body` between `begin` and COMMIT on this connection; if anything throws, `rollBack` ends the transaction
-    /// (by default a ROLLBACK on this connection; an engine whose statements a cancelled task cannot run passes its own).
+    /// Runs `body` between `begin` and COMMIT on this connection; if anything throws, a ROLLBACK ends the transaction.
     func inTransaction<Result: Sendable>(
         begin: String,
-        rollBack: (@Sendable () async -> Void)? = nil,
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         try await raw("\(unsafeRaw: begin)").run()
@@ -132,11 +130,7 @@ extension SQLDatabase {
             try await raw("COMMIT").run()
             return result
         } catch {
-            if let rollBack {
-                await rollBack()
-            } else {
-                try? await raw("ROLLBACK").run()
-            }
+            try? await raw("ROLLBACK").run()
             throw error
         }
     }

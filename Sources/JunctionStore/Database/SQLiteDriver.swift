@@ -68,10 +68,26 @@ final class SQLiteDriver: DatabaseDriver {
         return try await withTaskExecutorPreference(threadExecutor) {
             try await gate.withGate {
                 // IMMEDIATE takes the write lock up front, so a second process (a CLI command next to the
-                // server) waits at BEGIN instead of failing mid-transaction.
-                try await sql.inTransaction(begin: "BEGIN IMMEDIATE", rollBack: rollBack, body)
+                // server) waits at BEGIN instead of failing mid-transaction. BEGIN and COMMIT go to SQLiteNIO
+                // directly: through SQLKit each also took a trip through an event loop, twice per group commit.
+                try await execute("BEGIN IMMEDIATE")
+                do {
+                    let result = try await body(sql)
+                    // A task cancelled before COMMIT runs gets a CancellationError here, and the rollback below:
+                    // the caller hears that nothing was committed, as for any failed commit.
+                    try await execute("COMMIT")
+                    return result
+                } catch {
+                    await rollBack()
+                    throw error
+                }
             }
         }
+    }
+
+    /// Runs a statement that returns no rows on the connection's thread.
+    private func execute(_ statement: String) async throws {
+        try await connection.query(statement, []) { _ in }
     }
 
     /// Ends the open transaction, even for a cancelled task. SQLiteNIO's async calls refuse to run for a cancelled
@@ -84,7 +100,7 @@ final class SQLiteDriver: DatabaseDriver {
     /// Bound directly, without SQLKit's serializer and generic encoder. Callers are inside a store call's body, so
     /// they hold the gate, and `sql` is this one connection.
     func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String] {
-        let text = insert.sql(placeholder: "?")
+        let text = insert.sqliteText()
         var binds: [SQLiteData] = []
         binds.reserveCapacity(insert.values.count)
         for value in insert.values {
