@@ -52,7 +52,12 @@ struct JSONTextTests {
             #"{"data": {"object": {"id": "cus_1", "list": [1, 2.5e3, "a\"b", null, true, {"x": []}]}}, "id": "evt_1", "created": 17, "id": "later"}"#
         #expect(try members(event, ["id", "created", "absent"]) == ["id": "evt_1", "created": 17])
         #expect(try members("{}", ["id"]) == [:])
-        for bad in [#"{"a": [1, 2}"#, "{\"a\": \"x\u{01}\"}", #"{"a": {"b" 1}, "id": "x"}"#, "[1]", #"{"id": "x"} y"#, #"{"a": "open"#] {
+        // Names match as written or escaped, non-ASCII included; an escaped name not picked is skipped like a plain one.
+        #expect(try members(#"{"\u0069d": "evt_2", "typ\"e": 1, "é": 2, "id": "later"}"#, ["id", "é"]) == ["id": "evt_2", "é": 2])
+        for bad in [
+            "{\"i\u{01}d\": 1}", "{\"x\u{01}\": 1, \"id\": 2}", #"{"a": [1, 2}"#, "{\"a\": \"x\u{01}\"}", #"{"a": {"b" 1}, "id": "x"}"#,
+            "[1]", #"{"id": "x"} y"#, #"{"a": "open"#,
+        ] {
             #expect(throws: JSONSyntaxError.self, "\(bad)") { try members(bad, ["id"]) }
         }
     }
@@ -71,5 +76,8 @@ struct JSONTextTests {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         #expect(text == String(decoding: try encoder.encode(value), as: UTF8.self))
         #expect(throws: JSONSyntaxError.self) { try JSONValue.number(.nan).serialized() }
+        let strings = ["b": "quote \" and \u{01}", "a": "é 😀", "": "", "c\n": "/"]
+        #expect(JSONValue.serialized(stringMembers: strings) == (try JSONValue.object(strings.mapValues(JSONValue.string)).serialized()))
+        #expect(JSONValue.serialized(stringMembers: [:]) == "{}")
     }
 }

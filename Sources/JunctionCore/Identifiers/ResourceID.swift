@@ -39,9 +39,21 @@ public enum ResourceID {
 
     /// Whether `value` has the shape of an id made with `prefix`; used to reject garbage before a query.
     public static func isWellFormed(_ value: String, prefix: String) -> Bool {
-        let expectedPrefix = prefix + "_"
-        guard value.hasPrefix(expectedPrefix) else { return false }
-        let body = value.utf8.dropFirst(expectedPrefix.utf8.count)
-        return body.count == 26 && body.allSatisfy { alphabet.contains($0) }
+        let bytes = value.utf8
+        let prefixBytes = prefix.utf8
+        guard bytes.count == prefixBytes.count + 27, bytes.starts(with: prefixBytes) else { return false }
+        let rest = bytes.dropFirst(prefixBytes.count)
+        return rest.first == UInt8(ascii: "_") && rest.dropFirst().allSatisfy(isInAlphabet)
+    }
+
+    /// Whether `byte` is one of Crockford's base32 digits as ids are written (upper case, no I, L, O or U); a
+    /// switch, because this runs for every id in a request path.
+    private static func isInAlphabet(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "H"), UInt8(ascii: "J"), UInt8(ascii: "K"),
+            UInt8(ascii: "M"), UInt8(ascii: "N"), UInt8(ascii: "P")...UInt8(ascii: "T"), UInt8(ascii: "V")...UInt8(ascii: "Z"):
+            true
+        default: false
+        }
     }
 }

@@ -11,6 +11,22 @@ extension JSONValue {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// An object of string values as ``serialized()`` writes it, without making the values first: the inbox writes
+    /// every webhook's headers this way.
+    public static func serialized(stringMembers members: [String: String]) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        output.append(UInt8(ascii: "{"))
+        for (position, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            JSONWriter.writeString(member.key, into: &output)
+            output.append(UInt8(ascii: ":"))
+            JSONWriter.writeString(member.value, into: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+        return String(decoding: output, as: UTF8.self)
+    }
+
     /// Parses JSON text (RFC 8259) into a value. Throws ``JSONSyntaxError`` saying where the text is wrong.
     public static func parse(_ text: String) throws -> JSONValue {
         var text = text
@@ -118,17 +134,25 @@ private struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
-            let key = try parseString()
+            // Picking members, a plain name is matched as bytes (nil when not picked): making a string of every name
+            // only to look it up showed in ingest profiles. Names with escapes are decoded first.
+            let key: String?
+            if let names, let plain = plainString() {
+                key = names.first { $0.utf8.elementsEqual(plain) }
+            } else {
+                key = try parseString()
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
             index += 1
             skipWhitespace()
-            if let names, !names.contains(key) || members[key] != nil {
-                try skipValue(depth: depth + 1)
-            } else {
+            let wanted = key.map { key in names.map { $0.contains(key) && members[key] == nil } ?? true } ?? false
+            if wanted, let key {
                 let value = try parseValue(depth: depth + 1)
                 // The first of duplicate names wins, as with Foundation's decoder, so every reader of a document agrees.
                 if members[key] == nil { members[key] = value }
+            } else {
+                try skipValue(depth: depth + 1)
             }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of the text inside an object") }
@@ -180,6 +204,25 @@ private struct JSONParser {
         case UInt8(ascii: "\""): try skipString()
         default: _ = try parseValue(depth: depth)
         }
+    }
+
+    /// The bytes of a string without escapes or control characters, the index moved past its closing quote; `nil`,
+    /// the index unmoved, for any other string (``parseString()`` decodes it or says what is wrong).
+    mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
+        var end = index + 1
+        while end < bytes.count {
+            switch bytes[end] {
+            case UInt8(ascii: "\""):
+                let plain = UnsafeBufferPointer(rebasing: bytes[(index + 1)..<end])
+                index = end + 1
+                return plain
+            case UInt8(ascii: "\\"), 0..<0x20:
+                return nil
+            default:
+                end += 1
+            }
+        }
+        return nil
     }
 
     /// Moves past a string, checking escapes and control characters.

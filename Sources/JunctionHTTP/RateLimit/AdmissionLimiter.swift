@@ -19,17 +19,27 @@ public final class AdmissionLimiter: Sendable {
     /// long until it would be.
     public func admit(key: String, ratePerSecond: Double, burst: Int, now: ContinuousClock.Instant = .now) -> Duration? {
         buckets.withLock { buckets in
-            var bucket = buckets[key] ?? TokenBucket(capacity: Double(burst), ratePerSecond: ratePerSecond, now: now)
-            if bucket.ratePerSecond != ratePerSecond || bucket.capacity != Double(max(1, burst)) {
-                bucket = TokenBucket(capacity: Double(burst), ratePerSecond: ratePerSecond, now: now)
-            }
-            let wait = bucket.takeIfAvailable(at: now)
-            buckets[key] = bucket
+            // Updated in place: one hash of the key per request.
+            let wait = Self.take(
+                from: &buckets[key, default: TokenBucket(capacity: Double(burst), ratePerSecond: ratePerSecond, now: now)],
+                ratePerSecond: ratePerSecond, burst: burst, now: now
+            )
             if buckets.count > maximumKeys {
+                let kept = buckets[key]
                 buckets = buckets.filter { !$0.value.isFull(at: now) }
-                if buckets.count > maximumKeys { buckets = [key: bucket] }
+                if buckets.count > maximumKeys, let kept { buckets = [key: kept] }
             }
             return wait
         }
+    }
+
+    /// Takes a token from `bucket`, started afresh when its limits changed since it was made.
+    private static func take(
+        from bucket: inout TokenBucket, ratePerSecond: Double, burst: Int, now: ContinuousClock.Instant
+    ) -> Duration? {
+        if bucket.ratePerSecond != ratePerSecond || bucket.capacity != Double(max(1, burst)) {
+            bucket = TokenBucket(capacity: Double(burst), ratePerSecond: ratePerSecond, now: now)
+        }
+        return bucket.takeIfAvailable(at: now)
     }
 }

@@ -74,7 +74,7 @@ struct WebhookIngressController: Sendable {
         if settings.verifierName == "slack", let challenge = SlackSignatureVerifier.urlVerificationChallenge(in: webhook) {
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: challenge)))
         }
-        guard let body = String(validating: webhook.body, as: UTF8.self) else {
+        guard let body = webhook.text else {
             throw ProblemDetails.badRequest("the webhook body is not UTF-8 text")
         }
         let entry = InboxEntry(

@@ -48,8 +48,7 @@ public struct InboxEntry: Sendable, Equatable {
     }
 
     static func json(of headers: [String: String]) -> String {
-        // Strings only, so serialization cannot fail.
-        (try? JSONValue.object(headers.mapValues(JSONValue.string)).serialized()) ?? "{}"
+        JSONValue.serialized(stringMembers: headers)
     }
 
     /// The headers to keep from a request: everything except credentials and cookies.

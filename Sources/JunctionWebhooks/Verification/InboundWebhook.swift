@@ -7,7 +7,12 @@ public struct InboundWebhook: Sendable {
     /// The request headers.
     public var headers: HTTPFields
     /// The body, byte for byte as received.
-    public var body: [UInt8]
+    public var body: [UInt8] {
+        didSet { text = String(validating: body, as: UTF8.self) }
+    }
+    /// The body as text, `nil` when it is not UTF-8: checked once, when the body is set, for the identity read and
+    /// the inbox alike.
+    public private(set) var text: String?
     /// The query parameters.
     public var query: [String: String]
 
@@ -15,6 +20,7 @@ public struct InboundWebhook: Sendable {
     public init(headers: HTTPFields, body: [UInt8], query: [String: String] = [:]) {
         self.headers = headers
         self.body = body
+        self.text = String(validating: body, as: UTF8.self)
         self.query = query
     }
 
@@ -46,14 +52,14 @@ public struct InboundWebhook: Sendable {
 
     /// The body parsed as JSON, or `nil` when it is not JSON (form-encoded Slack payloads, say).
     public var json: JSONValue? {
-        guard let text = String(validating: body, as: UTF8.self) else { return nil }
+        guard let text else { return nil }
         return try? JSONValue.parse(text)
     }
 
     /// Only the named top-level members of a JSON object body (the rest is checked, not built); `nil` when the body
     /// is not a JSON object or not UTF-8.
     public func jsonMembers(_ names: Set<String>) -> [String: JSONValue]? {
-        guard String(validating: body, as: UTF8.self) != nil else { return nil }
+        guard text != nil else { return nil }
         return body.withUnsafeBufferPointer { bytes in try? JSONValue.members(names, utf8: bytes) }
     }
 }
