@@ -26,6 +26,50 @@ struct GroupCommitTests {
         #expect(sizes.count < 200, "some flushes carried several items: \(sizes)")
     }
 
+    @Test("with gathering, a flush that follows another waits for more items; one from idle does not wait")
+    func gathering() async throws {
+        // The first flush takes 300 ms; B and C arrive during it, D and E 200 ms after it ends. Without gathering,
+        // B and C would be flushed as soon as the first flush ended, and D and E apart from them.
+        let batches = Mutex<[[String]]>([])
+        let commits = GroupCommit<String, String>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(1), target: 10)) { items in
+            let first = batches.withLock { batches in
+                batches.append(items)
+                return batches.count == 1
+            }
+            if first { try await Task.sleep(for: .milliseconds(300)) }
+            return items
+        }
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                _ = try await commits.submit("A")
+                // Flushed at once: only the writer's 300 ms, not the gathering's second.
+                #expect(ContinuousClock.now - started < .milliseconds(900))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            for item in ["B", "C"] { group.addTask { _ = try await commits.submit(item) } }
+            try await Task.sleep(for: .milliseconds(400))
+            for item in ["D", "E"] { group.addTask { _ = try await commits.submit(item) } }
+            try await group.waitForAll()
+        }
+        let sizes = batches.withLock { $0.map { Set($0) } }
+        #expect(sizes == [["A"], ["B", "C", "D", "E"]])
+
+        // With the target already reached, a following flush does not wait.
+        let quick = GroupCommit<Int, Int>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(30), target: 2)) { items in
+            if items == [0] { try await Task.sleep(for: .milliseconds(200)) }
+            return items
+        }
+        let begun = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try await quick.submit(0) }
+            try await Task.sleep(for: .milliseconds(50))
+            for value in 1...2 { group.addTask { _ = try await quick.submit(value) } }
+            try await group.waitForAll()
+        }
+        #expect(ContinuousClock.now - begun < .seconds(10))
+    }
+
     @Test("a failing flush fails the callers in it, and the next flush works again")
     func failures() async throws {
         struct Refused: Error {}

