@@ -26,48 +26,63 @@ struct GroupCommitTests {
         #expect(sizes.count < 200, "some flushes carried several items: \(sizes)")
     }
 
-    @Test("with gathering, a flush that follows another waits for more items; one from idle does not wait")
+    @Test("with gathering, a flush that follows another waits for company until the target; one from idle does not")
     func gathering() async throws {
-        // The first flush takes 300 ms; B and C arrive during it, D and E 200 ms after it ends. Without gathering,
-        // B and C would be flushed as soon as the first flush ended, and D and E apart from them.
-        let batches = Mutex<[[String]]>([])
-        let commits = GroupCommit<String, String>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(1), target: 10)) { items in
-            let first = batches.withLock { batches in
-                batches.append(items)
+        // A leads from idle and is held in the writer; B and C arrive meanwhile; D and E come 300 ms after A is
+        // written. With a 60 s delay and a target of 4, the second flush waits for D and E. Without gathering it
+        // would write B and C as soon as A was done, and D and E apart from them.
+        let gate = Gate()
+        let batches = Mutex<[Set<String>]>([])
+        let commits = GroupCommit<String, String>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(60), target: 4)) { items in
+            let isFirst = batches.withLock { batches in
+                batches.append(Set(items))
                 return batches.count == 1
             }
-            if first { try await Task.sleep(for: .milliseconds(300)) }
+            if isFirst { await gate.wait() }
             return items
         }
-        let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                _ = try await commits.submit("A")
-                // Flushed at once: only the writer's 300 ms, not the gathering's second.
-                #expect(ContinuousClock.now - started < .milliseconds(900))
-            }
-            try await Task.sleep(for: .milliseconds(100))
+            group.addTask { _ = try await commits.submit("A") }
+            // Written at once, not after the 60 s delay.
+            try await waitUntil { batches.withLock { $0.count } == 1 }
             for item in ["B", "C"] { group.addTask { _ = try await commits.submit(item) } }
-            try await Task.sleep(for: .milliseconds(400))
+            try await waitUntil { commits.waiting == 2 }
+            gate.open()
+            try await Task.sleep(for: .milliseconds(300))
+            let reached = ContinuousClock.now
             for item in ["D", "E"] { group.addTask { _ = try await commits.submit(item) } }
             try await group.waitForAll()
+            #expect(ContinuousClock.now - reached < .seconds(30), "reaching the target ends the wait")
         }
-        let sizes = batches.withLock { $0.map { Set($0) } }
-        #expect(sizes == [["A"], ["B", "C", "D", "E"]])
+        #expect(batches.withLock { $0 } == [["A"], ["B", "C", "D", "E"]])
+    }
 
-        // With the target already reached, a following flush does not wait.
-        let quick = GroupCommit<Int, Int>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(30), target: 2)) { items in
-            if items == [0] { try await Task.sleep(for: .milliseconds(200)) }
-            return items
+    @Test("a gathering flush waits no longer than its delay, and not at all once the target is waiting")
+    func gatheringBounds() async throws {
+        for (target, waitsForDelay) in [(100, true), (2, false)] {
+            let gate = Gate()
+            let writes = Atomic<Int>(0)
+            let delay = waitsForDelay ? Duration.milliseconds(300) : .seconds(60)
+            let commits = GroupCommit<Int, Int>(maxBatch: 50, gathering: FlushGathering(delay: delay, target: target)) { items in
+                if writes.add(1, ordering: .relaxed).newValue == 1 { await gate.wait() }
+                return items
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await commits.submit(0) }
+                try await waitUntil { writes.load(ordering: .relaxed) == 1 }
+                for value in 1...2 { group.addTask { _ = try await commits.submit(value) } }
+                try await waitUntil { commits.waiting == 2 }
+                let opened = ContinuousClock.now
+                gate.open()
+                try await group.waitForAll()
+                let waited = ContinuousClock.now - opened
+                if waitsForDelay {
+                    #expect(waited >= .milliseconds(300), "the flush after the first waited its delay for company")
+                } else {
+                    #expect(waited < .seconds(30), "two waiting reached the target of 2: no wait")
+                }
+            }
         }
-        let begun = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try await quick.submit(0) }
-            try await Task.sleep(for: .milliseconds(50))
-            for value in 1...2 { group.addTask { _ = try await quick.submit(value) } }
-            try await group.waitForAll()
-        }
-        #expect(ContinuousClock.now - begun < .seconds(10))
     }
 
     @Test("a failing flush fails the callers in it, and the next flush works again")
@@ -86,5 +101,41 @@ struct GroupCommitTests {
     func contract() async throws {
         let commits = GroupCommit<Int, Int>(maxBatch: 10) { _ in [] }
         await #expect(throws: GroupCommitError.self) { try await commits.submit(1) }
+    }
+}
+
+/// Holds callers until opened.
+private final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let isOpen = state.withLock { state in
+                if !state.open { state.waiters.append(continuation) }
+                return state.open
+            }
+            if isOpen { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// Polls `condition` every 10 ms for up to 30 s; a condition that never holds fails the test instead of hanging it.
+private func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met within 30 s")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
     }
 }

@@ -21,6 +21,10 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
         var items: [Item] = []
         var continuations: [Continuation] = []
         var flushing = false
+        /// The flush waiting for company, resumed by the submission that reaches `target` or by its timer,
+        /// whichever comes first; `generation` tells the timer whether the wait it was started for is still on.
+        var gatherer: (continuation: UnsafeContinuation<Void, Never>, target: Int)?
+        var generation = 0
     }
 
     private let maxBatch: Int
@@ -39,16 +43,25 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
         self.write = write
     }
 
+    /// How many submitted items wait for a flush, not counting the batch being written.
+    public var waiting: Int { state.withLock { $0.items.count } }
+
     /// Stores `item` with whatever else is waiting, and returns its outcome once the batch is committed.
     public func submit(_ item: Item) async throws -> Outcome {
         try await withUnsafeThrowingContinuation { continuation in
-            let leads = state.withLock { state in
+            let (leads, gatherer) = state.withLock { state in
                 state.items.append(item)
                 state.continuations.append(continuation)
-                guard !state.flushing else { return false }
+                var gatherer: UnsafeContinuation<Void, Never>?
+                if let waiting = state.gatherer, state.items.count >= waiting.target {
+                    gatherer = waiting.continuation
+                    state.gatherer = nil
+                }
+                guard !state.flushing else { return (false, gatherer) }
                 state.flushing = true
-                return true
+                return (true, gatherer)
             }
+            gatherer?.resume()
             // The flush runs in a task of its own: it serves every waiting caller, so it must not be cancelled with
             // the one caller (whose client may hang up) that happened to start it. High priority because every
             // waiter's latency is the flush's: queued behind request tasks, a flush took twice as long under load.
@@ -59,10 +72,7 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     private func flushUntilEmpty() async {
         var followsAnother = false
         while true {
-            if followsAnother, let gathering, shouldGather(upTo: gathering.target) {
-                // Never cancelled (see `submit`); a sleep cut short would only flush sooner.
-                try? await Task.sleep(for: gathering.delay)
-            }
+            if followsAnother, let gathering { await gather(gathering) }
             guard let (items, continuations) = nextBatch() else { return }
             followsAnother = true
             do {
@@ -77,9 +87,33 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
         }
     }
 
-    /// Whether some items wait, but fewer than `target`: other callers are active and the batch could grow.
-    private func shouldGather(upTo target: Int) -> Bool {
-        state.withLock { !$0.items.isEmpty && $0.items.count < target }
+    /// When some items wait, but fewer than the target (other callers are active and the batch could grow), waits
+    /// until the target is reached or the delay has passed.
+    private func gather(_ gathering: FlushGathering) async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let generation: Int? = state.withLock { state in
+                guard !state.items.isEmpty, state.items.count < gathering.target else { return nil }
+                state.generation &+= 1
+                state.gatherer = (continuation, gathering.target)
+                return state.generation
+            }
+            guard let generation else { return continuation.resume() }
+            Task {
+                // Never cancelled; a sleep cut short would only flush sooner.
+                try? await Task.sleep(for: gathering.delay)
+                self.stopGathering(generation)
+            }
+        }
+    }
+
+    /// Resumes the flush waiting for company, unless a submission already did (or a later wait began).
+    private func stopGathering(_ generation: Int) {
+        let gatherer = state.withLock { state -> UnsafeContinuation<Void, Never>? in
+            guard state.generation == generation, let gatherer = state.gatherer else { return nil }
+            state.gatherer = nil
+            return gatherer.continuation
+        }
+        gatherer?.resume()
     }
 
     /// Takes the waiting items (at most `maxBatch`), or ends the flush when there are none.
@@ -105,17 +139,18 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     }
 }
 
-/// How a ``GroupCommit`` trades a little latency for larger batches under sustained load, as PostgreSQL's `commit_delay` does: a
-/// flush that follows another while some items, but fewer than `target`, are waiting first waits `delay` for
-/// more. A flush that starts from idle never waits, so a lone caller's latency is unchanged. Each flush has a
-/// cost of its own (statements, a commit, the pages it writes), so fewer, larger flushes take less CPU per item.
+/// How a ``GroupCommit`` trades a little latency for larger batches under sustained load, as PostgreSQL's
+/// `commit_delay` does: a flush that follows another while some items, but fewer than `target`, are waiting first
+/// waits for more, until `target` are waiting or `delay` has passed. A flush that starts from idle never waits, so
+/// a lone caller's latency is unchanged. Each flush has a cost of its own (statements, a commit, the pages it
+/// writes), so fewer, larger flushes take less CPU per item.
 public struct FlushGathering: Sendable {
-    /// How long a following flush waits for more items.
+    /// The longest a following flush waits for more items.
     public var delay: Duration
-    /// With this many items waiting, a flush does not wait.
+    /// With this many items waiting, a flush does not wait, or stops waiting.
     public var target: Int
 
-    /// Waits of `delay` while fewer than `target` items wait.
+    /// Waits of at most `delay`, ended as soon as `target` items wait.
     public init(delay: Duration, target: Int) {
         self.delay = delay
         self.target = target
