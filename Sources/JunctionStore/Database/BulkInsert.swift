@@ -81,7 +81,6 @@ public struct BulkInsert: Sendable {
         if !values.isEmpty { write(")") }
         write(tail)
     }
-
 }
 
 /// Why a bulk insert's result could not be read.

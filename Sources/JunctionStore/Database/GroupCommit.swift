@@ -6,8 +6,8 @@ import Synchronization
 /// its item and waits. One flush at a time takes everything submitted so far and hands it to `write`, which stores
 /// the batch in a single transaction; then every waiting caller resumes with its own outcome. Reads batch the same
 /// way (one `SELECT … WHERE id IN (…)` for many callers). While a flush runs, new items gather for the next one,
-/// so under load batches grow and a commit's cost is shared, and when idle a lone item is flushed at once, with no
-/// timer adding latency. Under sustained load a flush can wait a moment for company (``FlushGathering``).
+/// so under load batches grow and a commit's cost is shared, and when idle a lone item is flushed at once. Under
+/// sustained load a flush can also wait a moment for company (``FlushGathering``).
 public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     /// Stores a batch in one transaction and returns each item's outcome, at its index.
     public typealias Writer = @Sendable ([Item]) async throws -> [Outcome]
