@@ -54,6 +54,13 @@ struct JSONTextTests {
         #expect(try members("{}", ["id"]) == [:])
         // Names match as written or escaped, non-ASCII included; an escaped name not picked is skipped like a plain one.
         #expect(try members(#"{"\u0069d": "evt_2", "typ\"e": 1, "é": 2, "id": "later"}"#, ["id", "é"]) == ["id": "evt_2", "é": 2])
+        // A decomposed name is the same name as its composed form, as Swift compares strings.
+        #expect(try members("{\"e\u{301}\": 1}", ["é"]) == ["é": 1])
+        // A name that is not UTF-8 is refused, picked or not.
+        for name: [UInt8] in [[0xFF], [0x69, 0x64, 0xC3]] {
+            let text: [UInt8] = Array(#"{""#.utf8) + name + Array(#"": 1, "id": 2}"#.utf8)
+            #expect(throws: JSONSyntaxError.self) { try text.withUnsafeBufferPointer { try JSONValue.members(["id"], utf8: $0) } }
+        }
         for bad in [
             "{\"i\u{01}d\": 1}", "{\"x\u{01}\": 1, \"id\": 2}", #"{"a": [1, 2}"#, "{\"a\": \"x\u{01}\"}", #"{"a": {"b" 1}, "id": "x"}"#,
             "[1]", #"{"id": "x"} y"#, #"{"a": "open"#,

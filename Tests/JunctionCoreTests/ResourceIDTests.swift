@@ -15,7 +15,7 @@ struct ResourceIDTests {
 
         let body = String(earlier.dropFirst(4))
         for bad in [
-            "conn_" + body, "evt" + body, "evt_" + body.dropLast(), "evt_" + body + "0", "evt-" + body,
+            "conn_" + body, "evs_" + body, "EVT_" + body, "evt" + body, "evt_" + body.dropLast(), "evt_" + body + "0", "evt-" + body,
             "evt_" + body.lowercased(), "évt_" + body, "",
         ] {
             #expect(!ResourceID.isWellFormed(bad, prefix: "evt"), "\(bad)")

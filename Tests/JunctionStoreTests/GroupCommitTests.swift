@@ -1,4 +1,4 @@
-import JunctionStore
+@testable import JunctionStore
 import Synchronization
 import Testing
 
@@ -28,61 +28,56 @@ struct GroupCommitTests {
 
     @Test("with gathering, a flush that follows another waits for company until the target; one from idle does not")
     func gathering() async throws {
-        // A leads from idle and is held in the writer; B and C arrive meanwhile; D and E come 300 ms after A is
-        // written. With a 60 s delay and a target of 4, the second flush waits for D and E. Without gathering it
-        // would write B and C as soon as A was done, and D and E apart from them.
-        let gate = Gate()
+        // The writer holds its first two batches until the test opens their gates. The delay is 20 s, so a wait that
+        // should not happen, or should end early and does not, shows as a step taking 10 s or more.
+        let gates = [Gate(), Gate()]
         let batches = Mutex<[Set<String>]>([])
-        let commits = GroupCommit<String, String>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(60), target: 4)) { items in
-            let isFirst = batches.withLock { batches in
+        let commits = GroupCommit<String, String>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(20), target: 4)) { items in
+            let call = batches.withLock { batches in
                 batches.append(Set(items))
-                return batches.count == 1
+                return batches.count
             }
-            if isFirst { await gate.wait() }
+            if call <= gates.count { await gates[call - 1].wait() }
             return items
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try await commits.submit("A") }
-            // Written at once, not after the 60 s delay.
+            func submit(_ items: [String]) {
+                for item in items { group.addTask { _ = try await commits.submit(item) } }
+            }
+            var started = ContinuousClock.now
+            submit(["A"])
             try await waitUntil { batches.withLock { $0.count } == 1 }
-            for item in ["B", "C"] { group.addTask { _ = try await commits.submit(item) } }
+            #expect(ContinuousClock.now - started < .seconds(10), "from idle: written at once")
+            submit(["B", "C", "D", "E"])
+            try await waitUntil { commits.waiting == 4 }
+            gates[0].open()
+            // Four waiting, the target: written without waiting.
+            try await waitUntil { batches.withLock { $0.count } == 2 }
+            submit(["F", "G"])
             try await waitUntil { commits.waiting == 2 }
-            gate.open()
-            try await Task.sleep(for: .milliseconds(300))
-            let reached = ContinuousClock.now
-            for item in ["D", "E"] { group.addTask { _ = try await commits.submit(item) } }
+            gates[1].open()
+            // Two waiting where four were lately: the flush waits for company, and the fourth item ends the wait.
+            try await waitUntil { commits.isGathering }
+            started = ContinuousClock.now
+            submit(["H", "I"])
             try await group.waitForAll()
-            #expect(ContinuousClock.now - reached < .seconds(30), "reaching the target ends the wait")
+            #expect(ContinuousClock.now - started < .seconds(10), "reaching the target ends the wait")
         }
-        #expect(batches.withLock { $0 } == [["A"], ["B", "C", "D", "E"]])
+        // Idle again, though four waited lately: a lone item is written at once.
+        let lone = ContinuousClock.now
+        _ = try await commits.submit("J")
+        #expect(ContinuousClock.now - lone < .seconds(10), "from idle: written at once")
+        #expect(batches.withLock { $0 } == [["A"], ["B", "C", "D", "E"], ["F", "G", "H", "I"], ["J"]])
     }
 
-    @Test("a gathering flush waits no longer than its delay, and not at all once the target is waiting")
+    @Test("a gathering flush waits no longer than its delay, and only when many callers were active")
     func gatheringBounds() async throws {
-        for (target, waitsForDelay) in [(100, true), (2, false)] {
-            let gate = Gate()
-            let writes = Atomic<Int>(0)
-            let delay = waitsForDelay ? Duration.milliseconds(300) : .seconds(60)
-            let commits = GroupCommit<Int, Int>(maxBatch: 50, gathering: FlushGathering(delay: delay, target: target)) { items in
-                if writes.add(1, ordering: .relaxed).newValue == 1 { await gate.wait() }
-                return items
-            }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { _ = try await commits.submit(0) }
-                try await waitUntil { writes.load(ordering: .relaxed) == 1 }
-                for value in 1...2 { group.addTask { _ = try await commits.submit(value) } }
-                try await waitUntil { commits.waiting == 2 }
-                let opened = ContinuousClock.now
-                gate.open()
-                try await group.waitForAll()
-                let waited = ContinuousClock.now - opened
-                if waitsForDelay {
-                    #expect(waited >= .milliseconds(300), "the flush after the first waited its delay for company")
-                } else {
-                    #expect(waited < .seconds(30), "two waiting reached the target of 2: no wait")
-                }
-            }
-        }
+        // Three seen waiting at once, half a target of 6: a lone item after them is waited with for 300 ms.
+        let waited = try await loneItemAfterBatch(of: 3, gathering: FlushGathering(delay: .milliseconds(300), target: 6))
+        #expect(waited >= .milliseconds(300), "the flush waited its delay for company")
+        // Four seen waiting at once, under half a target of 10: too few to wait for, even with a 20 s delay.
+        let notWaited = try await loneItemAfterBatch(of: 4, gathering: FlushGathering(delay: .seconds(20), target: 10))
+        #expect(notWaited < .seconds(10), "no wait when few callers were active")
     }
 
     @Test("a failing flush fails the callers in it, and the next flush works again")
@@ -101,6 +96,32 @@ struct GroupCommitTests {
     func contract() async throws {
         let commits = GroupCommit<Int, Int>(maxBatch: 10) { _ in [] }
         await #expect(throws: GroupCommitError.self) { try await commits.submit(1) }
+    }
+}
+
+/// A flush from idle, held while `count` items gather; then one item alone after they are written: how long that
+/// one took from the moment the second flush was let go.
+private func loneItemAfterBatch(of count: Int, gathering: FlushGathering) async throws -> Duration {
+    let gates = [Gate(), Gate()]
+    let writes = Atomic<Int>(0)
+    let commits = GroupCommit<Int, Int>(maxBatch: 50, gathering: gathering) { items in
+        let call = writes.add(1, ordering: .relaxed).newValue
+        if call <= gates.count { await gates[call - 1].wait() }
+        return items
+    }
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { _ = try await commits.submit(0) }
+        try await waitUntil { writes.load(ordering: .relaxed) == 1 }
+        for value in 1...count { group.addTask { _ = try await commits.submit(value) } }
+        try await waitUntil { commits.waiting == count }
+        gates[0].open()
+        try await waitUntil { writes.load(ordering: .relaxed) == 2 }
+        group.addTask { _ = try await commits.submit(count + 1) }
+        try await waitUntil { commits.waiting == 1 }
+        let opened = ContinuousClock.now
+        gates[1].open()
+        try await group.waitForAll()
+        return ContinuousClock.now - opened
     }
 }
 

@@ -134,8 +134,8 @@ private struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
-            // Picking members, a plain name is matched as bytes (nil when not picked): making a string of every name
-            // only to look it up showed in ingest profiles. Names with escapes are decoded first.
+            // Picking members, a plain ASCII name is matched as bytes (nil when not picked): making a string of every
+            // name only to look it up showed in ingest profiles. Other names are decoded first.
             let key: String?
             if let names, let plain = plainString() {
                 key = names.first { $0.utf8.elementsEqual(plain) }
@@ -206,8 +206,9 @@ private struct JSONParser {
         }
     }
 
-    /// The bytes of a string without escapes or control characters, the index moved past its closing quote; `nil`,
-    /// the index unmoved, for any other string (``parseString()`` decodes it or says what is wrong).
+    /// The bytes of a printable ASCII string without escapes, the index moved past its closing quote; `nil`, the
+    /// index unmoved, for any other string: ``parseString()`` decodes it (so names compare as Swift strings do,
+    /// canonically) or says what is wrong (a control character, invalid UTF-8).
     mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
         var end = index + 1
         while end < bytes.count {
@@ -216,7 +217,7 @@ private struct JSONParser {
                 let plain = UnsafeBufferPointer(rebasing: bytes[(index + 1)..<end])
                 index = end + 1
                 return plain
-            case UInt8(ascii: "\\"), 0..<0x20:
+            case UInt8(ascii: "\\"), 0..<0x20, 0x80...:
                 return nil
             default:
                 end += 1

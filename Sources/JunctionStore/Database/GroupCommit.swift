@@ -25,6 +25,9 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
         /// whichever comes first; `generation` tells the timer whether the wait it was started for is still on.
         var gatherer: (continuation: UnsafeContinuation<Void, Never>, target: Int)?
         var generation = 0
+        /// The most items seen waiting at once, halved (but not below what had gathered) when a wait runs out: a
+        /// wait is only for as many as have been waiting, and only when they were many.
+        var recentPeak = 0
     }
 
     private let maxBatch: Int
@@ -52,6 +55,7 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
             let (leads, gatherer) = state.withLock { state in
                 state.items.append(item)
                 state.continuations.append(continuation)
+                state.recentPeak = max(state.recentPeak, state.items.count)
                 var gatherer: UnsafeContinuation<Void, Never>?
                 if let waiting = state.gatherer, state.items.count >= waiting.target {
                     gatherer = waiting.continuation
@@ -87,14 +91,21 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
         }
     }
 
+    /// Whether a flush is waiting for company.
+    var isGathering: Bool { state.withLock { $0.gatherer != nil } }
+
     /// When some items wait, but fewer than the target (other callers are active and the batch could grow), waits
-    /// until the target is reached or the delay has passed.
+    /// until the target is reached or the delay has passed. The target is at most the batch limit and at most the
+    /// number lately seen waiting.
     private func gather(_ gathering: FlushGathering) async {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             let generation: Int? = state.withLock { state in
-                guard !state.items.isEmpty, state.items.count < gathering.target else { return nil }
+                let target = min(gathering.target, maxBatch, state.recentPeak)
+                // Only when many callers are active, as PostgreSQL's `commit_siblings` has it: a few gain little
+                // from sharing a commit and lose throughput waiting for each other.
+                guard !state.items.isEmpty, state.items.count < target, state.recentPeak * 2 >= gathering.target else { return nil }
                 state.generation &+= 1
-                state.gatherer = (continuation, gathering.target)
+                state.gatherer = (continuation, target)
                 return state.generation
             }
             guard let generation else { return continuation.resume() }
@@ -111,6 +122,9 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
         let gatherer = state.withLock { state -> UnsafeContinuation<Void, Never>? in
             guard state.generation == generation, let gatherer = state.gatherer else { return nil }
             state.gatherer = nil
+            // The target was not reached in time: aim lower next time, by half at most, so a brief lull under
+            // heavy load does not end gathering, and a few callers left after it stop being waited for.
+            state.recentPeak = max(state.items.count, state.recentPeak / 2)
             return gatherer.continuation
         }
         gatherer?.resume()
@@ -141,8 +155,10 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
 
 /// How a ``GroupCommit`` trades a little latency for larger batches under sustained load, as PostgreSQL's
 /// `commit_delay` does: a flush that follows another while some items, but fewer than `target`, are waiting first
-/// waits for more, until `target` are waiting or `delay` has passed. A flush that starts from idle never waits, so
-/// a lone caller's latency is unchanged. Each flush has a cost of its own (statements, a commit, the pages it
+/// waits for more, until `target` are waiting or `delay` has passed. It waits only when at least half the target
+/// has been seen waiting at once (fewer callers gain little from sharing a commit and lose throughput waiting for
+/// each other), and only for as many as were seen; a wait that runs out halves that figure. A flush that starts
+/// from idle never waits, so a lone caller's latency is unchanged. Each flush has a cost of its own (statements, a commit, the pages it
 /// writes), so fewer, larger flushes take less CPU per item.
 public struct FlushGathering: Sendable {
     /// The longest a following flush waits for more items.
