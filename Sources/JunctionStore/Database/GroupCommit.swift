@@ -103,7 +103,8 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
                 let target = min(gathering.target, maxBatch, state.recentPeak)
                 // Only when many callers are active, as PostgreSQL's `commit_siblings` has it: a few gain little
                 // from sharing a commit and lose throughput waiting for each other.
-                guard !state.items.isEmpty, state.items.count < target, state.recentPeak * 2 >= gathering.target else { return nil }
+                let manyActive = state.recentPeak * 2 >= gathering.target
+                guard manyActive, !state.items.isEmpty, state.items.count < target else { return nil }
                 state.generation &+= 1
                 state.gatherer = (continuation, target)
                 return state.generation
@@ -155,11 +156,11 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
 
 /// How a ``GroupCommit`` trades a little latency for larger batches under sustained load, as PostgreSQL's
 /// `commit_delay` does: a flush that follows another while some items, but fewer than `target`, are waiting first
-/// waits for more, until `target` are waiting or `delay` has passed. It waits only when at least half the target
-/// has been seen waiting at once (fewer callers gain little from sharing a commit and lose throughput waiting for
-/// each other), and only for as many as were seen; a wait that runs out halves that figure. A flush that starts
-/// from idle never waits, so a lone caller's latency is unchanged. Each flush has a cost of its own (statements, a commit, the pages it
-/// writes), so fewer, larger flushes take less CPU per item.
+/// waits for more, until `target` are waiting or `delay` has passed. It waits only when at least half the target has
+/// been seen waiting at once (fewer callers gain little from sharing a commit and lose throughput waiting for each
+/// other), and only for as many as were seen; a wait that runs out halves that figure. A flush that starts from idle
+/// never waits, so a lone caller's latency is unchanged. Each flush has a cost of its own (statements, a commit, the
+/// pages it writes), so fewer, larger flushes take less CPU per item.
 public struct FlushGathering: Sendable {
     /// The longest a following flush waits for more items.
     public var delay: Duration
