@@ -119,18 +119,28 @@ private struct BulkInsertExpression: SQLExpression {
 }
 
 extension SQLDatabase {
-    /// Runs `body` between `begin` and COMMIT on this connection; if anything throws, a ROLLBACK ends the transaction.
+    /// Runs `body` between `begin` and COMMIT on this connection; if anything throws, `rollBack` ends the transaction.
+    /// By default BEGIN and COMMIT go through SQLKit and the rollback is a ROLLBACK on this connection; an engine with
+    /// a cheaper way to run a statement passes `execute`, and one whose statements a cancelled task cannot run passes
+    /// its own `rollBack`.
     func inTransaction<Result: Sendable>(
         begin: String,
+        execute: (@Sendable (String) async throws -> Void)? = nil,
+        rollBack: (@Sendable () async -> Void)? = nil,
         _ body: @Sendable (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await raw("\(unsafeRaw: begin)").run()
+        let execute = execute ?? { statement in try await self.raw("\(unsafeRaw: statement)").run() }
+        try await execute(begin)
         do {
             let result = try await body(self)
-            try await raw("COMMIT").run()
+            try await execute("COMMIT")
             return result
         } catch {
-            try? await raw("ROLLBACK").run()
+            if let rollBack {
+                await rollBack()
+            } else {
+                try? await raw("ROLLBACK").run()
+            }
             throw error
         }
     }

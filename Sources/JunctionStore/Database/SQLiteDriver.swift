@@ -69,18 +69,10 @@ final class SQLiteDriver: DatabaseDriver {
             try await gate.withGate {
                 // IMMEDIATE takes the write lock up front, so a second process (a CLI command next to the
                 // server) waits at BEGIN instead of failing mid-transaction. BEGIN and COMMIT go to SQLiteNIO
-                // directly: through SQLKit each also took a trip through an event loop, twice per group commit.
-                try await execute("BEGIN IMMEDIATE")
-                do {
-                    let result = try await body(sql)
-                    // A task cancelled before COMMIT runs gets a CancellationError here, and the rollback below:
-                    // the caller hears that nothing was committed, as for any failed commit.
-                    try await execute("COMMIT")
-                    return result
-                } catch {
-                    await rollBack()
-                    throw error
-                }
+                // directly: through SQLKit each also took a trip through an event loop, twice per group commit. A
+                // task cancelled before its COMMIT runs gets a CancellationError and the rollback: the caller hears
+                // that nothing was committed, as for any failed commit.
+                try await sql.inTransaction(begin: "BEGIN IMMEDIATE", execute: execute, rollBack: rollBack, body)
             }
         }
     }
