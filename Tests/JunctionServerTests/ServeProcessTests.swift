@@ -13,24 +13,29 @@ import Testing
 struct ServeProcessTests {
     static let token = "jct_process_test_token"
 
-    /// A running server process on a free loopback port.
+    /// A running server process on a loopback port.
     struct Server {
         let process: ChildProcess
         let port: Int
 
+        /// Starts `junction serve` on port 0 and reads the port it bound from its start line. A port picked
+        /// beforehand and handed over can be taken meanwhile, by another test's peer or by the local end of an
+        /// outbound connection, and the server then fails to bind (seen on CI).
         static func start(
             database: String? = nil,
             environment: [String: String] = [:],
             workingDirectory: String,
-            port: Int = ChildProcess.freePort(),
             extraArguments: [String] = []
         ) async throws -> Server {
-            var arguments = ["serve", "--port", String(port), "--log-level", "trace"] + extraArguments
+            var arguments = ["serve", "--port", "0", "--log-level", "trace"] + extraArguments
             if let database { arguments += ["--database", database] }
             let process = try ChildProcess(
                 ChildProcess.junctionExecutable, arguments: arguments, environment: environment, workingDirectory: workingDirectory
             )
-            try await process.waitForOutput(containing: "Server started")
+            let started = try await process.waitForOutput(containing: "Server started and listening on ")
+            guard let port = started.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }), port > 0 else {
+                throw TestSetupError("no port in the server's start line: \(started)")
+            }
             return Server(process: process, port: port)
         }
 
@@ -206,7 +211,7 @@ struct ServeProcessTests {
             (["serve", "--log-level", "loud"], [:], "log level"),
             (["serve"], ["JUNCTION_MASTER_KEY": "c2hvcnQ="], "32 bytes"),
         ]
-        for (arguments, environment, mention) in cases {
+        func expectOneErrorLine(_ arguments: [String], _ environment: [String: String], mentioning mention: String) async throws {
             let result = try await ChildProcess.run(
                 ChildProcess.junctionExecutable, arguments: arguments, environment: environment, workingDirectory: folder
             )
@@ -214,6 +219,12 @@ struct ServeProcessTests {
             let errorLines = result.standardError.split(separator: "\n").filter { $0.hasPrefix("Error:") }
             #expect(errorLines.count == 1, "\(arguments): \(result.standardError)")
             #expect(errorLines.first?.contains(mention) == true, "\(arguments): \(result.standardError)")
+        }
+        for (arguments, environment, mention) in cases {
+            try await expectOneErrorLine(arguments, environment, mentioning: mention)
+        }
+        try await ChildProcess.withRefusingPort { taken in
+            try await expectOneErrorLine(["serve", "--port", String(taken)], [:], mentioning: "127.0.0.1:\(taken): the address is in use")
         }
         let help = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["serve", "--help"], workingDirectory: folder)
         for option in [

@@ -87,16 +87,26 @@ public final class ChildProcess: Sendable {
         kill(process.processIdentifier, signal)
     }
 
-    /// Waits until standard output or error contains `text`, up to `timeout`.
-    public func waitForOutput(containing text: String, timeout: Duration = .seconds(30)) async throws {
+    /// Waits until standard output or error contains `text`, up to `timeout`; returns the first line holding it.
+    @discardableResult
+    public func waitForOutput(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
-        while !(standardOutput.contains(text) || standardError.contains(text)) {
-            guard process.isRunning else {
-                throw TestSetupError("process exited before printing '\(text)': \(standardError)")
+        while true {
+            for written in [standardOutput, standardError] {
+                if let line = written.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
             }
-            guard ContinuousClock.now < deadline else { throw TestSetupError("no '\(text)' within \(timeout): \(standardError)") }
+            guard process.isRunning else {
+                throw TestSetupError("process exited before printing '\(text)'; its last lines: \(lastLines)")
+            }
+            guard ContinuousClock.now < deadline else { throw TestSetupError("no '\(text)' within \(timeout); last lines: \(lastLines)") }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// The end of standard error, where a failure's reason is: the start of a trace-level log is connection noise,
+    /// and a CI log shows only so much of a message.
+    private var lastLines: String {
+        standardError.split(separator: "\n").suffix(12).joined(separator: "\n")
     }
 
     /// Runs a program to completion and returns its status and output. Waits by polling, never by blocking a
@@ -113,15 +123,8 @@ public final class ChildProcess: Sendable {
         return (status, child.standardOutput, child.standardError)
     }
 
-    /// A free TCP port on 127.0.0.1.
-    public static func freePort() -> Int {
-        let (descriptor, port) = boundSocket()
-        close(descriptor)
-        return port
-    }
-
     /// Runs `body` with a port on 127.0.0.1 that refuses connections: bound by a socket that does not listen, so no
-    /// other test's server can take it meanwhile (a port from ``freePort()`` can be, and then answers).
+    /// other test's server can take it meanwhile (a port picked and released can be, and then answers).
     public static func withRefusingPort<Result>(_ body: (Int) async throws -> Result) async rethrows -> Result {
         let (descriptor, port) = boundSocket()
         defer { close(descriptor) }

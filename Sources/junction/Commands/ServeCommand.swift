@@ -7,6 +7,7 @@ import JunctionServer
 import JunctionStore
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -189,7 +190,7 @@ struct ServeCommand: AsyncParsableCommand {
             )
         )
         logger.info(
-            "junction serving",
+            "junction starting",
             metadata: [
                 "address": "\(host):\(port)", "database": "\(database.location)",
                 "allowPrivateEndpoints": "\(allowPrivate)", "jobConcurrency": "\(jobConcurrency)",
@@ -198,6 +199,8 @@ struct ServeCommand: AsyncParsableCommand {
         )
         do {
             try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw CLIError("cannot listen on \(host):\(port): the address is in use (is another server running there?)")
         } catch {
             throw CLIError("the server stopped: \(error)")
         }
