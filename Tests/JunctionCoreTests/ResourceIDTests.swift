@@ -1,3 +1,4 @@
+import Foundation
 import JunctionCore
 import Testing
 
@@ -27,6 +28,36 @@ struct ResourceIDTests {
             #expect(ResourceID.isWellFormed(candidate, prefix: "evt") == alphabet.contains(byte), "byte \(byte)")
         }
     }
+}
+
+extension ResourceIDTests {
+    @Test("an id is its prefix, then the time and two random draws in Crockford's base32, low bits last")
+    func knownAnswer() {
+        var draws = FixedGenerator(values: [0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210])
+        #expect(ResourceID.make(prefix: "evt", milliseconds: 1_700_000_000_000, using: &draws) == "evt_01HF7YAT00FFKQT4YCGGC85V1K")
+    }
+
+    @Test("ids made at once from many tasks, across many pooled blocks of random bytes, are all distinct")
+    func pooledRandomness() async {
+        // 8 × 4,000 ids draw 512,000 random bytes: 125 blocks of 4 KiB, refilled while other tasks draw.
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 {
+                group.addTask { (0..<4000).map { _ in ResourceID.make(prefix: "evt", at: Date(timeIntervalSince1970: 1_700_000_000)) } }
+            }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(ids.count == 32000)
+        #expect(Set(ids).count == ids.count, "same time, so only the random part tells them apart")
+        // The first random character takes every one of the 32 digits: the bytes are not stuck or zero.
+        let firstRandom = Set(ids.map { $0.utf8.dropFirst(4 + 10).first })
+        #expect(firstRandom.count == 32)
+    }
+}
+
+/// Draws the given values in turn.
+private struct FixedGenerator: RandomNumberGenerator {
+    var values: [UInt64]
+    mutating func next() -> UInt64 { values.removeFirst() }
 }
 
 /// Draws only zeros, so ids differ by their time alone.

@@ -7,7 +7,7 @@ public enum ResourceID {
 
     /// A new identifier with `prefix` (e.g. `"conn"`), unique without coordination between nodes.
     public static func make(prefix: String, at date: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandomNumberGenerator()
         return make(prefix: prefix, milliseconds: UInt64(max(0, date.timeIntervalSince1970 * 1000)), using: &generator)
     }
 
@@ -17,24 +17,30 @@ public enum ResourceID {
         milliseconds: UInt64,
         using generator: inout some RandomNumberGenerator
     ) -> String {
-        var characters = [UInt8](repeating: 0, count: 26)
-        var time = milliseconds & 0xFFFF_FFFF_FFFF
-        for index in stride(from: 9, through: 0, by: -1) {
-            characters[index] = alphabet[Int(time & 31)]
-            time >>= 5
-        }
-        // 80 random bits from two draws (the system generator costs a syscall per draw).
+        // 80 random bits from two draws.
         var high: UInt64 = generator.next()
         var low: UInt64 = generator.next()
-        for index in 10..<18 {
-            characters[index] = alphabet[Int(high & 31)]
-            high >>= 5
+        let prefixBytes = prefix.utf8
+        // Written in place: one allocation per id, on the ingest path.
+        return String(unsafeUninitializedCapacity: prefixBytes.count + 27) { characters in
+            var index = characters.initialize(fromContentsOf: prefixBytes)
+            characters[index] = UInt8(ascii: "_")
+            index += 1
+            var time = milliseconds & 0xFFFF_FFFF_FFFF
+            for offset in stride(from: 9, through: 0, by: -1) {
+                characters[index + offset] = alphabet[Int(time & 31)]
+                time >>= 5
+            }
+            for offset in 10..<18 {
+                characters[index + offset] = alphabet[Int(high & 31)]
+                high >>= 5
+            }
+            for offset in 18..<26 {
+                characters[index + offset] = alphabet[Int(low & 31)]
+                low >>= 5
+            }
+            return index + 26
         }
-        for index in 18..<26 {
-            characters[index] = alphabet[Int(low & 31)]
-            low >>= 5
-        }
-        return prefix + "_" + String(decoding: characters, as: UTF8.self)
     }
 
     /// Whether `value` has the shape of an id made with `prefix`; used to reject garbage before a query.
