@@ -80,6 +80,47 @@ struct GroupCommitTests {
         #expect(notWaited < .seconds(10), "no wait when few callers were active")
     }
 
+    @Test("a wait that runs out halves the aim: the next flush waits only for half as many as were seen")
+    func gatheringAimHalves() async throws {
+        // Eight seen waiting at once, the target; then a lone item is waited with until the 5 s delay runs out. The
+        // aim halves to four, so the next flush stops waiting when four have gathered, long before another 5 s.
+        let gates = [Gate(), Gate(), Gate()]
+        let batches = Mutex<[Set<String>]>([])
+        let commits = GroupCommit<String, String>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(5), target: 8)) { items in
+            let call = batches.withLock { batches in
+                batches.append(Set(items))
+                return batches.count
+            }
+            if call <= gates.count { await gates[call - 1].wait() }
+            return items
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            func submit(_ items: [String]) {
+                for item in items { group.addTask { _ = try await commits.submit(item) } }
+            }
+            submit(["A"])
+            try await waitUntil { batches.withLock { $0.count } == 1 }
+            submit(["B", "C", "D", "E", "F", "G", "H", "I"])
+            try await waitUntil { commits.waiting == 8 }
+            gates[0].open()
+            try await waitUntil { batches.withLock { $0.count } == 2 }
+            submit(["J"])
+            try await waitUntil { commits.waiting == 1 }
+            gates[1].open()
+            // One waiting where eight were: the flush waits its whole delay, alone, then writes J.
+            try await waitUntil { batches.withLock { $0.count } == 3 }
+            submit(["K", "L"])
+            try await waitUntil { commits.waiting == 2 }
+            gates[2].open()
+            try await waitUntil { commits.isGathering }
+            let started = ContinuousClock.now
+            submit(["M", "N"])
+            try await group.waitForAll()
+            #expect(ContinuousClock.now - started < .seconds(4), "four, half the aim before, ended the wait")
+        }
+        #expect(batches.withLock { $0 } == [["A"], ["B", "C", "D", "E", "F", "G", "H", "I"], ["J"], ["K", "L", "M", "N"]])
+    }
+
     @Test("a failing flush fails the callers in it, and the next flush works again")
     func failures() async throws {
         struct Refused: Error {}
