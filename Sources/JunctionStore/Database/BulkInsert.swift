@@ -1,24 +1,42 @@
-/// One multi-row `INSERT … ON CONFLICT (…) DO NOTHING RETURNING <key>` over plain text and integer values.
+/// One multi-row `INSERT … [ON CONFLICT (…) DO NOTHING] RETURNING <key>` over plain text and integer values.
 ///
-/// The webhook inbox writes every verified event this way. Through SQLKit, building, serializing and encoding the
+/// The webhook inbox writes every verified event this way, and the job queue the jobs that need no conflict check. Through SQLKit, building, serializing and encoding the
 /// statement's binds (each through its generic `Encodable` path) cost about as much CPU per event as SQLite's own
 /// insert; with the values already text and integers, SQLite binds them directly (``Database/run(_:on:)``).
 public struct BulkInsert: Sendable {
     /// One column's value in one row.
-    public enum Value: Sendable, Equatable {
+    public enum Value: Sendable, Hashable {
         case text(String)
         case integer(Int64)
         case null
+
+        /// The text, when the value is text.
+        public var text: String? {
+            if case .text(let text) = self { text } else { nil }
+        }
+
+        /// The integer, when the value is an integer.
+        public var integer: Int64? {
+            if case .integer(let integer) = self { integer } else { nil }
+        }
+    }
+
+    /// What the `returning` column holds, so each engine reads it as that.
+    public enum ReturnedKind: Sendable, Equatable {
+        case text
+        case integer
     }
 
     /// The table written to.
     public let table: String
     /// The columns every row gives, in order.
     public let columns: [String]
-    /// The unique columns whose conflict skips a row instead of failing the statement.
+    /// The unique columns whose conflict skips a row instead of failing the statement; none, and a conflict fails it.
     public let conflictColumns: [String]
-    /// The text column returned for each row inserted (not for the rows skipped).
+    /// The column returned for each row inserted (not for the rows skipped).
     public let returning: String
+    /// What that column holds.
+    public let returnedKind: ReturnedKind
     /// Every row's values, row after row, one per column.
     public private(set) var values: [Value] = []
     /// The statement up to its rows and after them, made once: an insert is built per group commit, from a template.
@@ -28,14 +46,16 @@ public struct BulkInsert: Sendable {
     private let sqliteRow: [UInt8]
 
     /// An empty insert; SQL names are written as given, so they must be the store's own, never input.
-    public init(table: String, columns: [String], conflictColumns: [String], returning: String) {
+    public init(table: String, columns: [String], conflictColumns: [String], returning: String, returnedKind: ReturnedKind = .text) {
         self.table = table
         self.columns = columns
         self.conflictColumns = conflictColumns
         self.returning = returning
+        self.returnedKind = returnedKind
         self.head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
         self.sqliteRow = Array(("(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")").utf8)
-        self.tail = " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING RETURNING \(returning)"
+        let onConflict = conflictColumns.isEmpty ? "" : " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING"
+        self.tail = onConflict + " RETURNING \(returning)"
     }
 
     /// How many rows have been added.
@@ -85,12 +105,13 @@ public struct BulkInsert: Sendable {
 
 /// Why a bulk insert's result could not be read.
 public enum BulkInsertError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The `returning` column held something other than text for an inserted row.
-    case returnedNotText(column: String)
+    /// The `returning` column held something other than its kind (or NULL) for an inserted row.
+    case unexpectedReturnedValue(column: String, expected: BulkInsert.ReturnedKind)
 
     public var description: String {
         switch self {
-        case .returnedNotText(let column): "the inserted rows' \(column) column is not text"
+        case .unexpectedReturnedValue(let column, let expected):
+            "the inserted rows' \(column) column is not \(expected == .text ? "text" : "an integer")"
         }
     }
 }

@@ -49,7 +49,7 @@ public final class Database: Sendable {
 
     /// Runs `insert` on the connection `sql` stands for, inside a ``withSQL(_:)`` or ``transaction(_:)`` body (and
     /// in its transaction), and returns the `returning` value of each row inserted; skipped rows return nothing.
-    public func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String] {
+    public func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [BulkInsert.Value] {
         guard insert.rowCount > 0 else { return [] }
         return try await driver.run(insert, on: sql)
     }
@@ -89,7 +89,7 @@ protocol DatabaseDriver: Sendable {
     func withConnection<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result
     func withTransaction<Result: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>?
-    func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String]
+    func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [BulkInsert.Value]
     func close() async
     /// The executor store calls run on, if the engine has one.
     var executor: (any TaskExecutor)? { get }
@@ -97,9 +97,14 @@ protocol DatabaseDriver: Sendable {
 
 extension DatabaseDriver {
     /// Through SQLKit, whose binds render in the engine's placeholder style.
-    func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String] {
+    func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [BulkInsert.Value] {
         let rows = try await sql.raw("\(BulkInsertExpression(insert: insert))").all()
-        return try rows.map { try $0.decode(column: insert.returning, as: String.self) }
+        return try rows.map { row in
+            switch insert.returnedKind {
+            case .text: .text(try row.decode(column: insert.returning, as: String.self))
+            case .integer: .integer(try row.decode(column: insert.returning, as: Int64.self))
+            }
+        }
     }
 }
 

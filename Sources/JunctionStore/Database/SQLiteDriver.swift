@@ -91,7 +91,7 @@ final class SQLiteDriver: DatabaseDriver {
 
     /// Bound directly, without SQLKit's serializer and generic encoder. Callers are inside a store call's body, so
     /// they hold the gate, and `sql` is this one connection.
-    func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [String] {
+    func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [BulkInsert.Value] {
         let text = insert.sqliteText()
         var binds: [SQLiteData] = []
         binds.reserveCapacity(insert.values.count)
@@ -108,10 +108,13 @@ final class SQLiteDriver: DatabaseDriver {
             let value = row.column(key)
             returned.withLock { $0.append(value) }
         }
-        // Text only, as PostgreSQL's decoding demands: a NULL or a number in the returned column is an error on both.
+        // Only the column's own kind, as PostgreSQL's decoding demands: a NULL or another kind is an error on both.
         return try returned.withLock { $0 }.map { value in
-            guard case .text(let text) = value else { throw BulkInsertError.returnedNotText(column: key) }
-            return text
+            switch (value, insert.returnedKind) {
+            case (.text(let text), .text): return .text(text)
+            case (.integer(let integer), .integer): return .integer(Int64(integer))
+            default: throw BulkInsertError.unexpectedReturnedValue(column: key, expected: insert.returnedKind)
+            }
         }
     }
 

@@ -73,19 +73,36 @@ public final class JobQueue: Sendable {
     /// Call ``wakeLocalWorkers()`` once it has committed.
     public func enqueue(_ requests: [JobRequest], using sql: any SQLDatabase) async throws -> [EnqueueOutcome] {
         let timestamp = now().epochMilliseconds
-        var outcomes: [EnqueueOutcome] = []
-        outcomes.reserveCapacity(requests.count)
-        for chunk in requests.chunked(into: 500) {
+        var outcomes = [EnqueueOutcome](repeating: .duplicate, count: requests.count)
+        // Jobs without a unique key cannot conflict: they go in one bulk insert (bound without SQLKit's generic
+        // encoding, which showed in every inbox flush), their ids back in order. Keyed jobs need the conflict check.
+        let keyless = requests.indices.filter { requests[$0].uniqueKey == nil }
+        for chunk in keyless.chunked(into: 500) {
+            var insert = Self.keylessInsert
+            insert.reserveCapacity(rows: chunk.count)
+            for index in chunk {
+                let request = requests[index]
+                insert.append([
+                    .text(request.kind), .text(try request.payload.serialized()), .null, .text("queued"),
+                    .integer(Int64(priority(of: request))), .integer(0), .integer(Int64(maxAttempts(of: request))),
+                    .integer(request.runAt?.epochMilliseconds ?? timestamp), .integer(timestamp), .integer(timestamp),
+                ])
+            }
+            // Ids are handed out in the order of the rows, whatever order the engine returns them in.
+            let ids = try await database.run(insert, on: sql).compactMap(\.integer).sorted()
+            for (index, id) in zip(chunk, ids) { outcomes[index] = .enqueued(id: id) }
+        }
+        let keyed = requests.indices.filter { requests[$0].uniqueKey != nil }
+        for chunk in keyed.chunked(into: 500) {
             var values: [SQLQueryString] = []
-            for request in chunk {
+            for index in chunk {
+                let request = requests[index]
                 let payload = try request.payload.serialized()
-                let priority = request.priority ?? configuration.priorities[request.kind] ?? 0
-                let maxAttempts = max(1, request.maxAttempts ?? configuration.defaultMaxAttempts)
                 let availableAt = request.runAt?.epochMilliseconds ?? timestamp
                 values.append(
                     """
-                    (\(bind: request.kind), \(bind: payload), \(bind: request.uniqueKey), 'queued', \(bind: priority), 0, \
-                    \(bind: maxAttempts), \(bind: availableAt), \(bind: timestamp), \(bind: timestamp))
+                    (\(bind: request.kind), \(bind: payload), \(bind: request.uniqueKey), 'queued', \(bind: priority(of: request)), 0, \
+                    \(bind: maxAttempts(of: request)), \(bind: availableAt), \(bind: timestamp), \(bind: timestamp))
                     """
                 )
             }
@@ -95,35 +112,40 @@ public final class JobQueue: Sendable {
                 created_at, updated_at) VALUES \(values.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING id, kind, unique_key
                 """
             ).all()
-            // RETURNING lists only inserted rows; requests without a unique key are always inserted, in order.
-            var insertedByKey: [String: Int64] = [:]
-            var insertedWithoutKey: [Int64] = []
+            // RETURNING lists only the inserted rows.
+            var inserted: [String: Int64] = [:]
             for row in rows {
-                let id = try row.decode(column: "id", as: Int64.self)
-                if let key = try row.decode(column: "unique_key", as: String?.self) {
-                    insertedByKey[try row.decode(column: "kind", as: String.self) + "\u{0}" + key] = id
-                } else {
-                    insertedWithoutKey.append(id)
-                }
+                let key = try row.decode(column: "kind", as: String.self) + "\u{0}" + row.decode(column: "unique_key", as: String.self)
+                inserted[key] = try row.decode(column: "id", as: Int64.self)
             }
-            insertedWithoutKey.sort()
-            var nextWithoutKey = insertedWithoutKey.makeIterator()
-            for request in chunk {
-                if let key = request.uniqueKey {
-                    if let id = insertedByKey.removeValue(forKey: request.kind + "\u{0}" + key) {
-                        outcomes.append(.enqueued(id: id))
-                    } else {
-                        outcomes.append(.duplicate)
-                    }
-                } else if let id = nextWithoutKey.next() {
-                    outcomes.append(.enqueued(id: id))
-                } else {
-                    outcomes.append(.duplicate)
+            for index in chunk {
+                let request = requests[index]
+                if let id = inserted.removeValue(forKey: request.kind + "\u{0}" + (request.uniqueKey ?? "")) {
+                    outcomes[index] = .enqueued(id: id)
                 }
             }
         }
         try await database.notifyJobsAvailable(on: sql)
         return outcomes
+    }
+
+    /// The insert for jobs without a unique key, its statement text made once.
+    private static let keylessInsert = BulkInsert(
+        table: "jobs",
+        columns: [
+            "kind", "payload", "unique_key", "status", "priority", "attempts", "max_attempts", "available_at", "created_at", "updated_at",
+        ],
+        conflictColumns: [],
+        returning: "id",
+        returnedKind: .integer
+    )
+
+    private func priority(of request: JobRequest) -> Int {
+        request.priority ?? configuration.priorities[request.kind] ?? 0
+    }
+
+    private func maxAttempts(of request: JobRequest) -> Int {
+        max(1, request.maxAttempts ?? configuration.defaultMaxAttempts)
     }
 
     // MARK: Lease

@@ -80,7 +80,7 @@ public final class WebhookInbox: Sendable {
         }
         let rows = insert
         let stored = try await database.transaction { sql in
-            let ids = Set(try await database.run(rows, on: sql))
+            let ids = Set(try await database.run(rows, on: sql).compactMap(\.text))
             // One processing job for the whole flush: the processor loads and records its events in batches too.
             let stored = entries.filter { ids.contains($0.id) }.map(\.id)
             if !stored.isEmpty { _ = try await queue.enqueue([WebhookEventProcessor.job(for: stored)], using: sql) }
