@@ -30,32 +30,24 @@ struct GroupCommitTests {
     func gathering() async throws {
         // The writer holds its first two batches until the test opens their gates. The delay is 20 s, so a wait that
         // should not happen, or should end early and does not, shows as a step taking 10 s or more.
-        let gates = [Gate(), Gate()]
-        let batches = Mutex<[Set<String>]>([])
-        let commits = GroupCommit<String, String>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(20), target: 4)) { items in
-            let call = batches.withLock { batches in
-                batches.append(Set(items))
-                return batches.count
-            }
-            if call <= gates.count { await gates[call - 1].wait() }
-            return items
-        }
+        let batches = GatedBatches(gates: 2)
+        let commits = batches.commits(gathering: FlushGathering(delay: .seconds(20), target: 4))
         try await withThrowingTaskGroup(of: Void.self) { group in
             func submit(_ items: [String]) {
                 for item in items { group.addTask { _ = try await commits.submit(item) } }
             }
             var started = ContinuousClock.now
             submit(["A"])
-            try await waitUntil { batches.withLock { $0.count } == 1 }
+            try await waitUntil { batches.count == 1 }
             #expect(ContinuousClock.now - started < .seconds(10), "from idle: written at once")
             submit(["B", "C", "D", "E"])
             try await waitUntil { commits.waiting == 4 }
-            gates[0].open()
+            batches.gates[0].open()
             // Four waiting, the target: written without waiting.
-            try await waitUntil { batches.withLock { $0.count } == 2 }
+            try await waitUntil { batches.count == 2 }
             submit(["F", "G"])
             try await waitUntil { commits.waiting == 2 }
-            gates[1].open()
+            batches.gates[1].open()
             // Two waiting where four were lately: the flush waits for company, and the fourth item ends the wait.
             try await waitUntil { commits.isGathering }
             started = ContinuousClock.now
@@ -67,7 +59,7 @@ struct GroupCommitTests {
         let lone = ContinuousClock.now
         _ = try await commits.submit("J")
         #expect(ContinuousClock.now - lone < .seconds(10), "from idle: written at once")
-        #expect(batches.withLock { $0 } == [["A"], ["B", "C", "D", "E"], ["F", "G", "H", "I"], ["J"]])
+        #expect(batches.all == [["A"], ["B", "C", "D", "E"], ["F", "G", "H", "I"], ["J"]])
     }
 
     @Test("a gathering flush waits no longer than its delay, and only when many callers were active")
@@ -84,41 +76,33 @@ struct GroupCommitTests {
     func gatheringAimHalves() async throws {
         // Eight seen waiting at once, the target; then a lone item is waited with until the 5 s delay runs out. The
         // aim halves to four, so the next flush stops waiting when four have gathered, long before another 5 s.
-        let gates = [Gate(), Gate(), Gate()]
-        let batches = Mutex<[Set<String>]>([])
-        let commits = GroupCommit<String, String>(maxBatch: 50, gathering: FlushGathering(delay: .seconds(5), target: 8)) { items in
-            let call = batches.withLock { batches in
-                batches.append(Set(items))
-                return batches.count
-            }
-            if call <= gates.count { await gates[call - 1].wait() }
-            return items
-        }
+        let batches = GatedBatches(gates: 3)
+        let commits = batches.commits(gathering: FlushGathering(delay: .seconds(5), target: 8))
         try await withThrowingTaskGroup(of: Void.self) { group in
             func submit(_ items: [String]) {
                 for item in items { group.addTask { _ = try await commits.submit(item) } }
             }
             submit(["A"])
-            try await waitUntil { batches.withLock { $0.count } == 1 }
+            try await waitUntil { batches.count == 1 }
             submit(["B", "C", "D", "E", "F", "G", "H", "I"])
             try await waitUntil { commits.waiting == 8 }
-            gates[0].open()
-            try await waitUntil { batches.withLock { $0.count } == 2 }
+            batches.gates[0].open()
+            try await waitUntil { batches.count == 2 }
             submit(["J"])
             try await waitUntil { commits.waiting == 1 }
-            gates[1].open()
+            batches.gates[1].open()
             // One waiting where eight were: the flush waits its whole delay, alone, then writes J.
-            try await waitUntil { batches.withLock { $0.count } == 3 }
+            try await waitUntil { batches.count == 3 }
             submit(["K", "L"])
             try await waitUntil { commits.waiting == 2 }
-            gates[2].open()
+            batches.gates[2].open()
             try await waitUntil { commits.isGathering }
             let started = ContinuousClock.now
             submit(["M", "N"])
             try await group.waitForAll()
             #expect(ContinuousClock.now - started < .seconds(4), "four, half the aim before, ended the wait")
         }
-        #expect(batches.withLock { $0 } == [["A"], ["B", "C", "D", "E", "F", "G", "H", "I"], ["J"], ["K", "L", "M", "N"]])
+        #expect(batches.all == [["A"], ["B", "C", "D", "E", "F", "G", "H", "I"], ["J"], ["K", "L", "M", "N"]])
     }
 
     @Test("a failing flush fails the callers in it, and the next flush works again")
@@ -163,6 +147,31 @@ private func loneItemAfterBatch(of count: Int, gathering: FlushGathering) async 
         gates[1].open()
         try await group.waitForAll()
         return ContinuousClock.now - opened
+    }
+}
+
+/// The batches a group commit's writer was given, the first few held until their gates open.
+private final class GatedBatches: Sendable {
+    let gates: [Gate]
+    private let batches = Mutex<[Set<String>]>([])
+
+    init(gates: Int) {
+        self.gates = (0..<gates).map { _ in Gate() }
+    }
+
+    var count: Int { batches.withLock { $0.count } }
+    var all: [Set<String>] { batches.withLock { $0 } }
+
+    /// A group commit whose writer records each batch, holds it while its gate is shut, and stores every item.
+    func commits(gathering: FlushGathering) -> GroupCommit<String, String> {
+        GroupCommit(maxBatch: 50, gathering: gathering) { items in
+            let call = self.batches.withLock { batches in
+                batches.append(Set(items))
+                return batches.count
+            }
+            if call <= self.gates.count { await self.gates[call - 1].wait() }
+            return items
+        }
     }
 }
 
