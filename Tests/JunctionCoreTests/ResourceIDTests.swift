@@ -31,7 +31,7 @@ struct ResourceIDTests {
 }
 
 extension ResourceIDTests {
-    @Test("an id is its prefix, then the time and two random draws in Crockford's base32, low bits last")
+    @Test("an id is its prefix, then the time (high bits first) and two random draws (low bits first) in Crockford's base32")
     func knownAnswer() {
         var draws = FixedGenerator(values: [0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210])
         #expect(ResourceID.make(prefix: "evt", milliseconds: 1_700_000_000_000, using: &draws) == "evt_01HF7YAT00FFKQT4YCGGC85V1K")

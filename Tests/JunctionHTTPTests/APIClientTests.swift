@@ -89,14 +89,15 @@ struct APIClientTests {
                 // Delay-seconds: exactly the delay, counted from the 429.
                 #expect(abs(asked - 2) <= 0.2, "the client asked to wait \(asked) s for Retry-After: 2")
                 let gap = attempts[1].t - attempts[0].t
-                // The upper bound only catches a lost timer: a loaded 2-core machine running the whole suite stretches waits.
-                #expect(gap >= 1.8 && gap <= 5, "the provider saw the retry \(gap) s later")
+                // The upper bound only catches a lost timer: a loaded 2-core machine running the whole suite stretches
+                // waits (a 2 s wait was once seen taking over 5 s there), while the client's own figure is checked above.
+                #expect(gap >= 1.8 && gap <= 15, "the provider saw the retry \(gap) s later")
             } else {
                 // An HTTP-date: the retry comes at that time, not before (10% of the three seconds allowed).
                 let interval = target.timeIntervalSince(sentAt)
                 #expect(asked <= interval * 1.1, "the client asked to wait \(asked) s for \(header)")
                 #expect(attempts[1].t >= target.timeIntervalSince1970 - interval * 0.1, "retried before the date")
-                #expect(attempts[1].t <= target.timeIntervalSince1970 + 3, "retried long after the date")
+                #expect(attempts[1].t <= target.timeIntervalSince1970 + 12, "retried long after the date")
             }
         }
     }

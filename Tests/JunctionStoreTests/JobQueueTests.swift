@@ -3,6 +3,7 @@ import JunctionCore
 import JunctionStore
 import JunctionTestSupport
 import Logging
+import SQLKit
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -24,6 +25,45 @@ struct JobQueueTests {
             #expect(completed == Set(leased.map(\.id)))
             let statistics = try await queue.statistics()
             #expect(statistics == [JobKindStatistics(kind: "test", queued: 0, running: 150, dead: 0, oldestReadyAge: .zero)])
+        }
+    }
+
+    @Test(
+        "each outcome's id is its own request's row, in batches mixing keyed and keyless jobs past the chunk size",
+        arguments: TestEngine.available)
+    func outcomesMatchRows(engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { database, _ in
+            let queue = JobQueue(database: database)
+            // 1,200 keyless jobs (three chunks) interleaved with keyed ones, one key repeated within the batch.
+            var requests: [JobRequest] = []
+            for n in 0..<1200 {
+                requests.append(JobRequest(kind: "plain", payload: ["n": .number(Double(n))]))
+                if n.isMultiple(of: 100) {
+                    requests.append(JobRequest(kind: "keyed", payload: ["n": .number(Double(n))], uniqueKey: "k\(n)"))
+                }
+            }
+            requests.append(JobRequest(kind: "keyed", payload: ["n": .number(-1)], uniqueKey: "k0"))
+            let outcomes = try await queue.enqueue(requests)
+            #expect(outcomes.last == .duplicate, "the repeated key goes to its first request")
+            let rows = try await database.withSQL { sql in
+                try await sql.raw("SELECT id, kind, payload, unique_key FROM jobs").all().map { row in
+                    (
+                        id: try row.decode(column: "id", as: Int64.self), kind: try row.decode(column: "kind", as: String.self),
+                        payload: try row.decode(column: "payload", as: String.self),
+                        key: try row.decode(column: "unique_key", as: String?.self)
+                    )
+                }
+            }
+            #expect(rows.count == 1212)
+            let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+            for (request, outcome) in zip(requests.dropLast(), outcomes) {
+                guard case .enqueued(let id) = outcome, let row = byID[id] else {
+                    Issue.record("\(request.kind) \(request.payload) was \(outcome)")
+                    continue
+                }
+                #expect(row.kind == request.kind && row.key == request.uniqueKey)
+                #expect(try JSONValue.parse(row.payload) == request.payload, "job \(id)")
+            }
         }
     }
 

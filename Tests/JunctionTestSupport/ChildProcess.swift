@@ -87,13 +87,15 @@ public final class ChildProcess: Sendable {
         kill(process.processIdentifier, signal)
     }
 
-    /// Waits until standard output or error contains `text`, up to `timeout`; returns the first line holding it.
+    /// Waits until standard output or error contains `text`, up to `timeout`; returns the first whole line holding it
+    /// (a line still being written is not read, so a number at its end is not cut short).
     @discardableResult
     public func waitForOutput(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while true {
             for written in [standardOutput, standardError] {
-                if let line = written.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+                let lines = written.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                if let line = lines.first(where: { $0.contains(text) }) { return String(line) }
             }
             guard process.isRunning else {
                 throw TestSetupError("process exited before printing '\(text)'; its last lines: \(lastLines)")
@@ -144,7 +146,9 @@ public final class ChildProcess: Sendable {
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
-        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        precondition(descriptor >= 0 && port > 0, "could not bind a loopback socket for a test")
+        return (descriptor, port)
     }
 }
 

@@ -5,12 +5,15 @@ import Synchronization
 ///
 /// Every id takes 80 random bits, and `SystemRandomNumberGenerator` makes a system call per 64 bits: two calls
 /// per id showed in ingest profiles. These bytes make ids unique, not secrets, so keeping a block in memory is
-/// fine. Where `/dev/urandom` cannot be read, it draws from `SystemRandomNumberGenerator` instead.
-public struct PooledRandomNumberGenerator: RandomNumberGenerator, Sendable {
+/// fine (secrets, such as keys and PKCE verifiers, draw straight from the system). While `/dev/urandom` cannot be
+/// read (no file descriptors left, no `/dev`), it draws from `SystemRandomNumberGenerator`, and tries the device
+/// again later.
+struct PooledRandomNumberGenerator: RandomNumberGenerator, Sendable {
     /// A generator over the process-wide pool.
-    public init() {}
+    init() {}
 
-    public mutating func next() -> UInt64 {
+    /// Eight bytes from the pool.
+    mutating func next() -> UInt64 {
         if let value = Self.pool.withLock({ $0.next() }) { return value }
         var system = SystemRandomNumberGenerator()
         return system.next()
@@ -23,13 +26,19 @@ public struct PooledRandomNumberGenerator: RandomNumberGenerator, Sendable {
         static let blockSize = 4096
         private var block = [UInt8](repeating: 0, count: Pool.blockSize)
         private var offset = Pool.blockSize
-        private var unavailable = false
+        /// Draws left to make elsewhere before the device is tried again, after it could not be read.
+        private var drawsBeforeRetry = 0
 
-        /// Eight bytes from the block, reading another when it runs out; `nil` when the device cannot be read.
+        /// Eight bytes from the block, reading another when it runs out; `nil` when the device cannot be read, and
+        /// for the next 4,096 draws after that, so a missing device costs a failed `open` per 4,096 ids, not per id.
         mutating func next() -> UInt64? {
             if offset + 8 > block.count {
-                guard !unavailable, refill() else {
-                    unavailable = true
+                if drawsBeforeRetry > 0 {
+                    drawsBeforeRetry -= 1
+                    return nil
+                }
+                guard refill() else {
+                    drawsBeforeRetry = 4096
                     return nil
                 }
             }

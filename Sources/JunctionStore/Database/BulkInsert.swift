@@ -1,8 +1,9 @@
 /// One multi-row `INSERT … [ON CONFLICT (…) DO NOTHING] RETURNING <key>` over plain text and integer values.
 ///
-/// The webhook inbox writes every verified event this way, and the job queue the jobs that need no conflict check. Through SQLKit, building, serializing and encoding the
-/// statement's binds (each through its generic `Encodable` path) cost about as much CPU per event as SQLite's own
-/// insert; with the values already text and integers, SQLite binds them directly (``Database/run(_:on:)``).
+/// The webhook inbox writes every verified event this way, and the job queue the jobs that need no conflict check.
+/// Through SQLKit, building, serializing and encoding the statement's binds (each through its generic `Encodable`
+/// path) cost about as much CPU per event as SQLite's own insert; with the values already text and integers, SQLite
+/// binds them directly (``Database/run(_:on:)``).
 public struct BulkInsert: Sendable {
     /// One column's value in one row.
     public enum Value: Sendable, Hashable {
@@ -107,11 +108,14 @@ public struct BulkInsert: Sendable {
 public enum BulkInsertError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The `returning` column held something other than its kind (or NULL) for an inserted row.
     case unexpectedReturnedValue(column: String, expected: BulkInsert.ReturnedKind)
+    /// An insert without conflict columns returned fewer (or more) rows than it inserted.
+    case rowsNotReturned(inserted: Int, returned: Int)
 
     public var description: String {
         switch self {
         case .unexpectedReturnedValue(let column, let expected):
             "the inserted rows' \(column) column is not \(expected == .text ? "text" : "an integer")"
+        case .rowsNotReturned(let inserted, let returned): "\(inserted) rows were inserted but \(returned) returned"
         }
     }
 }

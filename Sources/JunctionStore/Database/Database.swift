@@ -51,7 +51,12 @@ public final class Database: Sendable {
     /// in its transaction), and returns the `returning` value of each row inserted; skipped rows return nothing.
     public func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [BulkInsert.Value] {
         guard insert.rowCount > 0 else { return [] }
-        return try await driver.run(insert, on: sql)
+        let returned = try await driver.run(insert, on: sql)
+        // Without a conflict clause no row is skipped, so each one must come back: a row missing would be lost quietly.
+        if insert.conflictColumns.isEmpty, returned.count != insert.rowCount {
+            throw BulkInsertError.rowsNotReturned(inserted: insert.rowCount, returned: returned.count)
+        }
+        return returned
     }
 
     /// The executor store calls run on, when the engine has one (SQLite's own thread); `nil` for PostgreSQL. A task

@@ -70,7 +70,8 @@ public final class JobQueue: Sendable {
     }
 
     /// Adds jobs inside the caller's transaction, so the jobs commit (or vanish) with the caller's other writes.
-    /// Call ``wakeLocalWorkers()`` once it has committed.
+    /// `sql` must be the one a ``Database/transaction(_:)`` body of this queue's database was given. Call
+    /// ``wakeLocalWorkers()`` once it has committed.
     public func enqueue(_ requests: [JobRequest], using sql: any SQLDatabase) async throws -> [EnqueueOutcome] {
         let timestamp = now().epochMilliseconds
         var outcomes = [EnqueueOutcome](repeating: .duplicate, count: requests.count)
@@ -88,7 +89,8 @@ public final class JobQueue: Sendable {
                     .integer(request.runAt?.epochMilliseconds ?? timestamp), .integer(timestamp), .integer(timestamp),
                 ])
             }
-            // Ids are handed out in the order of the rows, whatever order the engine returns them in.
+            // Ids are handed out in the order of the rows, whatever order the engine returns them in; every row
+            // comes back (``Database/run(_:on:)`` checks), each with its id.
             let ids = try await database.run(insert, on: sql).compactMap(\.integer).sorted()
             for (index, id) in zip(chunk, ids) { outcomes[index] = .enqueued(id: id) }
         }

@@ -151,6 +151,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
 
+        let configuredPublicURL = self.publicURL ?? Environment.value("JUNCTION_PUBLIC_URL")
+        if port == 0, configuredPublicURL == nil {
+            logger.warning("with --port 0 and no --public-url, OAuth redirect URLs name port 0: set one to authorize connections")
+        }
         let metrics = ServerMetrics()
         MetricsSystemBootstrap.once(registry: metrics.registry)
         let queue = JobQueue(database: database)
@@ -162,7 +166,7 @@ struct ServeCommand: AsyncParsableCommand {
             catalog: catalog,
             metrics: metrics,
             allowPrivateEndpoints: allowPrivate,
-            publicURL: self.publicURL ?? Environment.value("JUNCTION_PUBLIC_URL") ?? "http://\(host):\(port)",
+            publicURL: configuredPublicURL ?? "http://\(host):\(port)",
             webhookIngress: WebhookIngressConfiguration(
                 sourceRateLimit: webhookSourceRateLimit,
                 connectionRateLimit: webhookConnectionRateLimit,
