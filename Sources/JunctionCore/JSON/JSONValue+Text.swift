@@ -16,14 +16,7 @@ extension JSONValue {
     public static func serialized(stringMembers members: [String: String]) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        output.append(UInt8(ascii: "{"))
-        for (position, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
-            JSONWriter.writeString(member.key, into: &output)
-            output.append(UInt8(ascii: ":"))
-            JSONWriter.writeString(member.value, into: &output)
-        }
-        output.append(UInt8(ascii: "}"))
+        JSONWriter.writeObject(members, into: &output) { JSONWriter.writeString($0, into: &$1) }
         return String(decoding: output, as: UTF8.self)
     }
 
@@ -408,17 +401,23 @@ private enum JSONWriter {
                 try write(element, into: &output)
             }
             output.append(UInt8(ascii: "]"))
-        case .object(let members):
-            output.append(UInt8(ascii: "{"))
-            for (position, key) in members.keys.sorted().enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                writeString(key, into: &output)
-                output.append(UInt8(ascii: ":"))
-                // The key came from `members`, so the lookup cannot fail.
-                try write(members[key] ?? .null, into: &output)
-            }
-            output.append(UInt8(ascii: "}"))
+        case .object(let members): try writeObject(members, into: &output) { try write($0, into: &$1) }
         }
+    }
+
+    /// An object, its members in key order (so equal values serialize to equal bytes), each value written by
+    /// `writeValue`.
+    static func writeObject<Value>(
+        _ members: [String: Value], into output: inout [UInt8], _ writeValue: (Value, inout [UInt8]) throws -> Void
+    ) rethrows {
+        output.append(UInt8(ascii: "{"))
+        for (position, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            writeString(member.key, into: &output)
+            output.append(UInt8(ascii: ":"))
+            try writeValue(member.value, &output)
+        }
+        output.append(UInt8(ascii: "}"))
     }
 
     /// Copies runs of bytes that need no escaping in one append each: most text has no escapes at all.
