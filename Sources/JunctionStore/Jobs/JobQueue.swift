@@ -84,7 +84,7 @@ public final class JobQueue: Sendable {
             for index in chunk {
                 let request = requests[index]
                 insert.append([
-                    .text(request.kind), .text(try request.payload.serialized()), .null, .text("queued"),
+                    .text(request.kind), .text(try request.payload.serialized()), .text("queued"),
                     .integer(Int64(priority(of: request))), .integer(0), .integer(Int64(maxAttempts(of: request))),
                     .integer(request.runAt?.epochMilliseconds ?? timestamp), .integer(timestamp), .integer(timestamp),
                 ])
@@ -131,11 +131,11 @@ public final class JobQueue: Sendable {
         return outcomes
     }
 
-    /// The insert for jobs without a unique key, its statement text made once.
+    /// The insert for jobs without a unique key (the column is left NULL), its statement text made once.
     private static let keylessInsert = BulkInsert(
         table: "jobs",
         columns: [
-            "kind", "payload", "unique_key", "status", "priority", "attempts", "max_attempts", "available_at", "created_at", "updated_at",
+            "kind", "payload", "status", "priority", "attempts", "max_attempts", "available_at", "created_at", "updated_at",
         ],
         conflictColumns: [],
         returning: "id",
