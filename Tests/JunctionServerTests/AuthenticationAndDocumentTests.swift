@@ -135,20 +135,23 @@ struct HealthAndMetricsTests {
     @Test("metrics count requests by route and status and show the job queue by kind", arguments: TestEngine.available)
     func metrics(engine: TestEngine) async throws {
         try await ServerTestHarness.with(engine) { harness, client in
-            _ = try await client.execute(uri: "/api/v1/connections", method: .get, headers: ServerTestHarness.authorized)
+            // Twice each where the instruments are kept after the first request: the second must count too.
+            for _ in 0..<2 {
+                _ = try await client.execute(uri: "/api/v1/connections", method: .get, headers: ServerTestHarness.authorized)
+                _ = try await client.execute(
+                    uri: "/api/v1/connections/\(ResourceID.make(prefix: "conn"))", method: .get, headers: ServerTestHarness.authorized)
+            }
             _ = try await client.execute(uri: "/api/v1/connections", method: .get)
-            _ = try await client.execute(
-                uri: "/api/v1/connections/\(ResourceID.make(prefix: "conn"))", method: .get, headers: ServerTestHarness.authorized)
             try await harness.services.queue.enqueue([
                 JobRequest(kind: "token.refresh"), JobRequest(kind: "token.refresh"), JobRequest(kind: "sync.run"),
             ])
             let response = try await client.execute(uri: "/metrics", method: .get)
             #expect(response.status == .ok)
             let text = response.text
-            #expect(text.contains(#"junction_http_requests_total{route="/api/v1/connections",method="GET",status="200"} 1"#))
+            #expect(text.contains(#"junction_http_requests_total{route="/api/v1/connections",method="GET",status="200"} 2"#))
             #expect(text.contains(#"junction_http_requests_total{route="/api/v1/connections",method="GET",status="401"} 1"#))
-            #expect(text.contains(#"junction_http_requests_total{route="/api/v1/connections/{id}",method="GET",status="404"} 1"#))
-            #expect(text.contains(#"junction_http_request_duration_seconds_bucket{route="/api/v1/connections",method="GET",le="+Inf"} 2"#))
+            #expect(text.contains(#"junction_http_requests_total{route="/api/v1/connections/{id}",method="GET",status="404"} 2"#))
+            #expect(text.contains(#"junction_http_request_duration_seconds_bucket{route="/api/v1/connections",method="GET",le="+Inf"} 3"#))
             #expect(text.contains(#"junction_jobs{kind="token.refresh",status="queued"} 2.0"#))
             #expect(text.contains(#"junction_jobs{kind="sync.run",status="queued"} 1.0"#))
             #expect(text.contains(#"junction_jobs_oldest_ready_age_seconds{kind="token.refresh"}"#))

@@ -10,7 +10,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         metrics.recordRequest(
-            route: context.endpointPath.map(OpenAPIPath.from(routerPath:)) ?? "unmatched",
+            routerPath: context.endpointPath,
             method: request.method.rawValue,
             status: response.status.code,
             duration: ContinuousClock.now - start
