@@ -41,7 +41,11 @@ public enum HMACSignature {
 
     /// The bytes a lowercase or uppercase hex string stands for; `nil` for anything else.
     public static func bytes(fromHex text: some StringProtocol) -> [UInt8]? {
-        let digits = text.utf8
+        bytes(fromHexDigits: text.utf8)
+    }
+
+    /// The bytes hex digits (as UTF-8) stand for; `nil` when one is not a hex digit or their count is odd.
+    public static func bytes(fromHexDigits digits: some Collection<UInt8>) -> [UInt8]? {
         guard digits.count % 2 == 0 else { return nil }
         func value(_ digit: UInt8) -> UInt8? {
             switch digit {
