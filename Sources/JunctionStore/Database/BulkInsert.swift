@@ -20,6 +20,14 @@ public struct BulkInsert: Sendable {
         public var integer: Int64? {
             if case .integer(let integer) = self { integer } else { nil }
         }
+
+        /// Whether the value is of `kind` (a NULL is of none).
+        func matches(_ kind: ReturnedKind) -> Bool {
+            switch (self, kind) {
+            case (.text, .text), (.integer, .integer): true
+            default: false
+            }
+        }
     }
 
     /// What the `returning` column holds, so each engine reads it as that.
@@ -34,15 +42,19 @@ public struct BulkInsert: Sendable {
     public let columns: [String]
     /// The unique columns whose conflict skips a row instead of failing the statement; none, and a conflict fails it.
     public let conflictColumns: [String]
-    /// The column returned for each row inserted (not for the rows skipped).
+    /// The column returned for each row inserted (not for the rows skipped). When it is one of `columns`, it must
+    /// be unique in the table (its primary key, say): SQLite then reads which rows were inserted without a
+    /// `RETURNING` clause (``Database/run(_:on:)``).
     public let returning: String
     /// What that column holds.
     public let returnedKind: ReturnedKind
     /// Every row's values, row after row, one per column.
     public private(set) var values: [Value] = []
-    /// The statement up to its rows and after them, made once: an insert is built per group commit, from a template.
+    /// The statement up to its rows and after them (the conflict clause, then `RETURNING`), made once: an insert
+    /// is built per group commit, from a template.
     private let head: String
-    private let tail: String
+    private let onConflict: String
+    private let returningClause: String
     /// One row of `?` placeholders, `(?, ?, …)`.
     private let sqliteRow: [UInt8]
 
@@ -55,8 +67,18 @@ public struct BulkInsert: Sendable {
         self.returnedKind = returnedKind
         self.head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
         self.sqliteRow = Array(("(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")").utf8)
-        let onConflict = conflictColumns.isEmpty ? "" : " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING"
-        self.tail = onConflict + " RETURNING \(returning)"
+        self.onConflict = conflictColumns.isEmpty ? "" : " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING"
+        self.returningClause = " RETURNING \(returning)"
+        self.suppliedKeyColumn = columns.firstIndex(of: returning)
+    }
+
+    /// Where the `returning` column is among `columns`, when the rows supply it.
+    let suppliedKeyColumn: Int?
+
+    /// The value each row gives its `returning` column, in row order; empty when the rows do not supply it.
+    var suppliedKeys: [Value] {
+        guard let suppliedKeyColumn else { return [] }
+        return stride(from: suppliedKeyColumn, to: values.count, by: columns.count).map { values[$0] }
     }
 
     /// How many rows have been added.
@@ -74,8 +96,9 @@ public struct BulkInsert: Sendable {
     }
 
     /// The statement with SQLite's `?` for every value: the row's text is made once and repeated, and NULLs are
-    /// bound like any other value.
-    func sqliteText() -> String {
+    /// bound like any other value. Without `returning`, it has no `RETURNING` clause.
+    func sqliteText(returning: Bool = true) -> String {
+        let tail = returning ? onConflict + returningClause : onConflict
         var text: [UInt8] = []
         text.reserveCapacity(head.utf8.count + rowCount * (sqliteRow.count + 2) + tail.utf8.count)
         text.append(contentsOf: head.utf8)
@@ -100,7 +123,7 @@ public struct BulkInsert: Sendable {
             if value == .null { write("NULL") } else { writeValue(value) }
         }
         if !values.isEmpty { write(")") }
-        write(tail)
+        write(onConflict + returningClause)
     }
 }
 
