@@ -95,6 +95,30 @@ struct SignatureVerifierTests {
             Self.webhook([("Stripe-Signature", signedByOld)]), secrets: ["whsec_new", "whsec_old"], now: Self.now)
     }
 
+    @Test("Stripe: the header's elements may carry spaces, other schemes, uppercase hex and a bad v1 beside a good one")
+    func stripeHeaderParsing() throws {
+        let signature = Self.hexHMAC("whsec_test", Array("1800000000.".utf8) + Self.body)
+        let verifier = StripeSignatureVerifier()
+        for header in [
+            " t = 1800000000 ,\tv1= \(signature) ", "v0=abc,t=1800000000,,v1=zz,junk,v1=\(signature)",
+            "t=1800000000,v1=\(signature.uppercased())",
+        ] {
+            try verifier.verify(Self.webhook([("Stripe-Signature", header)]), secrets: ["whsec_test"], now: Self.now)
+        }
+        // The timestamp is signed as sent: a second t replaces the first, and then the signature no longer matches.
+        #expect(throws: WebhookVerificationError.signatureMismatch) {
+            try verifier.verify(
+                Self.webhook([("Stripe-Signature", "t=1800000000,v1=\(signature),t=1800000001")]), secrets: ["whsec_test"], now: Self.now)
+        }
+        #expect(throws: WebhookVerificationError.signatureMismatch) {
+            try verifier.verify(
+                Self.webhook([("Stripe-Signature", "t=1800000000,v1=\(signature.dropLast())")]), secrets: ["whsec_test"], now: Self.now)
+        }
+        #expect(throws: WebhookVerificationError.malformedHeader("Stripe-Signature", reason: "no t= timestamp")) {
+            try verifier.verify(Self.webhook([("Stripe-Signature", "t1800000000,v1=\(signature)")]), secrets: ["whsec_test"], now: Self.now)
+        }
+    }
+
     // MARK: Standard Webhooks and Svix
 
     static let standardSecret = "whsec_" + Data((0..<32).map { UInt8($0) }).base64EncodedString()
@@ -241,5 +265,28 @@ struct SignatureVerifierTests {
         #expect(webhook.header(HTTPField.Name("x-SIG")!) == "a, b")
         #expect(webhook.header(HTTPField.Name("x-sig")!) == headers[HTTPField.Name("x-sig")!])
         #expect(webhook.header(HTTPField.Name("x-missing")!) == nil)
+    }
+}
+
+/// What the inbox keeps of a request's headers.
+@Suite("Inbox entry headers")
+struct InboxEntryHeaderTests {
+    @Test("credentials and cookies are dropped; names are lowercase and in order, a repeated one joined in the order sent")
+    func keptHeaders() throws {
+        let webhook = SignatureVerifierTests.webhook([
+            ("X-Trace", "first"), ("Authorization", "Bearer secret"), ("Content-Type", "application/json"),
+            ("Proxy-Authorization", "Basic c2VjcmV0"), ("x-trace", "second \"quoted\""), ("Cookie", "session=secret"),
+            ("Stripe-Signature", "t=1,v1=ab"),
+        ])
+        let json = InboxEntry.keptHeadersJSON(of: webhook)
+        #expect(json == #"{"content-type":"application/json","stripe-signature":"t=1,v1=ab","x-trace":"first, second \"quoted\""}"#)
+        #expect(!json.contains("secret") && !json.contains("c2VjcmV0"))
+        // The same headers given as a dictionary serialize to the same text.
+        let entry = InboxEntry(
+            connectionID: "conn_1", provider: "stripe",
+            identity: WebhookIdentity(eventID: "evt_1", type: "t", occurredAt: nil, data: .null),
+            headers: ["x-trace": "first, second \"quoted\"", "stripe-signature": "t=1,v1=ab", "content-type": "application/json"],
+            body: "{}")
+        #expect(entry.headersJSON == json)
     }
 }

@@ -12,11 +12,12 @@ extension JSONValue {
     }
 
     /// An object of string values as ``serialized()`` writes it, without making the values first: the inbox writes
-    /// every webhook's headers this way.
-    public static func serialized(stringMembers members: [String: String]) -> String {
+    /// every webhook's headers this way. The members are written in the order given, so to match ``serialized()``
+    /// they must be in key order, each key once.
+    public static func serialized(stringMembers members: [(key: String, value: String)]) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        JSONWriter.writeObject(members, into: &output) { JSONWriter.writeString($0, into: &$1) }
+        JSONWriter.writeObject(sortedMembers: members, into: &output) { JSONWriter.writeString($0, into: &$1) }
         return String(decoding: output, as: UTF8.self)
     }
 
@@ -131,16 +132,16 @@ private struct JSONParser {
             // name only to look it up showed in ingest profiles. Other names are decoded first.
             let key: String?
             if let names, let plain = plainString() {
-                key = names.first { $0.utf8.elementsEqual(plain) }
+                key = names.first { Self.utf8($0, equals: plain) }
             } else {
-                key = try parseString()
+                let name = try parseString()
+                key = names.map { $0.contains(name) } ?? true ? name : nil
             }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
             index += 1
             skipWhitespace()
-            let wanted = key.map { key in names.map { $0.contains(key) && members[key] == nil } ?? true } ?? false
-            if wanted, let key {
+            if let key, members[key] == nil {
                 let value = try parseValue(depth: depth + 1)
                 // The first of duplicate names wins, as with Foundation's decoder, so every reader of a document agrees.
                 if members[key] == nil { members[key] = value }
@@ -157,6 +158,13 @@ private struct JSONParser {
             index += 1
             return members
         }
+    }
+
+    /// Whether `name`'s UTF-8 is `bytes`, compared as two buffers (comparing through `String.UTF8View`'s generic
+    /// iteration showed in ingest profiles).
+    static func utf8(_ name: String, equals bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var name = name
+        return name.withUTF8 { $0.count == bytes.count && $0.elementsEqual(bytes) }
     }
 
     /// Moves past one value, checking its structure, without building it.
@@ -410,8 +418,16 @@ private enum JSONWriter {
     static func writeObject<Value>(
         _ members: [String: Value], into output: inout [UInt8], _ writeValue: (Value, inout [UInt8]) throws -> Void
     ) rethrows {
+        try writeObject(sortedMembers: members.sorted(by: { $0.key < $1.key }), into: &output, writeValue)
+    }
+
+    /// An object whose members are already in key order.
+    static func writeObject<Value>(
+        sortedMembers members: [(key: String, value: Value)], into output: inout [UInt8],
+        _ writeValue: (Value, inout [UInt8]) throws -> Void
+    ) rethrows {
         output.append(UInt8(ascii: "{"))
-        for (position, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+        for (position, member) in members.enumerated() {
             if position > 0 { output.append(UInt8(ascii: ",")) }
             writeString(member.key, into: &output)
             output.append(UInt8(ascii: ":"))

@@ -81,7 +81,7 @@ struct WebhookIngressController: Sendable {
             connectionID: connectionID,
             provider: settings.verifierName,
             identity: settings.verifier.inboxIdentity(webhook),
-            headers: InboxEntry.keptHeaders(of: webhook),
+            headersJSON: InboxEntry.keptHeadersJSON(of: webhook),
             body: body
         )
         switch try await services.inbox.commit(entry) {

@@ -14,20 +14,36 @@ public struct InboxEntry: Sendable, Equatable {
     public var identity: WebhookIdentity
     /// When Junction received it.
     public var receivedAt: Date
-    /// The request headers worth keeping (credentials and cookies are dropped).
-    public var headers: [String: String] {
-        didSet { headersJSON = Self.json(of: headers) }
-    }
-    /// The headers as stored, serialized when the entry is made: in the request's task, which runs in parallel,
-    /// rather than in the inbox's flush, which every waiting request shares.
-    public private(set) var headersJSON: String
+    /// The request headers worth keeping (credentials and cookies are dropped), as the inbox stores them: a JSON
+    /// object of lowercase names in order. Serialized when the entry is made: in the request's task, which runs in
+    /// parallel, rather than in the inbox's flush, which every waiting request shares.
+    public var headersJSON: String
     /// The body as received.
     public var body: String
 
     /// The prefix of inbound event ids.
     public static let idPrefix = "evt"
 
-    /// An entry for a webhook received now.
+    /// An entry for a webhook received now, its kept headers already serialized (``keptHeadersJSON(of:)``).
+    public init(
+        id: String = ResourceID.make(prefix: InboxEntry.idPrefix),
+        connectionID: String,
+        provider: String,
+        identity: WebhookIdentity,
+        receivedAt: Date = Date(),
+        headersJSON: String,
+        body: String
+    ) {
+        self.id = id
+        self.connectionID = connectionID
+        self.provider = provider
+        self.identity = identity
+        self.receivedAt = receivedAt
+        self.headersJSON = headersJSON
+        self.body = body
+    }
+
+    /// An entry for a webhook received now, with the headers to keep.
     public init(
         id: String = ResourceID.make(prefix: InboxEntry.idPrefix),
         connectionID: String,
@@ -37,28 +53,33 @@ public struct InboxEntry: Sendable, Equatable {
         headers: [String: String],
         body: String
     ) {
-        self.id = id
-        self.connectionID = connectionID
-        self.provider = provider
-        self.identity = identity
-        self.receivedAt = receivedAt
-        self.headers = headers
-        self.headersJSON = Self.json(of: headers)
-        self.body = body
+        self.init(
+            id: id, connectionID: connectionID, provider: provider, identity: identity, receivedAt: receivedAt,
+            headersJSON: JSONValue.serialized(stringMembers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), body: body)
     }
 
-    static func json(of headers: [String: String]) -> String {
-        JSONValue.serialized(stringMembers: headers)
-    }
-
-    /// The headers to keep from a request: everything except credentials and cookies.
-    public static func keptHeaders(of webhook: InboundWebhook) -> [String: String] {
-        var kept: [String: String] = [:]
+    /// A request's headers as ``headersJSON`` keeps them: everything except credentials and cookies, a name sent
+    /// several times once, its values joined with ", " in the order sent. Written from the fields as they come, with
+    /// no dictionary in between (building one showed in ingest profiles).
+    public static func keptHeadersJSON(of webhook: InboundWebhook) -> String {
+        var kept: [(name: String, value: String)] = []
+        kept.reserveCapacity(webhook.headers.count)
         for field in webhook.headers {
             let name = field.name.canonicalName
             guard name != "authorization", name != "proxy-authorization", name != "cookie" else { continue }
-            kept[name] = kept[name].map { $0 + ", " + field.value } ?? field.value
+            kept.append((name, field.value))
         }
-        return kept
+        // Swift's sort is stable: a repeated name's values stay in the order sent.
+        kept.sort { $0.name < $1.name }
+        var merged: [(String, String)] = []
+        merged.reserveCapacity(kept.count)
+        for field in kept {
+            if let last = merged.last, last.0 == field.name {
+                merged[merged.count - 1].1 = last.1 + ", " + field.value
+            } else {
+                merged.append(field)
+            }
+        }
+        return JSONValue.serialized(stringMembers: merged)
     }
 }
