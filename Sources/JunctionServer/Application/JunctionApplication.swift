@@ -11,6 +11,10 @@ public enum JunctionApplication {
         router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
         router.add(middleware: ProblemDetailsMiddleware())
 
+        // First: the router tries a path's first segment against the routes' in the order they were added, and
+        // inbound webhooks are most of a busy server's requests.
+        WebhookIngressController(services: services).addRoutes(to: router)
+
         OperationsController(
             database: services.database,
             migrator: Migrator(database: services.database, logger: logger),
@@ -33,7 +37,6 @@ public enum JunctionApplication {
         OAuthController(services: services).addRoutes(api: api, router: router)
         ProxyController(services: services).addRoutes(to: api)
         ResourcesController(services: services).addRoutes(to: api)
-        WebhookIngressController(services: services).addRoutes(to: router)
         EventsController(services: services).addRoutes(to: api)
         EndpointsController(services: services).addRoutes(to: api)
         MessagesController(services: services).addRoutes(to: api)
