@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Shares one transaction (or one statement) among many concurrent callers.
@@ -34,6 +36,10 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     private let write: Writer
     private let executor: (any TaskExecutor)?
     private let gathering: FlushGathering?
+    /// Where a gathering wait's timer runs: an event loop's timers cost a heap entry on a loop that is awake anyway
+    /// under load, where a task sleeping in Swift's executor cost a task and a wake-up of a dispatch timer thread for
+    /// every flush (about 2% of ingest's CPU).
+    private let timers: any EventLoop
     private let state = Mutex(State())
 
     /// Batches of at most `maxBatch` items, stored by `write`. Flushes start on `executor` when given (the store's,
@@ -43,6 +49,7 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
         self.maxBatch = max(1, maxBatch)
         self.executor = executor
         self.gathering = gathering
+        self.timers = MultiThreadedEventLoopGroup.singleton.next()
         self.write = write
     }
 
@@ -110,11 +117,9 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
                 return state.generation
             }
             guard let generation else { return continuation.resume() }
-            Task {
-                // Never cancelled; a sleep cut short would only flush sooner.
-                try? await Task.sleep(for: gathering.delay)
-                self.stopGathering(generation)
-            }
+            // Never cancelled (cancelling from here would cost the loop a wake-up): a wait the target ended sooner
+            // has a later generation, and the timer finds nothing to do.
+            timers.scheduleTask(in: TimeAmount(gathering.delay)) { self.stopGathering(generation) }
         }
     }
 
