@@ -55,7 +55,7 @@ public struct InboxEntry: Sendable, Equatable {
     ) {
         self.init(
             id: id, connectionID: connectionID, provider: provider, identity: identity, receivedAt: receivedAt,
-            headersJSON: JSONValue.serialized(stringMembers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), body: body)
+            headersJSON: JSONValue.serialized(stringMembers: headers.sorted { $0.key < $1.key }), body: body)
     }
 
     /// A request's headers as ``headersJSON`` keeps them: everything except credentials and cookies, a name sent
@@ -71,13 +71,13 @@ public struct InboxEntry: Sendable, Equatable {
         }
         // Swift's sort is stable: a repeated name's values stay in the order sent.
         kept.sort { $0.name < $1.name }
-        var merged: [(String, String)] = []
+        var merged: [(key: String, value: String)] = []
         merged.reserveCapacity(kept.count)
         for field in kept {
-            if let last = merged.last, last.0 == field.name {
-                merged[merged.count - 1].1 = last.1 + ", " + field.value
+            if let last = merged.last, last.key == field.name {
+                merged[merged.count - 1].value = last.value + ", " + field.value
             } else {
-                merged.append(field)
+                merged.append((field.name, field.value))
             }
         }
         return JSONValue.serialized(stringMembers: merged)
