@@ -78,6 +78,30 @@ struct WebhookIngressTests {
         }
     }
 
+    @Test("webhooks are answered ahead of the router, counted under the route template; other /webhooks/ paths go to the router")
+    func ingressRoute() async throws {
+        try await ServerTestHarness.with(.sqlite) { harness, client in
+            let connection = try await Self.stripeConnection(client)
+            let body = Self.event(id: "evt_route")
+            let stored = try await Self.post(client, connection, body, signature: Self.stripeSignature(body))
+            #expect(stored.status == .ok, "\(stored.text)")
+            let badID = try await Self.post(client, "conn_not_an_id", body, signature: Self.stripeSignature(body))
+            #expect(badID.status == .notFound)
+            #expect(badID.headers[.contentType] == "application/problem+json")
+            // More segments, a trailing slash or another method are not the listener's: the router answers, as before.
+            for (uri, method) in [
+                ("/webhooks/\(connection)/extra", HTTPRequest.Method.post), ("/webhooks/", .post), ("/webhooks/\(connection)", .put),
+            ] {
+                let response = try await client.execute(uri: uri, method: method, body: .json(body))
+                #expect(response.status == .notFound, "\(method) \(uri)")
+            }
+            #expect(try await Self.eventCount(harness) == 1)
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"junction_http_requests_total{route="/webhooks/{connectionId}",method="POST",status="200"} 1"#))
+            #expect(metrics.contains(#"junction_http_requests_total{route="/webhooks/{connectionId}",method="POST",status="404"} 1"#))
+        }
+    }
+
     @Test("tampered bodies, wrong secrets, stale timestamps and unsigned requests are refused and store nothing")
     func refusals() async throws {
         try await ServerTestHarness.with(.sqlite) { harness, client in

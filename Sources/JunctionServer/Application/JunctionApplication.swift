@@ -8,11 +8,7 @@ public enum JunctionApplication {
     /// The router, separate from the application so tests can inspect its routes.
     public static func makeRouter(services: JunctionServices, logger: Logger) -> Router<JunctionRequestContext> {
         let router = Router(context: JunctionRequestContext.self)
-        router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
-        router.add(middleware: ProblemDetailsMiddleware())
-
-        // First: the router tries a path's first segment against the routes' in the order they were added, and
-        // inbound webhooks are most of a busy server's requests.
+        for middleware in outerMiddleware(services: services) { router.add(middleware: middleware) }
         WebhookIngressController(services: services).addRoutes(to: router)
 
         OperationsController(
@@ -43,6 +39,21 @@ public enum JunctionApplication {
         return router
     }
 
+    /// What every request passes through first: its metrics, then errors turned into problem responses.
+    static func outerMiddleware(services: JunctionServices) -> [any MiddlewareProtocol<Request, Response, JunctionRequestContext>] {
+        [RequestMetricsMiddleware(metrics: services.metrics), ProblemDetailsMiddleware()]
+    }
+
+    /// The responder the server runs: the router, with inbound webhooks answered ahead of its lookup
+    /// (``JunctionResponder``).
+    public static func makeResponder(services: JunctionServices, logger: Logger) -> some HTTPResponder<JunctionRequestContext> {
+        let listener = WebhookIngressController(services: services)
+        let webhooks = outerMiddleware(services: services).reversed().reduce(
+            CallbackResponder(callback: listener.receive) as any HTTPResponder<JunctionRequestContext>
+        ) { next, middleware in MiddlewareResponder(middleware: middleware, next: next) }
+        return JunctionResponder(router: makeRouter(services: services, logger: logger).buildResponder(), webhooks: webhooks)
+    }
+
     /// The application, listening on `host:port`.
     public static func make(
         services: JunctionServices,
@@ -51,7 +62,7 @@ public enum JunctionApplication {
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: makeRouter(services: services, logger: logger),
+            responder: makeResponder(services: services, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "Junction"),
             logger: logger
         )

@@ -17,9 +17,12 @@ struct WebhookIngressController: Sendable {
 
     let services: JunctionServices
 
+    /// The listener's route template, as the router writes it (and the request metrics label it).
+    static let routePath = "/webhooks/:connectionId"
+
     func addRoutes(to router: Router<Context>) {
-        router.post("webhooks/:connectionId", use: receive)
-        router.get("webhooks/:connectionId", use: echoChallenge)
+        router.post(RouterPath(Self.routePath), use: receive)
+        router.get(RouterPath(Self.routePath), use: echoChallenge)
     }
 
     @Sendable func receive(request: Request, context: Context) async throws -> Response {
@@ -122,6 +125,16 @@ struct WebhookIngressController: Sendable {
         guard ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix) else {
             throw ProblemDetails.notFound("no connection with id '\(id.prefix(64))'")
         }
+        return id
+    }
+
+    /// The `{connectionId}` of a path `/webhooks/{connectionId}` (the id unchecked); `nil` for any other path,
+    /// including one with more segments or a trailing slash.
+    static func connectionID(inPath path: String) -> Substring? {
+        let prefix = "/webhooks/".utf8
+        guard path.utf8.starts(with: prefix) else { return nil }
+        let id = Substring(path.utf8.dropFirst(prefix.count))
+        guard !id.isEmpty, !id.utf8.contains(UInt8(ascii: "/")) else { return nil }
         return id
     }
 
