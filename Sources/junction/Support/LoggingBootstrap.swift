@@ -1,3 +1,4 @@
+import JunctionServer
 import Logging
 import Synchronization
 
@@ -12,7 +13,7 @@ enum LoggingBootstrap {
         }
         guard first else { return }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }
