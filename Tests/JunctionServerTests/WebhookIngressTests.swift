@@ -88,13 +88,17 @@ struct WebhookIngressTests {
             let badID = try await Self.post(client, "conn_not_an_id", body, signature: Self.stripeSignature(body))
             #expect(badID.status == .notFound)
             #expect(badID.headers[.contentType] == "application/problem+json")
-            // More segments, a trailing slash or another method are not the listener's: the router answers, as before.
+            // More segments, no id or another method: the router answers, as before.
             for (uri, method) in [
                 ("/webhooks/\(connection)/extra", HTTPRequest.Method.post), ("/webhooks/", .post), ("/webhooks/\(connection)", .put),
             ] {
                 let response = try await client.execute(uri: uri, method: method, body: .json(body))
                 #expect(response.status == .notFound, "\(method) \(uri)")
             }
+            // A trailing slash too, where the router's own webhook route matches (it ignores empty segments): an
+            // unsigned request is refused there as it is here.
+            let trailing = try await client.execute(uri: "/webhooks/\(connection)/", method: .post, body: .json(body))
+            #expect(trailing.status == .unauthorized)
             #expect(try await Self.eventCount(harness) == 1)
             let metrics = try await client.execute(uri: "/metrics", method: .get).text
             #expect(metrics.contains(#"junction_http_requests_total{route="/webhooks/{connectionId}",method="POST",status="200"} 1"#))

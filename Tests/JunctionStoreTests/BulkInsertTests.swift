@@ -28,6 +28,17 @@ struct BulkInsertTests {
             #expect(second == [.text("d")])
             let nothing = try await database.transaction { sql in try await database.run(Self.batch([]), on: sql) }
             #expect(nothing.isEmpty)
+            // A key supplied again with its old conflict values breaks the template's contract (keys are new). With
+            // RETURNING (PostgreSQL) nothing comes back; SQLite, which reads keys back instead, must not report the old
+            // row as inserted, so the insert fails.
+            let reused = Self.batch([("a", "evt_1", nil, "again")])
+            if engine == .sqlite {
+                await #expect(throws: BulkInsertError.rowsNotReturned(inserted: 0, returned: 1)) {
+                    try await database.transaction { sql in try await database.run(reused, on: sql) }
+                }
+            } else {
+                #expect(try await database.transaction { sql in try await database.run(reused, on: sql) }.isEmpty)
+            }
 
             let stored = try await database.withSQL { sql in
                 try await sql.raw("SELECT id, external, n, note FROM bulk_probe ORDER BY id").all().map { row in

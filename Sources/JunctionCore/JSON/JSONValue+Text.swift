@@ -135,16 +135,15 @@ private struct JSONParser {
                 key = names.first { Self.utf8($0, equals: plain) }
             } else {
                 let name = try parseString()
-                key = names.map { $0.contains(name) } ?? true ? name : nil
+                key = (names.map { $0.contains(name) } ?? true) ? name : nil
             }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
             index += 1
             skipWhitespace()
+            // The first of duplicate names wins, as with Foundation's decoder, so every reader of a document agrees.
             if let key, members[key] == nil {
-                let value = try parseValue(depth: depth + 1)
-                // The first of duplicate names wins, as with Foundation's decoder, so every reader of a document agrees.
-                if members[key] == nil { members[key] = value }
+                members[key] = try parseValue(depth: depth + 1)
             } else {
                 try skipValue(depth: depth + 1)
             }
@@ -426,6 +425,7 @@ private enum JSONWriter {
         sortedMembers members: [(key: String, value: Value)], into output: inout [UInt8],
         _ writeValue: (Value, inout [UInt8]) throws -> Void
     ) rethrows {
+        assert(zip(members, members.dropFirst()).allSatisfy { $0.key < $1.key }, "members out of order or repeated")
         output.append(UInt8(ascii: "{"))
         for (position, member) in members.enumerated() {
             if position > 0 { output.append(UInt8(ascii: ",")) }

@@ -47,11 +47,10 @@ public enum JunctionApplication {
     /// The responder the server runs: the router, with inbound webhooks answered ahead of its lookup
     /// (``JunctionResponder``).
     public static func makeResponder(services: JunctionServices, logger: Logger) -> some HTTPResponder<JunctionRequestContext> {
-        let listener = WebhookIngressController(services: services)
-        let webhooks = outerMiddleware(services: services).reversed().reduce(
-            CallbackResponder(callback: listener.receive) as any HTTPResponder<JunctionRequestContext>
-        ) { next, middleware in MiddlewareResponder(middleware: middleware, next: next) }
-        return JunctionResponder(router: makeRouter(services: services, logger: logger).buildResponder(), webhooks: webhooks)
+        JunctionResponder(
+            router: makeRouter(services: services, logger: logger).buildResponder(), middleware: outerMiddleware(services: services),
+            listener: WebhookIngressController(services: services).receive
+        )
     }
 
     /// The application, listening on `host:port`.

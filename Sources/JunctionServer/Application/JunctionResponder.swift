@@ -15,19 +15,32 @@ struct JunctionResponder: HTTPResponder {
     /// The listener's handler behind the same middleware.
     let webhooks: any HTTPResponder<Context>
 
+    /// `router`, and `listener` behind `middleware` (outermost first), as the router chains the middleware it was
+    /// given before its routes.
+    init(
+        router: RouterResponder<Context>, middleware: [any MiddlewareProtocol<Request, Response, Context>],
+        listener: @escaping @Sendable (Request, Context) async throws -> Response
+    ) {
+        self.router = router
+        self.webhooks = middleware.reversed().reduce(CallbackResponder(callback: listener) as any HTTPResponder<Context>) {
+            next, middleware in
+            MiddlewareResponder(middleware: middleware, next: next)
+        }
+    }
+
     func respond(to request: Request, context: Context) async throws -> Response {
         guard request.method == .post, let connectionID = WebhookIngressController.connectionID(inPath: request.uri.path) else {
             return try await router.respond(to: request, context: context)
         }
         var context = context
         context.coreContext.parameters.append(key: "connectionId", value: connectionID)
-        context.coreContext.endpointPath.value = WebhookIngressController.routePath
+        context.coreContext.endpointPath.value = WebhookIngressController.endpointPath
         return try await webhooks.respond(to: request, context: context)
     }
 }
 
-/// A responder behind one middleware, as the router chains its own.
-struct MiddlewareResponder<Context: RequestContext>: HTTPResponder {
+/// A responder behind one middleware (Hummingbird's own chain, `MiddlewareGroup`, cannot be made outside it).
+private struct MiddlewareResponder<Context: RequestContext>: HTTPResponder {
     let middleware: any MiddlewareProtocol<Request, Response, Context>
     let next: any HTTPResponder<Context>
 

@@ -17,8 +17,10 @@ struct WebhookIngressController: Sendable {
 
     let services: JunctionServices
 
-    /// The listener's route template, as the router writes it (and the request metrics label it).
+    /// The listener's route template.
     static let routePath = "/webhooks/:connectionId"
+    /// The route as the router names a request's endpoint (and the request metrics label it).
+    static let endpointPath = RouterPath(routePath).description
 
     func addRoutes(to router: Router<Context>) {
         router.post(RouterPath(Self.routePath), use: receive)

@@ -24,8 +24,8 @@ public final class ServerMetrics: Sendable {
     /// answered (duplicates included, which were checked in the same statement).
     private let inboxBatchSizes: ValueHistogram
 
-    /// What a request is counted under: its route template as the router has it (`nil` when no route matched), its
-    /// method and its status.
+    /// What a request is counted under: its endpoint as the router names it (`NotFound` when no route matched; `nil`
+    /// when nothing named one), its method and its status.
     private struct RequestKey: Hashable {
         let routerPath: String?
         let method: String

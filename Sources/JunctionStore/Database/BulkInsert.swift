@@ -42,9 +42,10 @@ public struct BulkInsert: Sendable {
     public let columns: [String]
     /// The unique columns whose conflict skips a row instead of failing the statement; none, and a conflict fails it.
     public let conflictColumns: [String]
-    /// The column returned for each row inserted (not for the rows skipped). When it is one of `columns`, it must
-    /// be unique in the table (its primary key, say): SQLite then reads which rows were inserted without a
-    /// `RETURNING` clause (``Database/run(_:on:)``).
+    /// The column returned for each row inserted (not for the rows skipped). When the rows supply it (it is one of
+    /// `columns`), it must be unique in the table (its primary key, say), not one of `conflictColumns`, and each
+    /// row's value new: SQLite then learns which rows went in without a `RETURNING` clause (``Database/run(_:on:)``),
+    /// and a key stored before makes the insert fail with ``BulkInsertError/rowsNotReturned(inserted:returned:)``.
     public let returning: String
     /// What that column holds.
     public let returnedKind: ReturnedKind
@@ -69,6 +70,7 @@ public struct BulkInsert: Sendable {
         self.sqliteRow = Array(("(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")").utf8)
         self.onConflict = conflictColumns.isEmpty ? "" : " ON CONFLICT (\(conflictColumns.joined(separator: ", "))) DO NOTHING"
         self.returningClause = " RETURNING \(returning)"
+        precondition(!conflictColumns.contains(returning), "the returned column \(returning) cannot be a conflict column")
         self.suppliedKeyColumn = columns.firstIndex(of: returning)
     }
 
@@ -131,7 +133,8 @@ public struct BulkInsert: Sendable {
 public enum BulkInsertError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The `returning` column held something other than its kind (or NULL) for an inserted row.
     case unexpectedReturnedValue(column: String, expected: BulkInsert.ReturnedKind)
-    /// An insert without conflict columns returned fewer (or more) rows than it inserted.
+    /// An insert returned fewer (or more) rows than it inserted: without conflict columns, or with keys supplied that
+    /// were not new.
     case rowsNotReturned(inserted: Int, returned: Int)
 
     public var description: String {

@@ -44,12 +44,15 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
 
     /// Batches of at most `maxBatch` items, stored by `write`. Flushes start on `executor` when given (the store's,
     /// ``Database/executor``), so a flush that is mostly store calls stays on one thread; `gathering` lets them wait
-    /// for company under load.
-    public init(maxBatch: Int, executor: (any TaskExecutor)? = nil, gathering: FlushGathering? = nil, write: @escaping Writer) {
+    /// for company under load, timed on one of `timers`' event loops.
+    public init(
+        maxBatch: Int, executor: (any TaskExecutor)? = nil, gathering: FlushGathering? = nil,
+        timers: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, write: @escaping Writer
+    ) {
         self.maxBatch = max(1, maxBatch)
         self.executor = executor
         self.gathering = gathering
-        self.timers = MultiThreadedEventLoopGroup.singleton.next()
+        self.timers = timers.next()
         self.write = write
     }
 

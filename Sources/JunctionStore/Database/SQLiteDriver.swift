@@ -99,16 +99,18 @@ final class SQLiteDriver: DatabaseDriver {
         }
         // The rows give their keys, so none need returning: SQLite's RETURNING costs a row per insert, read back
         // through SQLiteNIO, about a twentieth of the inbox's store time per event. When a conflict skipped rows
-        // (rare: a sender's retry), the keys still in the table are the rows inserted, since the key is unique and
-        // a skipped row's key was never stored.
+        // (rare: a sender's retry), the keys now in the table are the rows inserted, as the keys are new (the
+        // template's contract); a key stored before would show as more keys found than rows inserted, an error.
         try await connection.query(insert.sqliteText(returning: false), binds) { _ in }
-        let changed = try await connection.query("SELECT changes() AS changed", []).first?.column("changed")?.integer
+        let changed = try await connection.query("SELECT changes() AS changed", []).first?.column("changed")?.integer ?? -1
         if changed == keys.count { return keys }
         let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
         let found = try await connection.query(
             "SELECT \(insert.returning) FROM \(insert.table) WHERE \(insert.returning) IN (\(placeholders))", keys.map(Self.sqliteData))
         let stored = Set(found.compactMap { $0.column(insert.returning).map(Self.value) })
-        return keys.filter(stored.contains)
+        let inserted = keys.filter(stored.contains)
+        guard inserted.count == changed else { throw BulkInsertError.rowsNotReturned(inserted: changed, returned: inserted.count) }
+        return inserted
     }
 
     /// The insert with its `RETURNING` clause, for keys the database makes (an autoincrement id).

@@ -58,7 +58,8 @@ public final class JobWorkerService: Service {
                 do {
                     processed = try await runRound(kinds: kinds)
                 } catch {
-                    logger.error("job round failed", metadata: ["error": "\(error)"])
+                    // A round cut short because the service was cancelled is not a failure worth an error line.
+                    if !Task.isCancelled { logger.error("job round failed", metadata: ["error": "\(error)"]) }
                     processed = 0
                 }
                 if processed == 0 {

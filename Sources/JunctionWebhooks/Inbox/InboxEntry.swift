@@ -17,7 +17,7 @@ public struct InboxEntry: Sendable, Equatable {
     /// The request headers worth keeping (credentials and cookies are dropped), as the inbox stores them: a JSON
     /// object of lowercase names in order. Serialized when the entry is made: in the request's task, which runs in
     /// parallel, rather than in the inbox's flush, which every waiting request shares.
-    public var headersJSON: String
+    public private(set) var headersJSON: String
     /// The body as received.
     public var body: String
 
