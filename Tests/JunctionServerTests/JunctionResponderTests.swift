@@ -25,7 +25,7 @@ struct JunctionResponderTests {
         let router = Router(context: JunctionRequestContext.self)
         router.get("health/live") { _, _ in "live" }
         let responder = JunctionResponder(router: router.buildResponder(), middleware: []) { _, context in
-            let id = context.parameters.get("connectionId") ?? "-"
+            let id = context.webhookConnectionID ?? "-"
             return Response(status: .accepted, body: .init(byteBuffer: .init(string: "\(id) \(context.endpointPath ?? "-")")))
         }
         try await Application(responder: responder).test(.router) { client in

@@ -3,7 +3,7 @@ import Hummingbird
 /// The application's responder: a webhook (`POST /webhooks/{connectionId}`) goes to the inbound listener without
 /// the router's lookup, every other request to the router.
 ///
-/// Hummingbird's router walks a path through its trie by `Character` and captures the id into the parameters; for
+/// Hummingbird's router walks a path through its trie by `Character` and captures the id into its parameters; for
 /// a webhook, a busy server's most frequent request, that cost about as much CPU as verifying its signature. Here
 /// the path is matched as bytes instead, and the request then takes the same middleware and handler as through the
 /// router, where the route stays registered (a path with more segments, or another method, still goes there).
@@ -33,7 +33,7 @@ struct JunctionResponder: HTTPResponder {
             return try await router.respond(to: request, context: context)
         }
         var context = context
-        context.coreContext.parameters.append(key: "connectionId", value: connectionID)
+        context.webhookConnectionID = connectionID
         context.coreContext.endpointPath.value = WebhookIngressController.endpointPath
         return try await webhooks.respond(to: request, context: context)
     }

@@ -8,6 +8,9 @@ public struct JunctionRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The peer's address, for rate limits and logs.
     public let remoteAddress: SocketAddress?
+    /// The connection a webhook's path names, when the application's responder matched it (``JunctionResponder``):
+    /// handed over here rather than through the router's parameters, whose generic dictionary showed in profiles.
+    var webhookConnectionID: Substring?
 
     /// A context for a request arriving on `source`'s channel.
     public init(source: ApplicationRequestContextSource) {

@@ -123,7 +123,7 @@ struct WebhookIngressController: Sendable {
     }
 
     private static func connectionID(_ context: Context) throws -> String {
-        let id = context.parameters.get("connectionId") ?? ""
+        let id = context.webhookConnectionID.map(String.init) ?? context.parameters.get("connectionId") ?? ""
         guard ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix) else {
             throw ProblemDetails.notFound("no connection with id '\(id.prefix(64))'")
         }
