@@ -1,20 +1,22 @@
+import Foundation
 import Logging
+import NIOPosix
 import SQLiteNIO
 
 /// Copies SQLite's write-ahead log back into the database from a connection and thread of its own, so that no
 /// commit waits for a checkpoint.
 ///
-/// By default SQLite checkpoints inside the commit that takes the log past 1,000 pages: that commit, and every
-/// request waiting on the shared connection behind it, waits while the log is copied and synced, which was most of
-/// the ingest path's tail latency. Here the writer's automatic checkpoints are off, and this connection makes a
-/// passive checkpoint every second (copying what no reader needs, without blocking the writer). A log copied in
-/// full is started again from its beginning by the writer's next transaction, if none began while it was being
-/// copied. Under steady writes that moment may never come, so when the log reaches 64 MiB up to two more passive
-/// checkpoints catch up, and a restart checkpoint is made inside the driver's gate (no transaction of this process
-/// is open or can start, so it does not compete with the writer): it copies the few frames left, and the next
-/// commit rewinds the log. A reader in another process holding an old
-/// snapshot can still prevent the rewind; the restart then gives up after a short wait, says so in the log once,
-/// and is not tried again for a while, so that reader costs the server at most that wait now and then.
+/// By default SQLite checkpoints inside the commit that takes the log past 1,000 pages: that commit, and every request
+/// waiting on the shared connection behind it, waits while the log is copied and synced, which was most of the ingest
+/// path's tail latency. Here the writer's automatic checkpoints are off, and this connection makes a passive checkpoint
+/// every second (copying what no reader needs, without blocking the writer). A log copied in full is started again from
+/// its beginning by the writer's next transaction, if none began while it was being copied. Under steady writes that
+/// moment may never come, so when the log reaches 64 MiB up to two more passive checkpoints catch up, the database file
+/// is synced, and a restart checkpoint is made inside the driver's gate (no transaction of this process is open or can
+/// start, so it does not compete with the writer): it copies the few frames left, and the next commit rewinds the log.
+/// A reader in another process holding an old snapshot can still prevent the rewind; the restart then gives up after a
+/// short wait, says so in the log once, and is not tried again for a while, so that reader costs the server at most
+/// that wait now and then.
 final class SQLiteCheckpointer: Sendable {
     /// Time between passive checkpoints. Rarer checkpoints copy a page that many commits rewrote once instead of
     /// once per checkpoint: 1 s and 64 MiB measured faster than 100 ms and 16 MiB (README § Webhook ingest).
@@ -30,9 +32,12 @@ final class SQLiteCheckpointer: Sendable {
     private let opened: DedicatedSQLiteConnection
     private let loop: Task<Void, Never>
 
-    private init(opened: DedicatedSQLiteConnection, gate: SerialGate, interval: Duration, restartPages: Int, logger: Logger) {
+    private init(
+        opened: DedicatedSQLiteConnection, path: String, gate: SerialGate, interval: Duration, restartPages: Int, logger: Logger
+    ) {
         self.opened = opened
         let connection = opened.connection
+        let threadPool = opened.threadPool
         self.loop = Task {
             var failures = 0
             var blockedRestarts = 0
@@ -52,6 +57,7 @@ final class SQLiteCheckpointer: Sendable {
                         skippedRestarts -= 1
                         continue
                     }
+                    try await Self.syncDatabaseFile(path, on: threadPool)
                     if try await gate.withGate({ try await Self.restart(connection) }) {
                         blockedRestarts = 0
                     } else {
@@ -83,7 +89,8 @@ final class SQLiteCheckpointer: Sendable {
     ) async throws -> SQLiteCheckpointer {
         let opened = try await DedicatedSQLiteConnection.open(
             path: path, pragmas: ["busy_timeout = \(restartWaitMilliseconds)"], logger: logger)
-        return SQLiteCheckpointer(opened: opened, gate: gate, interval: interval, restartPages: restartPages, logger: logger)
+        return SQLiteCheckpointer(
+            opened: opened, path: path, gate: gate, interval: interval, restartPages: restartPages, logger: logger)
     }
 
     /// One passive checkpoint: how many pages the log holds, and how many of them are now in the database file.
@@ -91,6 +98,18 @@ final class SQLiteCheckpointer: Sendable {
         // One row: busy (1 when a lock prevented it), log (frames in the log), checkpointed (frames copied).
         let row = try await connection.query("PRAGMA wal_checkpoint(PASSIVE)").first
         return (row?.column("log")?.integer ?? 0, row?.column("checkpointed")?.integer ?? 0)
+    }
+
+    /// Writes the database file's copied pages to disk, on the checkpointer's thread and outside the gate. SQLite
+    /// syncs the database file only after a checkpoint that reaches the end of the log, which under steady writes
+    /// no passive checkpoint does: the restart checkpoint's sync then found a whole log's worth of pages to write,
+    /// and took 12 to 26 ms inside the gate with every commit waiting. After this, it finds only the last few.
+    private static func syncDatabaseFile(_ path: String, on threadPool: NIOThreadPool) async throws {
+        try await threadPool.runIfActive {
+            guard let file = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
+            defer { try? file.close() }
+            try file.synchronize()
+        }
     }
 
     /// A restart checkpoint; `false` when a reader in another process kept it from completing.
