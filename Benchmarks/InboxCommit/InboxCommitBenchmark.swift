@@ -56,10 +56,11 @@ struct InboxCommitBenchmark {
         let inbox = WebhookInbox(database: database, queue: JobQueue(database: database), logger: logger) { _ in
             transactions.add(1, ordering: .relaxed)
         }
-        let headers = [
-            "content-type": "application/json", "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-            "stripe-signature": "t=1700000000,v1=" + String(repeating: "a", count: 64),
-        ]
+        // The kept headers as the inbox stores them (names in order), made once as the ingress makes them per request.
+        let headersJSON = JSONValue.serialized(stringMembers: [
+            ("content-type", "application/json"), ("stripe-signature", "t=1700000000,v1=" + String(repeating: "a", count: 64)),
+            ("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)"),
+        ])
         let cpuBefore = processCPUMicroseconds()
         let start = ContinuousClock.now
         let deadline = start + .seconds(120)
@@ -75,7 +76,7 @@ struct InboxCommitBenchmark {
                         _ = try await inbox.commit(
                             InboxEntry(
                                 connectionID: "conn_01M8KR82NB74ZB85VWE2DQETSP", provider: "stripe", identity: identity,
-                                headers: headers, body: body
+                                headersJSON: headersJSON, body: body
                             )
                         )
                     }

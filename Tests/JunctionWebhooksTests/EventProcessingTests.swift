@@ -27,7 +27,7 @@ struct EventProcessingTests {
         InboxEntry(
             connectionID: "conn_test", provider: "stripe",
             identity: WebhookIdentity(eventID: id, type: type, occurredAt: nil, data: .null),
-            headers: [:], body: #"{"id":"\#(id)","type":"\#(type)"}"#
+            headersJSON: "{}", body: #"{"id":"\#(id)","type":"\#(type)"}"#
         )
     }
 

@@ -24,7 +24,8 @@ public struct InboxEntry: Sendable, Equatable {
     /// The prefix of inbound event ids.
     public static let idPrefix = "evt"
 
-    /// An entry for a webhook received now, its kept headers already serialized (``keptHeadersJSON(of:)``).
+    /// An entry for a webhook received now, its kept headers already serialized (``keptHeadersJSON(of:)``, or
+    /// `"{}"` for none).
     public init(
         id: String = ResourceID.make(prefix: InboxEntry.idPrefix),
         connectionID: String,
@@ -41,21 +42,6 @@ public struct InboxEntry: Sendable, Equatable {
         self.receivedAt = receivedAt
         self.headersJSON = headersJSON
         self.body = body
-    }
-
-    /// An entry for a webhook received now, with the headers to keep.
-    public init(
-        id: String = ResourceID.make(prefix: InboxEntry.idPrefix),
-        connectionID: String,
-        provider: String,
-        identity: WebhookIdentity,
-        receivedAt: Date = Date(),
-        headers: [String: String],
-        body: String
-    ) {
-        self.init(
-            id: id, connectionID: connectionID, provider: provider, identity: identity, receivedAt: receivedAt,
-            headersJSON: JSONValue.serialized(stringMembers: headers.sorted { $0.key < $1.key }), body: body)
     }
 
     /// A request's headers as ``headersJSON`` keeps them: everything except credentials and cookies, a name sent
