@@ -58,6 +58,8 @@ public struct BulkInsert: Sendable {
     private let returningClause: String
     /// One row of `?` placeholders, `(?, ?, …)`.
     private let sqliteRow: [UInt8]
+    /// Where the `returning` column is among `columns`, when the rows supply it.
+    let suppliedKeyColumn: Int?
 
     /// An empty insert; SQL names are written as given, so they must be the store's own, never input.
     public init(table: String, columns: [String], conflictColumns: [String], returning: String, returnedKind: ReturnedKind = .text) {
@@ -73,9 +75,6 @@ public struct BulkInsert: Sendable {
         precondition(!conflictColumns.contains(returning), "the returned column \(returning) cannot be a conflict column")
         self.suppliedKeyColumn = columns.firstIndex(of: returning)
     }
-
-    /// Where the `returning` column is among `columns`, when the rows supply it.
-    let suppliedKeyColumn: Int?
 
     /// The value each row gives its `returning` column, in row order; empty when the rows do not supply it.
     var suppliedKeys: [Value] {
