@@ -81,8 +81,8 @@ struct StripeSignatureHeader {
             let end = bytes[start...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
             let element = bytes[start..<end]
             if let equals = element.firstIndex(of: UInt8(ascii: "=")) {
-                let key = Self.trimmed(element[..<equals])
-                let value = Self.trimmed(element[(equals + 1)...])
+                let key = element[..<equals].asciiTrimmed
+                let value = element[(equals + 1)...].asciiTrimmed
                 if key.elementsEqual("t".utf8) {
                     timestamp = value
                 } else if key.elementsEqual("v1".utf8) {
@@ -91,13 +91,5 @@ struct StripeSignatureHeader {
             }
             start = end + 1
         }
-    }
-
-    /// Without leading and trailing spaces and tabs.
-    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var result = bytes
-        while let first = result.first, first == 0x20 || first == 0x09 { result = result.dropFirst() }
-        while let last = result.last, last == 0x20 || last == 0x09 { result = result.dropLast() }
-        return result
     }
 }
