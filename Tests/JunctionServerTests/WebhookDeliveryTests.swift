@@ -233,7 +233,7 @@ struct WebhookDeliveryTests {
                 try await Self.configure(receiver, secrets: [endpoint.secret], failFirst: 1000)
                 let message = try await Self.publish(client, #"{"eventType": "x.y", "payload": {}}"#)
                 var configuration = WebhookDeliverer.Configuration()
-                configuration.disableAfter = .milliseconds(1500)  // five days, shortened
+                configuration.limits.disableAfter = .milliseconds(1500)  // five days, shortened
                 let deliverer = WebhookDeliverer(
                     database: harness.database, queue: harness.services.queue, vault: harness.services.vault,
                     addressPolicy: EndpointAddressPolicy(allowPrivate: true), configuration: configuration, logger: TestDatabase.logger
@@ -246,7 +246,7 @@ struct WebhookDeliveryTests {
                     logger: TestDatabase.logger)
                 let task = Task { try await workers.run() }
                 try await ServerTestHarness.eventually {
-                    try await EndpointRepository(database: harness.database).find(id: endpoint.id)?.status == "disabled"
+                    try await EndpointRepository(database: harness.database).find(id: endpoint.id)?.status == .disabled
                 }
                 let disabled = try #require(try await EndpointRepository(database: harness.database).find(id: endpoint.id))
                 #expect(disabled.disabledReason?.contains("every delivery failed since") == true)

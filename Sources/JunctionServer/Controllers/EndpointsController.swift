@@ -82,12 +82,12 @@ struct EndpointsController<Context: RequestContext>: Sendable {
         }
         switch body.enabled {
         case true?:
-            record.status = "enabled"
+            record.status = .enabled
             record.disabledReason = nil
             record.failingSince = nil
         case false?:
-            if record.status == "enabled" {
-                record.status = "disabled"
+            if record.status == .enabled {
+                record.status = .disabled
                 record.disabledReason = "disabled by an operator"
             }
         case nil: break
@@ -137,7 +137,7 @@ struct EndpointsController<Context: RequestContext>: Sendable {
         guard let since = try QueryTime.parse(request.uri.queryParameters.get("since"), name: "since") else {
             throw ProblemDetails.badRequest("query parameter 'since' is required: resend what failed from this time (ISO 8601)")
         }
-        guard record.status == "enabled" else {
+        guard record.status == .enabled else {
             throw ProblemDetails(
                 status: .conflict, type: "/problems/endpoint-disabled", title: "Endpoint disabled",
                 detail:

@@ -105,7 +105,7 @@ struct EndpointResponse: Encodable {
         rateLimit = record.rateLimit
         retrySchedule = record.schedule.delays
         ordered = record.ordered
-        status = record.status
+        status = record.status.rawValue
         disabledReason = record.disabledReason
         failingSince = record.failingSince
         createdAt = record.createdAt
@@ -197,7 +197,7 @@ struct DeliveryResponse: Encodable {
     init(_ record: DeliveryRecord) {
         id = record.id
         endpointId = record.endpointID
-        status = record.status
+        status = record.status.rawValue
         attempts = record.attempts
         lastStatusCode = record.lastStatusCode
         lastError = record.lastError

@@ -26,9 +26,8 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var messageID: String
     /// The endpoint delivered to.
     public var endpointID: String
-    /// `pending` (waiting for its next attempt), `succeeded`, or `failed` (a dead letter: out of attempts, refused
-    /// by the endpoint with 410, or the endpoint disabled); failed deliveries are resent by retry or recover.
-    public var status: String
+    /// Where it stands.
+    public var status: DeliveryStatus
     /// Attempts made.
     public var attempts: Int
     /// The HTTP status of the last attempt, when it got one.

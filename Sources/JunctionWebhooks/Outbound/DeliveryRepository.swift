@@ -60,8 +60,8 @@ public struct DeliveryRepository: Sendable {
 
     /// How an attempt changes its delivery and endpoint.
     public struct AttemptResult: Sendable {
-        /// The delivery's status afterwards: `succeeded`, `pending` (another attempt is scheduled) or `failed`.
-        public var deliveryStatus: String
+        /// The delivery's status afterwards (`pending` when another attempt is scheduled).
+        public var deliveryStatus: DeliveryStatus
         /// When the next attempt is due, if pending.
         public var nextAttemptAt: Date?
     }
@@ -99,7 +99,7 @@ public struct DeliveryRepository: Sendable {
         }
         let deliveryRows: [SQLQueryString] = writes.map { write in
             """
-            (\(bind: write.attempt.deliveryID), \(bind: write.result.deliveryStatus), \(bind: write.attempt.attempt), \
+            (\(bind: write.attempt.deliveryID), \(bind: write.result.deliveryStatus.rawValue), \(bind: write.attempt.attempt), \
             \(bind: write.attempt.statusCode), \(bind: write.attempt.error), \(bind: write.result.nextAttemptAt?.epochMilliseconds), \
             \(bind: write.attempt.createdAt.epochMilliseconds))
             """
@@ -265,7 +265,7 @@ public struct DeliveryRepository: Sendable {
             id: try row.decode(column: prefix + "id", as: String.self),
             messageID: try row.decode(column: prefix + "message_id", as: String.self),
             endpointID: try row.decode(column: prefix + "endpoint_id", as: String.self),
-            status: try row.decode(column: prefix + "status", as: String.self),
+            status: try row.decode(column: prefix + "status", as: DeliveryStatus.self),
             attempts: try row.decode(column: prefix + "attempts", as: Int.self),
             lastStatusCode: try row.decode(column: prefix + "last_status_code", as: Int?.self),
             lastError: try row.decode(column: prefix + "last_error", as: String?.self),

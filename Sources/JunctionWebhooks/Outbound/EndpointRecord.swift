@@ -18,8 +18,8 @@ public struct EndpointRecord: Sendable, Equatable {
     /// Whether deliveries go out one at a time in the order their messages were accepted: a delivery waits until
     /// every earlier one to the endpoint has succeeded or failed for good.
     public var ordered: Bool
-    /// `enabled` or `disabled`.
-    public var status: String
+    /// Whether it receives deliveries.
+    public var status: EndpointStatus
     /// Why it was disabled (a `410 Gone`, five days of failures, an operator).
     public var disabledReason: String?
     /// Since when every delivery has failed; cleared by a success.
@@ -41,7 +41,7 @@ public struct EndpointRecord: Sendable, Equatable {
 
     /// Whether it receives events of `type`.
     public func subscribes(to type: String) -> Bool {
-        status == "enabled" && eventTypes.contains { $0.matches(type) }
+        status == .enabled && eventTypes.contains { $0.matches(type) }
     }
 
     /// An endpoint.
@@ -53,7 +53,7 @@ public struct EndpointRecord: Sendable, Equatable {
         rateLimit: Int?,
         retrySchedule: [Int]?,
         ordered: Bool = false,
-        status: String = "enabled",
+        status: EndpointStatus = .enabled,
         disabledReason: String? = nil,
         failingSince: Date? = nil,
         secretVersion: Int = 1,

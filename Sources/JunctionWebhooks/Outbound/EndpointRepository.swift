@@ -57,7 +57,7 @@ public struct EndpointRepository: Sendable {
                 UPDATE webhook_endpoints SET url = \(bind: endpoint.url), description = \(bind: endpoint.description), \
                 event_types = \(bind: try Self.eventTypesText(endpoint.eventTypes)), rate_limit = \(bind: endpoint.rateLimit), \
                 retry_schedule = \(bind: try endpoint.retrySchedule.map(Self.scheduleText)), ordered = \(bind: endpoint.ordered ? 1 : 0), \
-                status = \(bind: endpoint.status), \
+                status = \(bind: endpoint.status.rawValue), \
                 disabled_reason = \(bind: endpoint.disabledReason), failing_since = \(bind: endpoint.failingSince?.epochMilliseconds), \
                 secret_version = \(bind: endpoint.secretVersion), updated_at = \(bind: endpoint.updatedAt.epochMilliseconds) \
                 WHERE id = \(bind: endpoint.id) RETURNING id
@@ -100,7 +100,7 @@ public struct EndpointRepository: Sendable {
         """
         (\(bind: endpoint.id), \(bind: endpoint.url), \(bind: endpoint.description), \(bind: try eventTypesText(endpoint.eventTypes)), \
         \(bind: endpoint.rateLimit), \(bind: try endpoint.retrySchedule.map(scheduleText)), \(bind: endpoint.ordered ? 1 : 0), \
-        \(bind: endpoint.status), \
+        \(bind: endpoint.status.rawValue), \
         \(bind: endpoint.disabledReason), \(bind: endpoint.failingSince?.epochMilliseconds), \(bind: endpoint.secretVersion), \
         \(bind: endpoint.createdAt.epochMilliseconds), \(bind: endpoint.updatedAt.epochMilliseconds))
         """
@@ -126,7 +126,7 @@ public struct EndpointRepository: Sendable {
             rateLimit: try row.decode(column: "rate_limit", as: Int?.self),
             retrySchedule: schedule,
             ordered: try row.decode(column: "ordered", as: Int.self) != 0,
-            status: try row.decode(column: "status", as: String.self),
+            status: try row.decode(column: "status", as: EndpointStatus.self),
             disabledReason: try row.decode(column: "disabled_reason", as: String?.self),
             failingSince: try row.decode(column: "failing_since", as: Int64?.self).map(Date.init(epochMilliseconds:)),
             secretVersion: try row.decode(column: "secret_version", as: Int.self),

@@ -10,13 +10,8 @@ import NIOHTTP1
 import Synchronization
 
 /// The job handler behind `webhook.deliver`: one signed POST of a message to an endpoint, its attempt recorded, and
-/// what follows decided by the endpoint's retry schedule.
-///
-/// - 2xx: delivered; the endpoint's failure streak ends.
-/// - `410 Gone`: the endpoint is disabled (an `endpoint.disabled` operational event) and the delivery fails.
-/// - anything else: retried after the schedule's next delay, or the `Retry-After` if longer; after the last attempt
-///   the delivery fails (a dead letter, resent by retry or recover). An endpoint whose deliveries have all failed for
-///   five days is disabled.
+/// what follows (retry, dead letter, the endpoint disabled, the next ordered delivery released) as
+/// ``DeliveryStateMachine`` decides.
 ///
 /// Redirects are not followed: a 3xx could point at an address the SSRF guard refuses.
 ///
@@ -27,10 +22,8 @@ public final class WebhookDeliverer: JobHandler {
     public struct Configuration: Sendable {
         /// Longest wait for a response, from connect to the last byte of the head.
         public var timeout: Duration = .seconds(15)
-        /// An endpoint failing this long without one success is disabled.
-        public var disableAfter: Duration = .seconds(5 * 86_400)
-        /// Longest `Retry-After` honoured, so an endpoint cannot park a delivery forever.
-        public var maximumRetryAfter: Duration = .seconds(86_400)
+        /// When an endpoint is disabled for failing, and the longest `Retry-After` honoured.
+        public var limits = DeliveryStateMachine.Limits()
 
         /// The defaults: 15 s timeout, disabled after five days.
         public init() {}
@@ -43,6 +36,8 @@ public final class WebhookDeliverer: JobHandler {
     private let vault: CredentialVault
     private let addressPolicy: EndpointAddressPolicy
     private let configuration: Configuration
+    /// What each attempt leads to.
+    private let machine: DeliveryStateMachine
     private let rateLimiter = RateLimiter()
     private let secretCache = Mutex<[String: (version: Int, secrets: EndpointSecrets)]>([:])
     private let logger: Logger
@@ -67,6 +62,7 @@ public final class WebhookDeliverer: JobHandler {
         self.vault = vault
         self.addressPolicy = addressPolicy
         self.configuration = configuration
+        self.machine = DeliveryStateMachine(limits: configuration.limits)
         self.logger = logger
         let deliveries = self.deliveries
         self.attemptWrites = GroupCommit(maxBatch: 128, executor: database.executor) { writes in try await deliveries.record(writes) }
@@ -74,16 +70,6 @@ public final class WebhookDeliverer: JobHandler {
             let found = try await deliveries.contexts(ofDeliveries: ids)
             return ids.map { found[$0] }
         }
-    }
-
-    @discardableResult
-    private func record(_ attempt: DeliveryAttemptRecord, status: String, next: Date? = nil, endpoint: EndpointRecord) async throws -> Date?
-    {
-        try await attemptWrites.submit(
-            .init(
-                attempt: attempt, result: .init(deliveryStatus: status, nextAttemptAt: next),
-                endpointWasFailing: endpoint.failingSince != nil)
-        )
     }
 
     /// The client every deliverer shares: no redirects, a connect timeout, up to 64 connections per endpoint host.
@@ -99,20 +85,28 @@ public final class WebhookDeliverer: JobHandler {
 
     public func handle(_ job: LeasedJob) async throws {
         guard let id = job.payload["deliveryId"]?.stringValue else { throw JobError.permanent(reason: "the job has no deliveryId") }
-        guard let context = try await contextReads.submit(id), context.delivery.status == "pending" else {
-            return  // delivered already, failed by hand, or its endpoint deleted
-        }
+        guard let context = try await contextReads.submit(id) else { return }  // its endpoint deleted
         let endpoint = context.endpoint
-        guard endpoint.status == "enabled" else {
-            try await deliveries.fail(deliveryID: id, reason: "the endpoint is disabled: \(endpoint.disabledReason ?? "by an operator")")
+        var head: (id: String, dueIn: Duration?)? = nil
+        if endpoint.ordered, context.delivery.status == .pending, endpoint.status == .enabled,
+            let oldest = try await deliveries.head(ofEndpoint: endpoint.id)
+        {
+            head = (oldest.id, oldest.nextAttemptAt.map { Duration.milliseconds(Int64($0.timeIntervalSinceNow * 1000)) })
+        }
+        switch machine.admit(
+            deliveryID: id, delivery: context.delivery.status, endpoint: endpoint.status, disabledReason: endpoint.disabledReason,
+            head: head)
+        {
+        case .skip:
+            return
+        case .fail(let reason):
+            try await deliveries.fail(deliveryID: id, reason: reason)
             try await releaseNext(after: endpoint)
             return
-        }
-        if endpoint.ordered, let head = try await deliveries.head(ofEndpoint: endpoint.id), head.id != id {
-            // Not this delivery's turn. The one ahead makes the next due as soon as it settles; until then look again
-            // when it is next due, and at least once a minute in case that hand-over was lost to a crash.
-            let untilHead = head.nextAttemptAt.map { Duration.milliseconds(Int64($0.timeIntervalSinceNow * 1000)) } ?? .zero
-            throw JobError.postpone(after: min(max(untilHead, .milliseconds(200)), .seconds(60)), reason: "waiting behind \(head.id)")
+        case .waitBehind(let headID, let recheckAfter):
+            throw JobError.postpone(after: recheckAfter, reason: "waiting behind \(headID)")
+        case .send:
+            break
         }
         let url: URL
         do {
@@ -129,7 +123,6 @@ public final class WebhookDeliverer: JobHandler {
             if wait > .zero { try await Task.sleep(for: wait) }
         }
         let secrets = try await signingSecrets(of: endpoint)
-        let attemptNumber = context.delivery.attempts + 1
         let outcome = await send(context.message, to: url, secrets: secrets)
         let now = Date()
         var attempt = DeliveryAttemptRecord(
@@ -137,41 +130,39 @@ public final class WebhookDeliverer: JobHandler {
             deliveryID: id,
             messageID: context.message.id,
             endpointID: endpoint.id,
-            attempt: attemptNumber,
+            attempt: context.delivery.attempts + 1,
             statusCode: outcome.statusCode,
             error: outcome.error,
             latency: outcome.latency,
             responseExcerpt: outcome.excerpt,
             createdAt: now
         )
-        if attempt.succeeded {
-            try await record(attempt, status: "succeeded", endpoint: endpoint)
-            try await releaseNext(after: endpoint)
-            return
-        }
-        if outcome.statusCode == 410 {
-            attempt.error = "the endpoint answered 410 Gone; it is now disabled"
-            try await record(attempt, status: "failed", endpoint: endpoint)
-            await disable(endpoint, reason: "the endpoint answered 410 Gone at \(now.formatted(.iso8601))")
-            try await releaseNext(after: endpoint)
-            return
-        }
         var generator = SystemRandomNumberGenerator()
-        let scheduled = endpoint.schedule.delay(afterAttempt: job.attempt, using: &generator)
-        guard let scheduled else {
-            let failingSince = try await record(attempt, status: "failed", endpoint: endpoint)
-            if let failingSince, isFailingTooLong(since: failingSince, now: now) {
-                await disable(endpoint, reason: "every delivery failed since \(failingSince.formatted(.iso8601))")
-            }
+        let result: DeliveryStateMachine.AttemptResult =
+            outcome.statusCode.map { .answered(status: $0, retryAfter: outcome.retryAfter) } ?? .unreachable(error: outcome.error ?? "")
+        let verdict = machine.verdict(
+            on: result, scheduledDelay: endpoint.schedule.delay(afterAttempt: job.attempt, using: &generator), now: now)
+        if case .gone = verdict { attempt.error = "the endpoint answered 410 Gone; it is now disabled" }
+        var next: Date? = nil
+        if case .retry(let delay) = verdict { next = now.addingTimeInterval(Double(delay.milliseconds) / 1000) }
+        let failingSince = try await attemptWrites.submit(
+            .init(
+                attempt: attempt, result: .init(deliveryStatus: verdict.status, nextAttemptAt: next),
+                endpointWasFailing: endpoint.failingSince != nil)
+        )
+        if case .gone(let reason) = verdict { await disable(endpoint, reason: reason) }
+        switch machine.followUp(after: verdict, failingSince: failingSince, now: now) {
+        case .none:
+            break
+        case .disableEndpoint(let reason):
+            await disable(endpoint, reason: reason)
+        case .failAndDisable(let deliveryReason, let endpointReason):
+            try await deliveries.fail(deliveryID: id, reason: deliveryReason)
+            await disable(endpoint, reason: endpointReason)
             try await releaseNext(after: endpoint)
             return
         }
-        let delay = max(scheduled, min(outcome.retryAfter ?? .zero, configuration.maximumRetryAfter))
-        let next = now.addingTimeInterval(Double(delay.milliseconds) / 1000)
-        let failingSince = try await record(attempt, status: "pending", next: next, endpoint: endpoint)
-        if let failingSince, isFailingTooLong(since: failingSince, now: now) {
-            try await deliveries.fail(deliveryID: id, reason: "the endpoint has failed for five days and is now disabled")
-            await disable(endpoint, reason: "every delivery failed since \(failingSince.formatted(.iso8601))")
+        guard case .retry(let delay) = verdict else {
             try await releaseNext(after: endpoint)
             return
         }
@@ -182,10 +173,6 @@ public final class WebhookDeliverer: JobHandler {
     private func releaseNext(after endpoint: EndpointRecord) async throws {
         guard endpoint.ordered, let next = try await deliveries.head(ofEndpoint: endpoint.id) else { return }
         try await queue.makeDue(kind: MessageDispatcher.deliverJobKind, uniqueKey: next.id)
-    }
-
-    private func isFailingTooLong(since: Date, now: Date) -> Bool {
-        now.timeIntervalSince(since) >= Double(configuration.disableAfter.milliseconds) / 1000
     }
 
     private func disable(_ endpoint: EndpointRecord, reason: String) async {
