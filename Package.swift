@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "JunctionAuth", targets: ["JunctionAuth"]),
         .library(name: "JunctionConnectors", targets: ["JunctionConnectors"]),
         .library(name: "JunctionWebhooks", targets: ["JunctionWebhooks"]),
+        .library(name: "JunctionApp", targets: ["JunctionApp"]),
+        .library(name: "JunctionAPI", targets: ["JunctionAPI"]),
         .library(name: "JunctionServer", targets: ["JunctionServer"]),
     ],
     dependencies: [
@@ -37,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         .target(
@@ -118,8 +123,38 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "JunctionApp",
+            dependencies: [
+                "JunctionCore",
+                "JunctionStore",
+                "JunctionHTTP",
+                "JunctionAuth",
+                "JunctionConnectors",
+                "JunctionWebhooks",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "JunctionAPI",
+            dependencies: [
+                "JunctionCore",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: upcoming,
+            plugins: [
+                .plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator"),
+                .plugin(name: "EmbedOpenAPIDocument"),
+            ]
+        ),
+        .executableTarget(name: "EmbedText", swiftSettings: upcoming),
+        .plugin(name: "EmbedOpenAPIDocument", capability: .buildTool(), dependencies: ["EmbedText"]),
+        .target(
             name: "JunctionServer",
             dependencies: [
+                "JunctionAPI",
+                "JunctionApp",
                 "JunctionCore",
                 "JunctionWebhooks",
                 "JunctionStore",
@@ -128,10 +163,13 @@ let package = Package(
                 "JunctionHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -284,8 +322,10 @@ let package = Package(
             dependencies: [
                 "JunctionConnectors",
                 "JunctionServer", "JunctionStore", "JunctionAuth", "JunctionCore", "JunctionHTTP", "JunctionWebhooks",
-                "JunctionTestSupport", "junction",
+                "JunctionTestSupport", "junction", "JunctionAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

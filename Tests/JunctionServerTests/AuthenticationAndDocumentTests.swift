@@ -21,7 +21,7 @@ struct AuthenticationAndDocumentTests {
                 vault: CredentialVault(keyring: MasterKeyring(current: .generate())),
                 adminToken: AdminToken(token: "x")
             )
-            let router = JunctionApplication.makeRouter(services: services, logger: TestDatabase.logger)
+            let router = try JunctionApplication.makeRouter(services: services, logger: TestDatabase.logger)
             return Set(
                 router.routes.map { route in
                     let path = route.path.description.split(separator: "/").map { segment in

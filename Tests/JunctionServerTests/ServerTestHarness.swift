@@ -39,7 +39,7 @@ struct ServerTestHarness: Sendable {
                 allowPrivateEndpoints: allowPrivateEndpoints
             )
             let harness = ServerTestHarness(database: database, services: services, test: test)
-            let application = Application(responder: JunctionApplication.makeResponder(services: services, logger: logger), logger: logger)
+            let application = Application(responder: try JunctionApplication.makeResponder(services: services, logger: logger), logger: logger)
             try await application.test(.router) { client in
                 try await body(harness, client)
             }

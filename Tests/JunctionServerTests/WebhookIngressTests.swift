@@ -88,13 +88,15 @@ struct WebhookIngressTests {
             let badID = try await Self.post(client, "conn_not_an_id", body, signature: Self.stripeSignature(body))
             #expect(badID.status == .notFound)
             #expect(badID.headers[.contentType] == "application/problem+json")
-            // More segments, no id or another method: the router answers, as before.
-            for (uri, method) in [
-                ("/webhooks/\(connection)/extra", HTTPRequest.Method.post), ("/webhooks/", .post), ("/webhooks/\(connection)", .put),
-            ] {
+            // More segments or no id: the router answers, as before; another method is 405, naming the documented ones.
+            for (uri, method) in [("/webhooks/\(connection)/extra", HTTPRequest.Method.post), ("/webhooks/", .post)] {
                 let response = try await client.execute(uri: uri, method: method, body: .json(body))
                 #expect(response.status == .notFound, "\(method) \(uri)")
             }
+            let put = try await client.execute(uri: "/webhooks/\(connection)", method: .put, body: .json(body))
+            #expect(put.status == .methodNotAllowed)
+            #expect(put.headers[.allow] == "GET, POST")
+            #expect(put.headers[.contentType] == "application/problem+json")
             // A trailing slash too, where the router's own webhook route matches (it ignores empty segments): an
             // unsigned request is refused there as it is here.
             let trailing = try await client.execute(uri: "/webhooks/\(connection)/", method: .post, body: .json(body))

@@ -29,7 +29,9 @@ struct DeliveryStateMachineTests {
                     } else {
                         expected = .send
                     }
-                    #expect(admission == expected, "delivery \(String(describing: delivery)), endpoint \(endpoint), head \(String(describing: head))")
+                    #expect(
+                        admission == expected,
+                        "delivery \(String(describing: delivery)), endpoint \(endpoint), head \(String(describing: head))")
                 }
             }
         }
@@ -42,12 +44,15 @@ struct DeliveryStateMachineTests {
         #expect(admission == .fail(reason: "the endpoint is disabled: the endpoint answered 410 Gone"))
     }
 
-    @Test("waiting behind an ordered endpoint's head: at least 200 ms, at most a minute, else when the head is due", arguments: [
-        (nil, 200), (.milliseconds(-5_000), 200), (.milliseconds(50), 200), (.milliseconds(700), 700), (.seconds(59), 59_000),
-        (.seconds(600), 60_000),
-    ] as [(Duration?, Int64)])
+    @Test(
+        "waiting behind an ordered endpoint's head: at least 200 ms, at most a minute, else when the head is due",
+        arguments: [
+            (nil, 200), (.milliseconds(-5_000), 200), (.milliseconds(50), 200), (.milliseconds(700), 700), (.seconds(59), 59_000),
+            (.seconds(600), 60_000),
+        ] as [(Duration?, Int64)])
     func waitBehind(dueIn: Duration?, expectedMilliseconds: Int64) {
-        let admission = machine.admit(deliveryID: "dlv_2", delivery: .pending, endpoint: .enabled, disabledReason: nil, head: ("dlv_1", dueIn))
+        let admission = machine.admit(
+            deliveryID: "dlv_2", delivery: .pending, endpoint: .enabled, disabledReason: nil, head: ("dlv_1", dueIn))
         #expect(admission == .waitBehind(deliveryID: "dlv_1", recheckAfter: .milliseconds(expectedMilliseconds)))
     }
 
@@ -71,7 +76,9 @@ struct DeliveryStateMachineTests {
                     } else {
                         expected = .exhausted
                     }
-                    #expect(verdict == expected, "status \(status), scheduled \(String(describing: scheduled)), Retry-After \(String(describing: retryAfter))")
+                    #expect(
+                        verdict == expected,
+                        "status \(status), scheduled \(String(describing: scheduled)), Retry-After \(String(describing: retryAfter))")
                 }
             }
         }
@@ -79,7 +86,8 @@ struct DeliveryStateMachineTests {
 
     @Test("an unreachable endpoint is retried on schedule, then exhausted")
     func unreachable() {
-        #expect(machine.verdict(on: .unreachable(error: "refused"), scheduledDelay: .seconds(300), now: now) == .retry(after: .seconds(300)))
+        #expect(
+            machine.verdict(on: .unreachable(error: "refused"), scheduledDelay: .seconds(300), now: now) == .retry(after: .seconds(300)))
         #expect(machine.verdict(on: .unreachable(error: "refused"), scheduledDelay: nil, now: now) == .exhausted)
     }
 
@@ -132,10 +140,12 @@ struct DeliveryStateMachineTests {
         }
     }
 
-    @Test("spans are named in their largest whole unit", arguments: [
-        (.seconds(5 * 86_400), "5 days"), (.seconds(86_400), "1 day"), (.seconds(36 * 3_600), "36 hours"), (.seconds(90), "90 seconds"),
-        (.seconds(120), "2 minutes"), (.milliseconds(1_500), "1 second"),
-    ] as [(Duration, String)])
+    @Test(
+        "spans are named in their largest whole unit",
+        arguments: [
+            (.seconds(5 * 86_400), "5 days"), (.seconds(86_400), "1 day"), (.seconds(36 * 3_600), "36 hours"), (.seconds(90), "90 seconds"),
+            (.seconds(120), "2 minutes"), (.milliseconds(1_500), "1 second"),
+        ] as [(Duration, String)])
     func describeSpan(duration: Duration, text: String) {
         #expect(DeliveryStateMachine.describe(duration) == text)
     }

@@ -60,7 +60,7 @@ struct EventProcessingTests {
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline {
                 let all = try await events.list(.init(), before: nil, limit: 10)
-                if all.filter({ $0.status == "processed" }).count == 2, all.contains(where: { $0.status == "dead" }) { break }
+                if all.filter({ $0.status == .processed }).count == 2, all.contains(where: { $0.status == .dead }) { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
             task.cancel()
@@ -68,11 +68,11 @@ struct EventProcessingTests {
 
             let all = try await events.list(.init(), before: nil, limit: 10)
             let bad = try #require(all.first { $0.type == "stripe.customer.bad" })
-            #expect(bad.status == "dead")
+            #expect(bad.status == .dead)
             #expect(bad.attempts == 3)
             #expect(try await events.attempts(ofEvent: bad.id).map(\.succeeded) == [false, false, false])
             for good in all where good.type.hasSuffix(".good") {
-                #expect(good.status == "processed")
+                #expect(good.status == .processed)
                 #expect(good.attempts == 1)
                 #expect(handler.seen.withLock { $0[good.id] } == 1)
             }

@@ -1,4 +1,6 @@
 import Hummingbird
+import JunctionAPI
+import OpenAPIHummingbird
 import JunctionHTTP
 import JunctionStore
 import Logging
@@ -6,7 +8,7 @@ import Logging
 /// Builds Junction's HTTP application: the router with its middleware and every controller.
 public enum JunctionApplication {
     /// The router, separate from the application so tests can inspect its routes.
-    public static func makeRouter(services: JunctionServices, logger: Logger) -> Router<JunctionRequestContext> {
+    public static func makeRouter(services: JunctionServices, logger: Logger) throws -> Router<JunctionRequestContext> {
         let router = Router(context: JunctionRequestContext.self)
         for middleware in outerMiddleware(services: services) { router.add(middleware: middleware) }
         WebhookIngressController(services: services).addRoutes(to: router)
@@ -19,8 +21,14 @@ public enum JunctionApplication {
             breakers: services.apiClient.breakers
         ).addRoutes(to: router)
 
+        // The operations openapi.yaml's generated server implements; their paths are the document's own.
+        let generated = router.group()
+            .add(middleware: AdminAuthenticationMiddleware(token: services.adminToken))
+            .add(middleware: RequestBodyMiddleware())
+        try ManagementAPI(services: services).registerHandlers(
+            on: generated, serverURL: Servers.Server1.url(), configuration: JunctionAPI.configuration)
+
         let api = router.group("api/v1").add(middleware: AdminAuthenticationMiddleware(token: services.adminToken))
-        ProvidersController(catalog: services.catalog).addRoutes(to: api)
         ConnectionsController(
             repository: ConnectionRepository(database: services.database),
             secrets: VaultSecretRepository(database: services.database),
@@ -33,9 +41,7 @@ public enum JunctionApplication {
         OAuthController(services: services).addRoutes(api: api, router: router)
         ProxyController(services: services).addRoutes(to: api)
         ResourcesController(services: services).addRoutes(to: api)
-        EventsController(services: services).addRoutes(to: api)
         EndpointsController(services: services).addRoutes(to: api)
-        MessagesController(services: services).addRoutes(to: api)
         return router
     }
 
@@ -46,9 +52,9 @@ public enum JunctionApplication {
 
     /// The responder the server runs: the router, with inbound webhooks answered ahead of its lookup
     /// (``JunctionResponder``).
-    public static func makeResponder(services: JunctionServices, logger: Logger) -> some HTTPResponder<JunctionRequestContext> {
+    public static func makeResponder(services: JunctionServices, logger: Logger) throws -> some HTTPResponder<JunctionRequestContext> {
         JunctionResponder(
-            router: makeRouter(services: services, logger: logger).buildResponder(), middleware: outerMiddleware(services: services),
+            router: try makeRouter(services: services, logger: logger).buildResponder(), middleware: outerMiddleware(services: services),
             listener: WebhookIngressController(services: services).receive
         )
     }
@@ -59,9 +65,9 @@ public enum JunctionApplication {
         host: String,
         port: Int,
         logger: Logger
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         Application(
-            responder: makeResponder(services: services, logger: logger),
+            responder: try makeResponder(services: services, logger: logger),
             configuration: .init(address: .hostname(host, port: port), serverName: "Junction"),
             logger: logger
         )

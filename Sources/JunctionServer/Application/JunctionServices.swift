@@ -1,3 +1,4 @@
+import JunctionApp
 import JunctionAuth
 import JunctionConnectors
 import JunctionHTTP

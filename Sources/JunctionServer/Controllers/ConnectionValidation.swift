@@ -1,3 +1,4 @@
+import JunctionApp
 import Foundation
 import JunctionConnectors
 import JunctionCore

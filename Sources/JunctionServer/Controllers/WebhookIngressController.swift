@@ -1,3 +1,4 @@
+import JunctionApp
 import Foundation
 import HTTPTypes
 import Hummingbird

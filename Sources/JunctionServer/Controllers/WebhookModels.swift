@@ -2,62 +2,6 @@ import Foundation
 import JunctionCore
 import JunctionWebhooks
 
-/// An inbound event as the API shows it.
-struct EventResponse: Encodable {
-    var id: String
-    var connectionId: String
-    var provider: String
-    var type: String
-    var externalId: String
-    var occurredAt: Date?
-    var receivedAt: Date
-    var status: String
-    var attempts: Int
-    var replays: Int
-    var lastError: String?
-    var processedAt: Date?
-    /// The normalized event, on the single-event route only.
-    var event: JSONValue?
-    /// The processing attempts, on the single-event route only.
-    var processingAttempts: [ProcessingAttemptResponse]?
-
-    init(_ record: WebhookEventRecord, detail: [WebhookEventAttempt]? = nil, normalized: NormalizedEvent? = nil) {
-        id = record.id
-        connectionId = record.connectionID
-        provider = record.provider
-        type = record.type
-        externalId = record.externalID
-        occurredAt = record.occurredAt
-        receivedAt = record.receivedAt
-        status = record.status
-        attempts = record.attempts
-        replays = record.replays
-        lastError = record.lastError
-        processedAt = record.processedAt
-        if let detail {
-            event = (normalized ?? WebhookEventProcessor.normalize(record)).json
-            processingAttempts = detail.map(ProcessingAttemptResponse.init)
-        }
-    }
-}
-
-/// One processing run of an inbound event.
-struct ProcessingAttemptResponse: Encodable {
-    var attempt: Int
-    var succeeded: Bool
-    var error: String?
-    var startedAt: Date
-    var durationMs: Int64
-
-    init(_ attempt: WebhookEventAttempt) {
-        self.attempt = attempt.attempt
-        succeeded = attempt.succeeded
-        error = attempt.error
-        startedAt = attempt.startedAt
-        durationMs = attempt.duration.milliseconds
-    }
-}
-
 /// `POST /api/v1/endpoints`.
 struct CreateEndpointRequest: StrictRequestBody {
     static let fieldNames: Set<String> = ["url", "eventTypes", "description", "rateLimit", "retrySchedule", "ordered"]
@@ -146,63 +90,6 @@ struct AttemptResponse: Encodable {
         latencyMs = record.latency.milliseconds
         responseExcerpt = record.responseExcerpt
         createdAt = record.createdAt
-    }
-}
-
-/// `POST /api/v1/messages`.
-struct CreateMessageRequest: StrictRequestBody {
-    static let fieldNames: Set<String> = ["eventType", "payload", "idempotencyKey"]
-    var eventType: String
-    var payload: JSONValue
-    var idempotencyKey: String?
-}
-
-/// A message as the API shows it.
-struct MessageResponse: Encodable {
-    var id: String
-    var eventType: String
-    var payload: JSONValue
-    var idempotencyKey: String?
-    var createdAt: Date
-    /// Deliveries created by this request (on `POST`); 0 for a repeated idempotency key.
-    var deliveriesCreated: Int?
-    /// Whether the idempotency key had been used before (on `POST`).
-    var duplicate: Bool?
-    /// The message's deliveries (on `GET`).
-    var deliveries: [DeliveryResponse]?
-
-    init(_ record: MessageRecord, deliveriesCreated: Int? = nil, duplicate: Bool? = nil, deliveries: [DeliveryRecord]? = nil) {
-        id = record.id
-        eventType = record.eventType
-        payload = (try? JSONValue.parse(record.payload)) ?? .string(record.payload)
-        idempotencyKey = record.idempotencyKey
-        createdAt = record.createdAt
-        self.deliveriesCreated = deliveriesCreated
-        self.duplicate = duplicate
-        self.deliveries = deliveries?.map(DeliveryResponse.init)
-    }
-}
-
-/// A message's delivery to one endpoint.
-struct DeliveryResponse: Encodable {
-    var id: String
-    var endpointId: String
-    var status: String
-    var attempts: Int
-    var lastStatusCode: Int?
-    var lastError: String?
-    var nextAttemptAt: Date?
-    var updatedAt: Date
-
-    init(_ record: DeliveryRecord) {
-        id = record.id
-        endpointId = record.endpointID
-        status = record.status.rawValue
-        attempts = record.attempts
-        lastStatusCode = record.lastStatusCode
-        lastError = record.lastError
-        nextAttemptAt = record.nextAttemptAt
-        updatedAt = record.updatedAt
     }
 }
 

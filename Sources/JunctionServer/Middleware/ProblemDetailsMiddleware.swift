@@ -1,8 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JunctionApp
 import JunctionCore
 import Logging
+import OpenAPIRuntime
 
 /// Turns every error a route throws into an RFC 9457 problem response, so clients see one error shape.
 /// Errors that are not the client's fault become a 500 whose detail names the request id, never the error's
@@ -13,6 +15,15 @@ struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as ProblemDetails {
             return try problem.response(from: request, context: context)
+        } catch let error as ApplicationError {
+            return try ProblemDetails(error).response(from: request, context: context)
+        } catch let error as ServerError {
+            // A generated handler's failure: the client's, or the server's (its underlying error logged: the
+            // ServerError's own description carries the request body, which may hold credentials).
+            guard let problem = ProblemDetails(error) else {
+                return try Self.internalError(error.underlyingError, request: request, context: context)
+            }
+            return try problem.response(from: request, context: context)
         } catch let error as HTTPError {
             return try Self.problem(status: error.status, headers: error.headers, message: error.body, request: request, context: context)
                 .response(from: request, context: context)
@@ -21,17 +32,22 @@ struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
             return try Self.problem(status: error.status, headers: [:], message: nil, request: request, context: context)
                 .response(from: request, context: context)
         } catch {
-            context.logger.error(
-                "request failed",
-                metadata: ["error": "\(error)", "path": "\(request.uri.path)", "method": "\(request.method)"]
-            )
-            return try ProblemDetails(
-                status: .internalServerError,
-                type: "/problems/internal",
-                title: "Internal server error",
-                detail: "the server failed to handle this request; the server log has the details (request id \(context.id))"
-            ).response(from: request, context: context)
+            return try Self.internalError(error, request: request, context: context)
         }
+    }
+
+    /// A 500 whose detail names the request id, never the error's text; the error goes to the log.
+    static func internalError(_ error: any Error, request: Request, context: Context) throws -> Response {
+        context.logger.error(
+            "request failed",
+            metadata: ["error": "\(error)", "path": "\(request.uri.path)", "method": "\(request.method)"]
+        )
+        return try ProblemDetails(
+            status: .internalServerError,
+            type: "/problems/internal",
+            title: "Internal server error",
+            detail: "the server failed to handle this request; the server log has the details (request id \(context.id))"
+        ).response(from: request, context: context)
     }
 
     static func problem(
@@ -43,7 +59,18 @@ struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
     ) -> ProblemDetails {
         switch status {
         case .notFound:
-            return .notFound(message ?? "no route matches \(request.method) \(request.uri.path)")
+            // The router answers 404 for a known path with another method too; the API's description tells them apart.
+            let allowed = OpenAPIDocument.routes.methods(forPath: request.uri.path)
+            guard message == nil, !allowed.isEmpty else {
+                return .notFound(message ?? "no route matches \(request.method) \(request.uri.path)")
+            }
+            return ProblemDetails(
+                status: .methodNotAllowed,
+                type: "/problems/method-not-allowed",
+                title: "Method not allowed",
+                detail: "\(request.method) is not supported on \(request.uri.path); it answers \(allowed.joined(separator: ", "))",
+                headers: [.allow: allowed.joined(separator: ", ")]
+            )
         case .contentTooLarge:
             return ProblemDetails(
                 status: .contentTooLarge,

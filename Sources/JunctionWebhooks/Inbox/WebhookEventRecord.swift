@@ -21,8 +21,8 @@ public struct WebhookEventRecord: Sendable, Equatable {
     public var headers: [String: String]
     /// The body as received.
     public var body: String
-    /// `received`, `processed`, `failed` (will be retried) or `dead` (out of attempts).
-    public var status: String
+    /// Where it stands in processing.
+    public var status: WebhookEventStatus
     /// Processing attempts so far, across replays.
     public var attempts: Int
     /// How often it was replayed.

@@ -19,14 +19,14 @@ public struct WebhookEventRepository: Sendable {
         /// Only this normalized type (`stripe.customer.created`), or a prefix ending in `*` (`stripe.*`).
         public var type: String?
         /// Only events in this status.
-        public var status: String?
+        public var status: WebhookEventStatus?
         /// Received at or after.
         public var since: Date?
         /// Received before.
         public var until: Date?
 
         /// A filter; `nil` members do not filter.
-        public init(connectionID: String? = nil, type: String? = nil, status: String? = nil, since: Date? = nil, until: Date? = nil) {
+        public init(connectionID: String? = nil, type: String? = nil, status: WebhookEventStatus? = nil, since: Date? = nil, until: Date? = nil) {
             self.connectionID = connectionID
             self.type = type
             self.status = status
@@ -40,7 +40,7 @@ public struct WebhookEventRepository: Sendable {
         var conditions: [SQLQueryString] = ["1 = 1"]
         if let cursor { conditions.append("id < \(bind: cursor)") }
         if let connectionID = filter.connectionID { conditions.append("connection_id = \(bind: connectionID)") }
-        if let status = filter.status { conditions.append("status = \(bind: status)") }
+        if let status = filter.status { conditions.append("status = \(bind: status.rawValue)") }
         if let since = filter.since { conditions.append("received_at >= \(bind: since.epochMilliseconds)") }
         if let until = filter.until { conditions.append("received_at < \(bind: until.epochMilliseconds)") }
         if let type = filter.type, type != "*" {
@@ -109,10 +109,10 @@ public struct WebhookEventRepository: Sendable {
         /// How long it took.
         public var duration: Duration
         /// The event's status afterwards.
-        public var status: String
+        public var status: WebhookEventStatus
 
         /// A run to record.
-        public init(eventID: String, succeeded: Bool, error: String?, startedAt: Date, duration: Duration, status: String) {
+        public init(eventID: String, succeeded: Bool, error: String?, startedAt: Date, duration: Duration, status: WebhookEventStatus) {
             self.eventID = eventID
             self.succeeded = succeeded
             self.error = error.map { String($0.prefix(2000)) }
@@ -127,7 +127,7 @@ public struct WebhookEventRepository: Sendable {
         guard !writes.isEmpty else { return }
         let now = Date().epochMilliseconds
         let values = writes.map { write -> SQLQueryString in
-            "(\(bind: write.eventID), \(bind: write.status), \(bind: write.error), \(bind: write.succeeded ? 1 : 0))"
+            "(\(bind: write.eventID), \(bind: write.status.rawValue), \(bind: write.error), \(bind: write.succeeded ? 1 : 0))"
         }.joined(separator: ", ")
         try await database.transaction { sql in
             // VALUES columns are column1… on both engines; the casts type PostgreSQL's NULL parameters.
@@ -196,7 +196,7 @@ public struct WebhookEventRepository: Sendable {
             receivedAt: Date(epochMilliseconds: try row.decode(column: "received_at", as: Int64.self)),
             headers: headers,
             body: try row.decode(column: "body", as: String.self),
-            status: try row.decode(column: "status", as: String.self),
+            status: try row.decode(column: "status", as: WebhookEventStatus.self),
             attempts: try row.decode(column: "attempts", as: Int.self),
             replays: try row.decode(column: "replays", as: Int.self),
             lastError: try row.decode(column: "last_error", as: String?.self),

@@ -50,7 +50,7 @@ public struct WebhookEventProcessor: JobHandler {
             throw JobError.permanent(reason: "the job has no eventIds")
         }
         // Events deleted since have nothing left to do; processed and dead ones were settled by an earlier run.
-        let records = Array(try await events.find(ids: ids).values.filter { $0.status == "received" || $0.status == "failed" })
+        let records = Array(try await events.find(ids: ids).values.filter { $0.status == .received || $0.status == .failed })
         // Enriched (mapped) for the whole batch at once, so connections are read once per batch, not per event.
         var normalized = records.map(Self.normalize)
         if let enricher, !normalized.isEmpty { normalized = try await enricher.enrich(normalized) }
@@ -77,7 +77,7 @@ public struct WebhookEventProcessor: JobHandler {
         for (record, started, duration, error) in outcomes {
             guard let error else {
                 writes.append(
-                    .init(eventID: record.id, succeeded: true, error: nil, startedAt: started, duration: duration, status: "processed"))
+                    .init(eventID: record.id, succeeded: true, error: nil, startedAt: started, duration: duration, status: .processed))
                 continue
             }
             let attempt = record.attempts + 1
@@ -85,7 +85,7 @@ public struct WebhookEventProcessor: JobHandler {
             writes.append(
                 .init(
                     eventID: record.id, succeeded: false, error: "\(error)", startedAt: started, duration: duration,
-                    status: final ? "dead" : "failed"))
+                    status: final ? .dead : .failed))
             logger.warning(
                 "event processing failed",
                 metadata: [

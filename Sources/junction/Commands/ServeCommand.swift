@@ -174,7 +174,7 @@ struct ServeCommand: AsyncParsableCommand {
             ),
             logger: logger
         )
-        let application = JunctionApplication.make(services: services, host: host, port: port, logger: logger)
+        let application = try JunctionApplication.make(services: services, host: host, port: port, logger: logger)
         var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
         if jobConcurrency > 0 {
             var configuration = JobWorkerService.Configuration()

@@ -6,13 +6,14 @@ import JunctionWebhooks
 /// Maps inbound webhook data with the same engine as connector records: the provider's `eventResources` name the
 /// resource an event type concerns (the most specific pattern wins: `customer.subscription.*` before `customer.*`),
 /// and the connection's mapping for that resource turns the event's data into the application's shape.
-struct EventMappingEnricher: WebhookEventEnricher {
+public struct EventMappingEnricher: WebhookEventEnricher {
     let database: Database
     let catalog: ProviderCatalog
     /// Each provider's patterns, compiled once, most specific first (compiling them per event was 3% of ingest).
     let patterns: [String: [(pattern: EventTypePattern, resource: String)]]
 
-    init(database: Database, catalog: ProviderCatalog) {
+    /// An enricher reading connections from `database` and providers from `catalog`.
+    public init(database: Database, catalog: ProviderCatalog) {
         self.database = database
         self.catalog = catalog
         var patterns: [String: [(pattern: EventTypePattern, resource: String)]] = [:]
@@ -23,7 +24,8 @@ struct EventMappingEnricher: WebhookEventEnricher {
         self.patterns = patterns
     }
 
-    func enrich(_ events: [NormalizedEvent]) async throws -> [NormalizedEvent] {
+    /// The events with the resource their type concerns and, where the connection maps it, the mapped data.
+    public func enrich(_ events: [NormalizedEvent]) async throws -> [NormalizedEvent] {
         let repository = ConnectionRepository(database: database)
         var connections: [String: ConnectionRecord?] = [:]
         for id in Set(events.map(\.connectionId)) { connections[id] = try await repository.find(id: id) }

@@ -7,14 +7,14 @@ import JunctionCore
 ///     {"mappings": {"customers": {"name": "stripe-customer", "version": 1, "fields": [...]}}}
 ///
 /// Checked when the connection is saved (every mistake with its path), compiled once per request that needs them.
-struct ResourceMappings: Sendable {
-    let mappers: [String: DataMapper]
+public struct ResourceMappings: Sendable {
+    /// Each mapped resource's compiled mapper.
+    public let mappers: [String: DataMapper]
 
-    /// Reads and compiles `settings.mappings` for a connection to `provider`; mistakes are 400 problems.
-    init(settings: JSONValue, provider: ProviderDescriptor) throws {
+    /// Reads and compiles `settings.mappings` for a connection to `provider`; mistakes are invalid-input errors.
+    public init(settings: JSONValue, provider: ProviderDescriptor) throws(ApplicationError) {
         guard let members = settings.objectValue else {
-            throw ProblemDetails.badRequest(
-                "field 'settings.mappings' must be an object of resource name to mapping", type: "/problems/invalid-field")
+            throw .invalid("field 'settings.mappings' must be an object of resource name to mapping", code: "invalid-field")
         }
         var mappers: [String: DataMapper] = [:]
         for (resource, definition) in members.sorted(by: { $0.key < $1.key }) {
@@ -23,15 +23,16 @@ struct ResourceMappings: Sendable {
         self.mappers = mappers
     }
 
-    /// Reads and compiles one resource's mapping (`settings.mappings.<resource>`); mistakes are 400 problems naming it.
-    static func mapper(resource: String, definition: JSONValue, provider: ProviderDescriptor) throws -> DataMapper {
+    /// Reads and compiles one resource's mapping (`settings.mappings.<resource>`); mistakes are invalid-input errors naming it.
+    public static func mapper(resource: String, definition: JSONValue, provider: ProviderDescriptor) throws(ApplicationError) -> DataMapper
+    {
         let path = "settings.mappings.\(resource)"
         guard provider.resources.contains(where: { $0.name == resource }) else {
             let known = provider.resources.map(\.name)
-            throw ProblemDetails.badRequest(
+            throw .invalid(
                 "field '\(path)': provider '\(provider.name)' has no resource '\(resource)'"
                     + (known.isEmpty ? "" : "; its resources are \(known.joined(separator: ", "))"),
-                type: "/problems/invalid-field")
+                code: "invalid-field")
         }
         try Self.refuseUnknownMembers(definition, path: path)
         let mapping: DataMapping
@@ -39,16 +40,15 @@ struct ResourceMappings: Sendable {
             mapping = try JSONDecoder().decode(DataMapping.self, from: Data(try definition.serialized().utf8))
         } catch {
             // The decoder names the member and the type it wanted (`fields[0].target`, "expected a string").
-            throw ProblemDetails.badRequest(
-                "field '\(path)' is not a mapping: \(RequestBodyDecoder.describe(error))", type: "/problems/invalid-field")
+            throw .invalid("field '\(path)' is not a mapping: \(DecodingErrorDescription.describe(error))", code: "invalid-field")
         }
         do {
             return try DataMapper(mapping)
         } catch {
-            throw ProblemDetails.badRequest(
+            throw .invalid(
                 error.errors.map { "field '\(path).\($0.path)': \($0.message)" }.joined(separator: "; "),
-                type: "/problems/invalid-field",
-                extensions: ["invalidFields": .array(error.errors.map { .string("\(path).\($0.path)") })])
+                code: "invalid-field",
+                details: ["invalidFields": .array(error.errors.map { .string("\(path).\($0.path)") })])
         }
     }
 
@@ -58,18 +58,19 @@ struct ResourceMappings: Sendable {
     ]
 
     /// A misspelt member (`typ`) would otherwise be ignored silently, as the decoder skips what it does not know.
-    static func refuseUnknownMembers(_ definition: JSONValue, path: String) throws {
+    static func refuseUnknownMembers(_ definition: JSONValue, path: String) throws(ApplicationError) {
         var unknown = (definition.objectValue ?? [:]).keys.filter { !mappingMembers.contains($0) }.map { "\(path).\($0)" }
         for (index, field) in (definition["fields"]?.arrayValue ?? []).enumerated() {
             unknown += (field.objectValue ?? [:]).keys.filter { !fieldMembers.contains($0) }.map { "\(path).fields[\(index)].\($0)" }
         }
         guard unknown.isEmpty else {
-            throw ProblemDetails.badRequest(
-                "unknown \(unknown.count == 1 ? "field" : "fields") \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", ")); a mapping has name, version, idSource and fields, and a field has \(fieldMembers.sorted().joined(separator: ", "))",
-                type: "/problems/unknown-fields", extensions: ["unknownFields": .array(unknown.sorted().map(JSONValue.string))])
+            throw .unknownFields(
+                unknown,
+                accepted:
+                    "a mapping has name, version, idSource and fields, and a field has \(fieldMembers.sorted().joined(separator: ", "))")
         }
     }
 
     /// The mapper for `resource`, if the connection maps it.
-    func mapper(for resource: String) -> DataMapper? { mappers[resource] }
+    public func mapper(for resource: String) -> DataMapper? { mappers[resource] }
 }

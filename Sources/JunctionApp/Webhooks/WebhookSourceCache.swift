@@ -9,14 +9,17 @@ import Synchronization
 /// What the ingress needs to verify a connection's webhooks, cached so the hot path reads neither the store nor
 /// the vault. An entry lives `timeToLive`; a signature that fails against a cached entry older than a second
 /// reloads it once, so a secret rotated through the API (on any node) is picked up at the next webhook.
-final class WebhookSourceCache: Sendable {
+public final class WebhookSourceCache: Sendable {
     /// A connection's webhook receiving state.
-    struct Source: Sendable {
-        let connectionID: String
+    public struct Source: Sendable {
+        /// The connection.
+        public let connectionID: String
         /// The verifier and settings, or why the connection cannot receive webhooks.
-        let settings: Result<WebhookSourceSettings, WebhookSettingsError>
-        let secrets: [String]
-        let loadedAt: ContinuousClock.Instant
+        public let settings: Result<WebhookSourceSettings, WebhookSettingsError>
+        /// The secrets its webhooks may be signed with.
+        public let secrets: [String]
+        /// When it was read from the store.
+        public let loadedAt: ContinuousClock.Instant
     }
 
     private let connections: ConnectionRepository
@@ -26,7 +29,8 @@ final class WebhookSourceCache: Sendable {
     private let catalog: ProviderCatalog
     private let entries = Mutex<[String: Source]>([:])
 
-    init(database: Database, vault: CredentialVault, catalog: ProviderCatalog, timeToLive: Duration = .seconds(30)) {
+    /// A cache over the store, opening secrets with `vault`.
+    public init(database: Database, vault: CredentialVault, catalog: ProviderCatalog, timeToLive: Duration = .seconds(30)) {
         self.catalog = catalog
         self.connections = ConnectionRepository(database: database)
         self.secrets = VaultSecretRepository(database: database)
@@ -35,7 +39,7 @@ final class WebhookSourceCache: Sendable {
     }
 
     /// The connection's source, or `nil` when there is no such connection.
-    func source(for connectionID: String) async throws -> Source? {
+    public func source(for connectionID: String) async throws -> Source? {
         let now = ContinuousClock.now
         if let cached = entries.withLock({ $0[connectionID] }), now - cached.loadedAt < timeToLive {
             return cached
@@ -45,13 +49,13 @@ final class WebhookSourceCache: Sendable {
 
     /// Reloads after a failed verification, unless the entry is fresher than a second (so a flood of forgeries
     /// cannot turn into a flood of store reads). Returns the new entry, or `nil` when nothing changed.
-    func reloadAfterFailure(of source: Source) async throws -> Source? {
+    public func reloadAfterFailure(of source: Source) async throws -> Source? {
         guard ContinuousClock.now - source.loadedAt > .seconds(1) else { return nil }
         return try await load(source.connectionID)
     }
 
     /// Forgets a connection, after it was edited or deleted on this node.
-    func invalidate(_ connectionID: String) {
+    public func invalidate(_ connectionID: String) {
         _ = entries.withLock { $0.removeValue(forKey: connectionID) }
     }
 

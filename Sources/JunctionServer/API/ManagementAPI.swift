@@ -1,0 +1,18 @@
+import JunctionAPI
+import JunctionApp
+
+/// The management API's handlers, as `openapi.yaml` declares them (the generated `APIProtocol`): each reads its
+/// generated input, calls the application layer, and returns its generated output. Failures are thrown as they
+/// are (an ``ApplicationError``, a decoding error) and become problem documents in ``ProblemDetailsMiddleware``.
+struct ManagementAPI: APIProtocol {
+    let providers: ProviderDirectory
+    let events: EventService
+    let messages: MessageService
+
+    /// The handlers over one server's services.
+    init(services: JunctionServices) {
+        self.providers = ProviderDirectory(catalog: services.catalog)
+        self.events = EventService(database: services.database, queue: services.queue, enricher: services.eventEnricher)
+        self.messages = MessageService(database: services.database, queue: services.queue, dispatcher: services.dispatcher)
+    }
+}
