@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: builds, installs the Python protocol peers into .venv, starts a throwaway PostgreSQL,
-# and runs every test on both engines.
+# runs every test on both engines, then checks the live server against openapi.yaml with schemathesis on both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,4 +8,9 @@ scripts/python-peers.sh
 export JUNCTION_TEST_PYTHON="$PWD/.venv/bin/python"
 export JUNCTION_TEST_REQUIRE_POSTGRES=1
 swift build --build-tests
-scripts/with-postgres.sh swift test --skip-build "$@"
+scripts/with-postgres.sh bash -c '
+  set -euo pipefail
+  swift test --skip-build "$@"
+  scripts/schemathesis.sh
+  scripts/schemathesis.sh "$JUNCTION_TEST_POSTGRES_URL"
+' test.sh "$@"

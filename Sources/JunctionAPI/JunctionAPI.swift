@@ -23,8 +23,16 @@ struct RFC3339DateTranscoder: DateTranscoder {
     }
 
     func decode(_ text: String) throws -> Date {
+        // RFC 3339 allows a lower-case T and Z, and any offset up to ±23:59; Foundation's format style takes neither,
+        // so the formatter, which takes the offsets, is asked after it (and only then, off the common path).
+        let text = text.uppercased()
         if let date = try? Date(text, strategy: .iso8601) { return date }
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return date }
+        }
         throw DecodingError.dataCorrupted(
             .init(codingPath: [], debugDescription: "'\(text.prefix(64))' is not an RFC 3339 time such as 2026-11-29T12:00:00Z"))
     }
