@@ -103,6 +103,46 @@ struct GeneratedAPITests {
         }
     }
 
+    @Test("an endpoint patch: members sent replace, null removes what can be removed, absent members stay, other nulls are refused")
+    func endpointMergePatch() async throws {
+        try await ServerTestHarness.with(.sqlite, allowPrivateEndpoints: true) { _, client in
+            let created = try await client.execute(
+                uri: "/api/v1/endpoints", method: .post, headers: ServerTestHarness.authorized,
+                body: .json(#"{"url": "http://127.0.0.1:9/hooks", "rateLimit": 5, "retrySchedule": [1, 2]}"#))
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require(try created.json["id"]?.stringValue)
+            #expect(try created.json["secret"]?.stringValue?.hasPrefix("whsec_") == true)
+            func patch(_ body: String, as contentType: String = "application/merge-patch+json") async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/endpoints/\(id)", method: .patch,
+                    headers: [.authorization: "Bearer \(ServerTestHarness.adminToken)", .contentType: contentType], body: .json(body))
+            }
+            let described = try await patch(#"{"description": "billing"}"#, as: "application/json")
+            #expect(described.status == .ok, "\(described.text)")
+            #expect(try described.json["rateLimit"] == 5)
+            #expect(try described.json["retrySchedule"] == [1, 2])
+            #expect(try described.json["description"] == "billing")
+            let removed = try await patch(#"{"rateLimit": null, "retrySchedule": null}"#)
+            #expect(removed.status == .ok, "\(removed.text)")
+            #expect(try removed.json["rateLimit"] == nil)
+            #expect(try removed.json["retrySchedule"] == [5, 300, 1800, 7200, 18000, 36000, 36000])
+            #expect(try removed.json["description"] == "billing")
+            for member in ["url", "eventTypes", "description", "ordered", "enabled"] {
+                let refused = try await patch(#"{"\#(member)": null}"#)
+                #expect(refused.status == .badRequest, "\(member)")
+                #expect(try refused.json["detail"]?.stringValue?.contains("'\(member)' cannot be null") == true, "\(refused.text)")
+            }
+            let disabled = try await patch(#"{"enabled": false}"#)
+            #expect(try disabled.json["status"] == "disabled")
+            let recover = try await client.execute(
+                uri: "/api/v1/endpoints/\(id)/recover?since=2026-01-01T00:00:00Z", method: .post, headers: ServerTestHarness.authorized)
+            #expect(recover.status == .conflict)
+            #expect(try recover.json["type"] == "/problems/endpoint-disabled")
+            let shown = try await client.execute(uri: "/api/v1/endpoints/\(id)", method: .get, headers: ServerTestHarness.authorized)
+            #expect(try shown.json["secret"] == nil)
+        }
+    }
+
     @Test("a method a documented path does not declare is 405 with Allow; an undocumented path stays 404")
     func methodNotAllowed() async throws {
         try await ServerTestHarness.with(.sqlite) { _, client in

@@ -8,11 +8,14 @@ struct ManagementAPI: APIProtocol {
     let providers: ProviderDirectory
     let events: EventService
     let messages: MessageService
+    let endpoints: EndpointService
 
     /// The handlers over one server's services.
     init(services: JunctionServices) {
         self.providers = ProviderDirectory(catalog: services.catalog)
         self.events = EventService(database: services.database, queue: services.queue, enricher: services.eventEnricher)
         self.messages = MessageService(database: services.database, queue: services.queue, dispatcher: services.dispatcher)
+        self.endpoints = EndpointService(
+            database: services.database, queue: services.queue, vault: services.vault, addressPolicy: services.endpointAddressPolicy)
     }
 }

@@ -41,7 +41,6 @@ public enum JunctionApplication {
         OAuthController(services: services).addRoutes(api: api, router: router)
         ProxyController(services: services).addRoutes(to: api)
         ResourcesController(services: services).addRoutes(to: api)
-        EndpointsController(services: services).addRoutes(to: api)
         return router
     }
 
