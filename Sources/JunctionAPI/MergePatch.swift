@@ -41,3 +41,6 @@ public struct MergePatch<Fields: Codable & Hashable & Sendable>: Codable, Hashab
 
 /// `PATCH /api/v1/endpoints/{id}`'s body.
 public typealias EndpointMergePatch = MergePatch<Components.Schemas.EndpointUpdate>
+
+/// `PATCH /api/v1/connections/{id}`'s body.
+public typealias ConnectionMergePatch = MergePatch<Components.Schemas.ConnectionUpdate>

@@ -34,7 +34,7 @@ struct GeneratedAPITests {
                     "'eventType' must be a string"
                 ),
                 (#"{"payload": {}}"#, ServerTestHarness.authorized, .badRequest, "/problems/invalid-field", "'eventType' is required"),
-                (#"["eventType"]"#, ServerTestHarness.authorized, .badRequest, "/problems/invalid-field", "must be an object"),
+                (#"["eventType"]"#, ServerTestHarness.authorized, .badRequest, "/problems/invalid-field", "must be a JSON object, not an array"),
                 (
                     #"{"eventType": "a b", "payload": 1}"#, ServerTestHarness.authorized, .badRequest, "/problems/invalid-field",
                     "without spaces"

@@ -124,3 +124,6 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
     }
     public init(nilLiteral: ()) { self = .null }
 }
+
+/// A JSON object's members: settings, credentials, a record in a provider's shape.
+public typealias JSONObject = [String: JSONValue]

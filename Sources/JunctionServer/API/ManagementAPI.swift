@@ -1,5 +1,6 @@
 import JunctionAPI
 import JunctionApp
+import Logging
 
 /// The management API's handlers, as `openapi.yaml` declares them (the generated `APIProtocol`): each reads its
 /// generated input, calls the application layer, and returns its generated output. Failures are thrown as they
@@ -9,13 +10,17 @@ struct ManagementAPI: APIProtocol {
     let events: EventService
     let messages: MessageService
     let endpoints: EndpointService
+    let connections: ConnectionService
 
     /// The handlers over one server's services.
-    init(services: JunctionServices) {
+    init(services: JunctionServices, logger: Logger) {
         self.providers = ProviderDirectory(catalog: services.catalog)
         self.events = EventService(database: services.database, queue: services.queue, enricher: services.eventEnricher)
         self.messages = MessageService(database: services.database, queue: services.queue, dispatcher: services.dispatcher)
         self.endpoints = EndpointService(
             database: services.database, queue: services.queue, vault: services.vault, addressPolicy: services.endpointAddressPolicy)
+        self.connections = ConnectionService(
+            database: services.database, vault: services.vault, catalog: services.catalog, oauth: services.oauth, tokens: services.tokens,
+            webhookSources: services.webhookSources, logger: logger)
     }
 }

@@ -25,19 +25,10 @@ public enum JunctionApplication {
         let generated = router.group()
             .add(middleware: AdminAuthenticationMiddleware(token: services.adminToken))
             .add(middleware: RequestBodyMiddleware())
-        try ManagementAPI(services: services).registerHandlers(
+        try ManagementAPI(services: services, logger: logger).registerHandlers(
             on: generated, serverURL: Servers.Server1.url(), configuration: JunctionAPI.configuration)
 
         let api = router.group("api/v1").add(middleware: AdminAuthenticationMiddleware(token: services.adminToken))
-        ConnectionsController(
-            repository: ConnectionRepository(database: services.database),
-            secrets: VaultSecretRepository(database: services.database),
-            vault: services.vault,
-            catalog: services.catalog,
-            oauth: services.oauth,
-            tokens: services.tokens,
-            webhookSources: services.webhookSources
-        ).addRoutes(to: api)
         OAuthController(services: services).addRoutes(api: api, router: router)
         ProxyController(services: services).addRoutes(to: api)
         ResourcesController(services: services).addRoutes(to: api)

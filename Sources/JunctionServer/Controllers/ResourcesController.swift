@@ -115,8 +115,7 @@ struct ResourcesController<Context: RequestContext>: Sendable {
 
     @Sendable func resources(request: Request, context: Context) async throws -> Response {
         let target = try await ResourceTarget.load(context: context, services: services, needsResource: false)
-        return try JSONResponse.make(
-            Page(data: target.connector.descriptor.resources.map(\.json), nextCursor: nil))
+        return try JSONResponse.make(JSONValue.object(["data": .array(target.connector.descriptor.resources.map(\.json))]))
     }
 
     @Sendable func test(request: Request, context: Context) async throws -> Response {

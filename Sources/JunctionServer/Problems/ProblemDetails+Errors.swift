@@ -59,8 +59,15 @@ extension ProblemDetails {
                 "\(inBody ? "the request body" : "a query or path parameter") is not valid: \(Self.sentence(context.debugDescription))",
                 type: inBody ? "/problems/invalid-field" : "/problems/invalid-parameter")
         case .typeMismatch(let type, let context) where context.codingPath.isEmpty:
+            let expected = DecodingErrorDescription.describe(type: type)
+            // The decoder says what it found ("… but found an array instead."), which the client wants to hear.
+            let found =
+                context.debugDescription.range(of: "found ").map { context.debugDescription[$0.upperBound...] }
+                .map { ", not " + $0.replacingOccurrences(of: " instead.", with: "") } ?? ""
             self = .badRequest(
-                "\(inBody ? "the request body" : "a query or path parameter") must be \(DecodingErrorDescription.describe(type: type))",
+                inBody
+                    ? "the request body must be a JSON \(expected.split(separator: " ").last ?? "value")\(found)"
+                    : "a query or path parameter must be \(expected)",
                 type: inBody ? "/problems/invalid-field" : "/problems/invalid-parameter")
         default:
             self = .badRequest(DecodingErrorDescription.describe(error), type: "/problems/invalid-field")

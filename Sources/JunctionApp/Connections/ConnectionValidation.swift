@@ -1,0 +1,83 @@
+import Foundation
+import JunctionConnectors
+import JunctionCore
+import JunctionWebhooks
+
+/// The rules a connection must satisfy, checked before anything is stored.
+public enum ConnectionValidation {
+    /// A name: not blank, at most 200 characters.
+    public static func validateName(_ name: String) throws(ApplicationError) {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw .invalid("field 'name' must not be empty", code: "invalid-field") }
+        guard name.count <= 200 else { throw .invalid("field 'name' is longer than 200 characters", code: "invalid-field") }
+    }
+
+    /// The provider a connection names; an unknown one is invalid input listing the known ones.
+    public static func provider(named name: String, in catalog: ProviderCatalog) throws(ApplicationError) -> ProviderDescriptor {
+        guard let provider = catalog.provider(named: name) else {
+            throw .invalid(
+                "unknown provider '\(name.prefix(64))'; known providers are \(catalog.names.joined(separator: ", "))",
+                code: "unknown-provider",
+                details: ["knownProviders": .array(catalog.names.map(JSONValue.string))]
+            )
+        }
+        return provider
+    }
+
+    /// Settings the provider accepts: webhook settings, base URL, API version, time zone, mappings.
+    public static func validateSettings(_ settings: [String: JSONValue], provider: ProviderDescriptor) throws(ApplicationError) {
+        do {
+            try WebhookSourceSettings.validate(
+                provider: provider.name, settings: .object(settings), defaultVerifier: provider.webhookVerifier)
+        } catch {
+            throw .invalid(error.description, code: "invalid-field")
+        }
+        if let baseURL = settings["baseURL"] {
+            guard case .string(let text) = baseURL else {
+                throw .invalid("field 'settings.baseURL' must be a string", code: "invalid-field")
+            }
+            guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+                scheme == "https" || scheme == "http", let host = url.host, !host.isEmpty
+            else {
+                throw .invalid("field 'settings.baseURL' must be an absolute http or https URL, not '\(text)'", code: "invalid-field")
+            }
+        }
+        if let version = settings["apiVersion"] {
+            guard let text = version.stringValue, !text.isEmpty, text.count <= 64 else {
+                throw .invalid("field 'settings.apiVersion' must be a non-empty string of at most 64 characters", code: "invalid-field")
+            }
+        }
+        if let zone = settings["timeZone"] {
+            guard let name = zone.stringValue, TimeZone(identifier: name) != nil else {
+                throw .invalid("field 'settings.timeZone' must be an IANA time zone name like Europe/Berlin", code: "invalid-field")
+            }
+        }
+        if let mappings = settings["mappings"] {
+            _ = try ResourceMappings(settings: mappings, provider: provider)
+        }
+    }
+
+    /// Checks credential fields against the provider; `allowNull` admits the removals of a merge patch.
+    public static func validateCredentials(
+        _ credentials: [String: JSONValue], for provider: ProviderDescriptor, allowNull: Bool
+    ) throws(ApplicationError) {
+        let unknown = credentials.keys.filter { !provider.credentialFields.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw .unknownFields(
+                unknown.map { "credentials." + $0 },
+                accepted: "provider '\(provider.name)' accepts \(provider.credentialFields.joined(separator: ", "))")
+        }
+        for (field, value) in credentials.sorted(by: { $0.key < $1.key }) {
+            switch value {
+            case .null where allowNull:
+                continue
+            case .string(let text) where text.isEmpty:
+                throw .invalid("field 'credentials.\(field)' must not be empty", code: "invalid-field")
+            case .string, .object, .array:
+                continue
+            default:
+                throw .invalid("field 'credentials.\(field)' must be a string, not \(value.typeName)", code: "invalid-field")
+            }
+        }
+    }
+}
