@@ -131,6 +131,8 @@ let package = Package(
                 "JunctionAuth",
                 "JunctionConnectors",
                 "JunctionWebhooks",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
@@ -181,6 +183,9 @@ let package = Package(
                 "JunctionCore",
                 "JunctionStore",
                 "JunctionAuth",
+                "JunctionApp",
+                "JunctionAPI",
+                "JunctionHTTP",
                 "JunctionServer",
                 "JunctionConnectors",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -281,6 +286,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "JunctionAppTests",
+            dependencies: ["JunctionApp", "JunctionCore"],
             swiftSettings: upcoming
         ),
         .testTarget(

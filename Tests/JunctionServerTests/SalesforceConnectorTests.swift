@@ -50,6 +50,14 @@ struct SalesforceConnectorTests {
                     #expect(try await api.ok(.get, "accounts/\(acme)")["record"]?["Industry"] == "Energy")
                     let renamed = try await api.ok(.patch, "accounts/\(acme)", #"{"Name": "Acme Corp"}"#)
                     #expect(renamed["record"]?["Name"] == "Acme Corp")
+
+                    // The proxy opens the connection as the resources route does: without settings.baseURL, its calls
+                    // go to the instance URL the token answer named, with the same token.
+                    let proxied = try await client.execute(
+                        uri: "/api/v1/connections/\(api.connection)/proxy/services/data/v62.0/sobjects/Account/\(acme)", method: .get,
+                        headers: ServerTestHarness.authorized)
+                    #expect(proxied.status == .ok, "\(proxied.text)")
+                    #expect(try proxied.json["Name"] == "Acme Corp")
                     let missing = try await api.call(.post, "accounts", #"{"Industry": "Energy"}"#)
                     #expect(missing.status == .unprocessableContent)
                     #expect(try missing.json["providerCode"] == "REQUIRED_FIELD_MISSING")

@@ -14,6 +14,8 @@ public struct ApplicationError: JunctionError, Equatable {
         case conflict
         /// The operation does not apply to this thing (a resource that cannot be deleted).
         case notSupported
+        /// The input is well-formed but cannot be carried out as it is (a record the connection's mapping cannot map).
+        case unprocessable
     }
 
     /// The kind of failure.

@@ -17,9 +17,14 @@ public final class APIClient: Sendable {
     public struct Configuration: Sendable {
         /// Largest response body collected in memory.
         public var maximumResponseBytes: Int = 32 * 1024 * 1024
+        /// When set, the only hosts provider calls may go to (an egress allow-list, lower-case): a call to any
+        /// other host fails before a connection is made. `nil` allows every host.
+        public var allowedHosts: Set<String>?
 
-        /// The default configuration.
-        public init() {}
+        /// The default configuration; `allowedHosts` restricts where calls may go.
+        public init(allowedHosts: Set<String>? = nil) {
+            self.allowedHosts = allowedHosts
+        }
     }
 
     /// The underlying client.
@@ -156,6 +161,9 @@ public final class APIClient: Sendable {
             replayable = request.headers[name] != nil
         }
         let host = request.host  // parsed once: URL parsing is the costliest step of the bookkeeping
+        if let allowed = configuration.allowedHosts, !allowed.contains(host.lowercased()) {
+            throw APIError.hostNotAllowed(host)
+        }
         let breaker = breakers.breaker(host: host)
         let rateKey = request.connectionID ?? host
         let start = ContinuousClock.now

@@ -28,6 +28,8 @@ public enum APIError: JunctionError, Equatable {
     case circuitOpen(host: String, retryAfter: Duration)
     /// The request could not be built (bad URL, unreadable body).
     case invalidRequest(String)
+    /// The host is not on this server's egress allow-list; nothing was sent.
+    case hostNotAllowed(String)
 
     public var title: String {
         switch self {
@@ -43,6 +45,7 @@ public enum APIError: JunctionError, Equatable {
         case .client: "Provider refused the request"
         case .circuitOpen: "Provider circuit open"
         case .invalidRequest: "Invalid provider request"
+        case .hostNotAllowed: "Host not allowed"
         }
     }
 
@@ -63,6 +66,8 @@ public enum APIError: JunctionError, Equatable {
         case .circuitOpen(let host, let retryAfter):
             "calls to \(host) are failing, so the circuit is open; the next probe is in \(retryAfter)"
         case .invalidRequest(let reason): reason
+        case .hostNotAllowed(let host):
+            "this server does not call \(host): it is not on the outbound allow-list (--outbound-hosts)"
         }
     }
 

@@ -11,6 +11,8 @@ struct ManagementAPI: APIProtocol {
     let messages: MessageService
     let endpoints: EndpointService
     let connections: ConnectionService
+    let resources: ResourceService
+    let authorizations: OAuthAuthorizationService
 
     /// The handlers over one server's services.
     init(services: JunctionServices, logger: Logger) {
@@ -22,5 +24,7 @@ struct ManagementAPI: APIProtocol {
         self.connections = ConnectionService(
             database: services.database, vault: services.vault, catalog: services.catalog, oauth: services.oauth, tokens: services.tokens,
             webhookSources: services.webhookSources, logger: logger)
+        self.resources = ResourceService(runtime: services.runtime)
+        self.authorizations = services.authorizations(logger: logger)
     }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import JunctionAPI
+import JunctionApp
 import OpenAPIHummingbird
 import JunctionHTTP
 import JunctionStore
@@ -24,14 +25,15 @@ public enum JunctionApplication {
         // The operations openapi.yaml's generated server implements; their paths are the document's own.
         let generated = router.group()
             .add(middleware: AdminAuthenticationMiddleware(token: services.adminToken))
+            .add(middleware: QueryParameterMiddleware())
             .add(middleware: RequestBodyMiddleware())
         try ManagementAPI(services: services, logger: logger).registerHandlers(
             on: generated, serverURL: Servers.Server1.url(), configuration: JunctionAPI.configuration)
 
         let api = router.group("api/v1").add(middleware: AdminAuthenticationMiddleware(token: services.adminToken))
-        OAuthController(services: services).addRoutes(api: api, router: router)
+        OAuthCallbackController(authorizations: services.authorizations(logger: logger)).addRoutes(to: router)
         ProxyController(services: services).addRoutes(to: api)
-        ResourcesController(services: services).addRoutes(to: api)
+        RecordContentController(resources: ResourceService(runtime: services.runtime)).addRoutes(to: api)
         return router
     }
 

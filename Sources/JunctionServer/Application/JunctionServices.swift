@@ -30,6 +30,8 @@ public struct JunctionServices: Sendable {
     public let oauth: OAuth2Client
     /// Access tokens per connection, refreshed once across nodes.
     public let tokens: TokenManager
+    /// Opens connections for provider calls, the same way for the resources API and the proxy.
+    public let runtime: ConnectionRuntime
 
     /// Limits of the inbound webhook listener.
     public let webhookIngress: WebhookIngressConfiguration
@@ -73,6 +75,7 @@ public struct JunctionServices: Sendable {
         self.apiClient = apiClient
         self.oauth = OAuth2Client(apiClient: apiClient)
         self.tokens = TokenManager(database: database, vault: vault, oauth: oauth, logger: logger)
+        self.runtime = ConnectionRuntime(database: database, vault: vault, tokens: tokens, catalog: catalog, apiClient: apiClient)
         self.webhookIngress = webhookIngress
         self.webhookSources = WebhookSourceCache(database: database, vault: vault, catalog: catalog)
         self.inbox = WebhookInbox(database: database, queue: queue, logger: logger) { metrics.recordInboxFlush(events: $0) }
@@ -82,6 +85,12 @@ public struct JunctionServices: Sendable {
         self.deliverer = WebhookDeliverer(
             database: database, queue: queue, vault: vault, addressPolicy: endpointAddressPolicy, logger: logger
         )
+    }
+
+    /// The OAuth authorization flow, with provider redirects coming back to this server's `/oauth/callback`.
+    func authorizations(logger: Logger) -> OAuthAuthorizationService {
+        OAuthAuthorizationService(
+            database: database, vault: vault, oauth: oauth, tokens: tokens, redirectURI: publicURL + "/oauth/callback", logger: logger)
     }
 
     /// The handlers of the job kinds this server's workers run.

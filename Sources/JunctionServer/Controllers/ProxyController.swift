@@ -1,11 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import JunctionAuth
-import JunctionConnectors
+import JunctionApp
 import JunctionCore
-import JunctionHTTP
 import JunctionStore
+import JunctionHTTP
 import Logging
 import NIOCore
 
@@ -25,15 +24,10 @@ struct ProxyController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func forward(request: Request, context: Context) async throws -> Response {
-        let id = context.parameters.get("id") ?? ""
-        guard ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix),
-            let record = try await ConnectionRepository(database: services.database).find(id: id)
-        else {
-            throw ProblemDetails.notFound("no connection with id '\(id)'")
-        }
-        guard let base = record.settings["baseURL"]?.stringValue ?? services.catalog.provider(named: record.provider)?.defaultBaseURL else {
-            throw ProblemDetails.badRequest("the connection has no settings.baseURL to proxy to", type: "/problems/proxy-no-base-url")
-        }
+        // The same session the resources API opens: the base URL is settings.baseURL, else the instance URL the
+        // connection's token names (Salesforce), else the provider's default.
+        let session = try await services.runtime.open(id: context.parameters.get("id") ?? "")
+        let base = session.baseURL
         let segments = context.parameters.getCatchAll()
         // `..` would climb out of the connection's base path (`/v1/../admin`), encoded or not.
         guard
@@ -64,18 +58,14 @@ struct ProxyController<Context: RequestContext>: Sendable {
         let body = try await request.body.collect(upTo: Self.maximumRequestBytes)
         let outbound = APIRequest(
             method: request.method, url: url, headers: headers,
-            body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil, connectionID: id
+            body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil, connectionID: session.connection.id
         )
-        let credentials = try await services.vault.credentials(of: id, in: VaultSecretRepository(database: services.database))
-        let sender = CredentialedSender(
-            tokens: services.tokens, connection: record, provider: services.catalog.provider(named: record.provider),
-            credentials: credentials)
         // By default the proxy adds no idempotency key, so a POST is retried only when it surely did not arrive
         // (or carries the caller's own key). A connection that names its provider's header in
         // settings.client.idempotencyKeyHeader gets a key on every retried POST.
-        let policy = ClientPolicy(settings: record.settings, defaults: ClientPolicy(idempotencyKeyHeader: nil))
-        let response = try await sender.send(outbound, status: \.status) { try await send($0, policy: policy) }
-        try? await ConnectionRepository(database: services.database).touch(id: id)
+        let policy = session.policy(defaults: ClientPolicy(idempotencyKeyHeader: nil))
+        let response = try await session.sender.send(outbound, status: \.status) { try await send($0, policy: policy) }
+        await services.runtime.touch(session)
         var responseHeaders = HTTPFields()
         for field in response.headers where !ProxyHeaders.droppedFromResponses.contains(field.name.canonicalName) {
             responseHeaders.append(field)
@@ -88,26 +78,10 @@ struct ProxyController<Context: RequestContext>: Sendable {
         )
     }
 
-    /// Sends through the API client; provider error answers pass through to the caller unchanged, while
-    /// failures to reach the provider become problem documents (502/504/503).
+    /// Sends through the API client; provider error answers pass through to the caller unchanged, while failures to
+    /// reach the provider are thrown as they are and become problem documents (502/504/503) in one place.
     private func send(_ request: APIRequest, policy: ClientPolicy) async throws -> APIStreamingResponse {
-        do {
-            return try await services.apiClient.stream(request, policy: policy, passingErrorsThrough: true)
-        } catch let error as APIError {
-            switch error {
-            case .transport:
-                throw ProblemDetails(status: .badGateway, type: "/problems/provider-unreachable", title: error.title, detail: error.detail)
-            case .timeout:
-                throw ProblemDetails(status: .gatewayTimeout, type: "/problems/provider-timeout", title: error.title, detail: error.detail)
-            case .circuitOpen(_, let retryAfter):
-                throw ProblemDetails(
-                    status: .serviceUnavailable, type: "/problems/circuit-open", title: error.title, detail: error.detail,
-                    headers: [.retryAfter: String(max(1, retryAfter.components.seconds))]
-                )
-            default:
-                throw ProblemDetails.badRequest(error.detail)
-            }
-        }
+        try await services.apiClient.stream(request, policy: policy, passingErrorsThrough: true)
     }
 }
 

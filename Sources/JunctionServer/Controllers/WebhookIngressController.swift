@@ -111,11 +111,9 @@ struct WebhookIngressController: Sendable {
         }
         let settings = try Self.settings(of: source)
         guard let parameter = settings.challengeParameter else {
-            throw ProblemDetails(
-                status: .methodNotAllowed, type: "/problems/method-not-allowed", title: "Method not allowed",
-                detail: "webhooks are POSTed; this connection has no GET challenge (settings.webhook.challengeParameter)",
-                headers: [.allow: "POST"]
-            )
+            // Only connections that name a challenge parameter have a handshake to answer.
+            throw ProblemDetails.notFound(
+                "this connection has no GET handshake (settings.webhook.challengeParameter); its webhooks are POSTed")
         }
         guard let value = request.uri.queryParameters.get(parameter), !value.isEmpty, value.count <= 1024 else {
             throw ProblemDetails.badRequest("query parameter '\(parameter)' is required, at most 1,024 characters")

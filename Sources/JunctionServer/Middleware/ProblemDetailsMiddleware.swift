@@ -15,8 +15,6 @@ struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as ProblemDetails {
             return try problem.response(from: request, context: context)
-        } catch let error as ApplicationError {
-            return try ProblemDetails(error).response(from: request, context: context)
         } catch let error as ServerError {
             // A generated handler's failure: the client's, or the server's (its underlying error logged: the
             // ServerError's own description carries the request body, which may hold credentials).
@@ -32,7 +30,9 @@ struct ProblemDetailsMiddleware<Context: RequestContext>: RouterMiddleware {
             return try Self.problem(status: error.status, headers: [:], message: nil, request: request, context: context)
                 .response(from: request, context: context)
         } catch {
-            return try Self.internalError(error, request: request, context: context)
+            // The application's own errors (and a hand-written route's problem) in one mapping; anything else is a bug.
+            guard let problem = ProblemDetails(domain: error) else { return try Self.internalError(error, request: request, context: context) }
+            return try problem.response(from: request, context: context)
         }
     }
 

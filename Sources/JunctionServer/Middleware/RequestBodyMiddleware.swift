@@ -18,10 +18,20 @@ struct RequestBodyMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw error
             }
             guard body.readableBytes > 0 else { throw ProblemDetails.badRequest("the request body is empty; expected a JSON object") }
-            let data = Data(body.readableBytesView)
-            guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) == nil else { throw error }
-            throw ProblemDetails.badRequest(
-                "the request body is not valid JSON: \(RequestBodyDecoder.syntaxError(in: data))", type: "/problems/malformed-json")
+            guard let location = Self.syntaxError(in: Data(body.readableBytesView)) else { throw error }
+            throw ProblemDetails.badRequest("the request body is not valid JSON: \(location)", type: "/problems/malformed-json")
+        }
+    }
+
+    /// Where JSON text is malformed, or `nil` when it is not. JSONDecoder only says that it is; JSONSerialization says
+    /// where, so it is asked again on this (already failing, so not hot) path.
+    static func syntaxError(in data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let detail = (error as NSError).userInfo["NSDebugDescription"] as? String
+            return (detail ?? "the data is not in the correct format").replacingOccurrences(of: "character", with: "byte offset")
         }
     }
 

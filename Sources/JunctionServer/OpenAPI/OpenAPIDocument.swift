@@ -40,24 +40,57 @@ public enum OpenAPIDocument {
     }
 }
 
-/// The documented paths, each with the methods it answers, matched segment by segment: `{name}` matches any one
-/// segment, and a final `{path}` (the proxy's) any number of them.
+/// The documented paths, each with the methods it answers and their query parameters, matched segment by segment:
+/// `{name}` matches any one segment, and a final `{path}` (the proxy's) any number of them.
 struct OpenAPIRouteTable: Sendable {
-    private let routes: [(segments: [Substring], methods: Set<String>)]
+    private struct Route: Sendable {
+        var segments: [Substring]
+        /// Each documented method (upper case) with the names of its query parameters.
+        var queryParameters: [String: Set<String>]
+    }
+
+    private let routes: [Route]
 
     init(document: JSONValue) {
         let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+        let shared = document["components"]?["parameters"]?.objectValue ?? [:]
+        func queryNames(_ parameters: JSONValue?) -> Set<String> {
+            Set(
+                (parameters?.arrayValue ?? []).compactMap { parameter in
+                    // A `$ref` names one of the document's shared parameters.
+                    let resolved = parameter["$ref"]?.stringValue.flatMap { shared[String($0.split(separator: "/").last ?? "")] } ?? parameter
+                    return resolved["in"] == "query" ? resolved["name"]?.stringValue : nil
+                })
+        }
         routes = (document["paths"]?.objectValue ?? [:]).map { path, item in
-            (path.split(separator: "/"), Set((item.objectValue ?? [:]).keys.filter(methods.contains).map { $0.uppercased() }))
+            let common = queryNames(item["parameters"])
+            var parameters: [String: Set<String>] = [:]
+            for (method, operation) in item.objectValue ?? [:] where methods.contains(method) {
+                parameters[method.uppercased()] = common.union(queryNames(operation["parameters"]))
+            }
+            return Route(segments: path.split(separator: "/"), queryParameters: parameters)
         }
     }
 
     /// The methods documented for `path`, sorted; empty when no documented path matches it.
     func methods(forPath path: String) -> [String] {
+        Set(routes(matching: path).flatMap(\.queryParameters.keys)).sorted()
+    }
+
+    /// The query parameters documented for `method` on `path`, or `nil` when its path does not document that method.
+    func queryParameters(forPath path: String, method: String) -> Set<String>? {
+        let names = routes(matching: path).compactMap { $0.queryParameters[method] }
+        return names.isEmpty ? nil : names.reduce(into: []) { $0.formUnion($1) }
+    }
+
+    /// The documented paths `path` is an instance of, the most specific only: as in OpenAPI, a literal segment wins over
+    /// a template (`…/{resource}/batch` over `…/{resource}/{externalId}`).
+    private func routes(matching path: String) -> [Route] {
         let segments = path.split(separator: "/")
-        var found: Set<String> = []
-        for route in routes where Self.matches(route.segments, segments) { found.formUnion(route.methods) }
-        return found.sorted()
+        let matching = routes.filter { Self.matches($0.segments, segments) }
+        let literals = { (route: Route) in route.segments.filter { !$0.hasPrefix("{") }.count }
+        guard let most = matching.map(literals).max() else { return [] }
+        return matching.filter { literals($0) == most }
     }
 
     private static func matches(_ template: [Substring], _ segments: [Substring]) -> Bool {

@@ -13,6 +13,7 @@ extension ProblemDetails {
             case .notFound: .notFound
             case .conflict: .conflict
             case .notSupported: .methodNotAllowed
+            case .unprocessable: .unprocessableContent
             }
         self.init(status: status, type: "/problems/\(error.code)", title: error.title, detail: error.detail, extensions: error.details)
     }
@@ -23,13 +24,13 @@ extension ProblemDetails {
     /// JSON) or with the runtime's own error, which names the status (415 for another content type, 400 for a missing
     /// body); handlers fail with an ``ApplicationError``.
     init?(_ error: ServerError) {
+        if let problem = ProblemDetails(domain: error.underlyingError) {
+            self = problem
+            return
+        }
         switch error.underlyingError {
-        case let error as ApplicationError:
-            self.init(error)
         case let decoding as DecodingError:
             self.init(decoding: decoding, inBody: RequestBodyMiddleware<JunctionRequestContext>.carriesBody(error.request.method))
-        case let error as ProblemDetails:
-            self = error
         default:
             guard (400..<500).contains(error.httpStatus.code) else { return nil }
             let detail = error.causeDescription.isEmpty ? error.httpStatus.reasonPhrase : Self.sentence(error.causeDescription)

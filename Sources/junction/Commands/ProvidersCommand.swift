@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JunctionApp
 import JunctionConnectors
 import JunctionCore
 import JunctionServer

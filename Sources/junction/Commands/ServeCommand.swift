@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import JunctionAuth
+import JunctionApp
 import JunctionConnectors
+import JunctionHTTP
 import JunctionServer
 import JunctionStore
 import Logging
@@ -51,6 +53,15 @@ struct ServeCommand: AsyncParsableCommand {
             "Let outbound URLs (webhook endpoints) point at loopback and private networks; refused by default to prevent SSRF. Env: JUNCTION_ALLOW_PRIVATE_ENDPOINTS=1."
     )
     var allowPrivateEndpoints = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Comma-separated hosts that provider and token calls may go to (an egress allow-list); calls to any other host fail with 409 before a connection is made. Env: JUNCTION_OUTBOUND_HOSTS. Default: any host.",
+            valueName: "hosts"
+        )
+    )
+    var outboundHosts: String?
 
     @Option(
         name: .long,
@@ -115,6 +126,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The egress allow-list, from `--outbound-hosts` or `JUNCTION_OUTBOUND_HOSTS`; `nil` when neither is set.
+    var allowedOutboundHosts: Set<String>? {
+        (outboundHosts ?? Environment.value("JUNCTION_OUTBOUND_HOSTS")).map { list in
+            Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
+        }
+    }
+
     private func serve(database: Database, host: String, port: Int, allowPrivate: Bool, logger: Logger) async throws {
         let vault = try await store.openVault(database: database)
         if let warning = vault.warning { logger.warning("\(warning)") }
@@ -167,6 +185,7 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: metrics,
             allowPrivateEndpoints: allowPrivate,
             publicURL: configuredPublicURL ?? "http://\(host):\(port)",
+            apiClient: APIClient(configuration: .init(allowedHosts: allowedOutboundHosts)),
             webhookIngress: WebhookIngressConfiguration(
                 sourceRateLimit: webhookSourceRateLimit,
                 connectionRateLimit: webhookConnectionRateLimit,

@@ -8,14 +8,15 @@ import JunctionStore
 
 /// Puts a connection's credentials on a request, sends it, and when the provider rejects an OAuth token that looked
 /// valid (revoked, clock skew), refreshes it once and resends. The proxy and the connectors both send this way.
-struct CredentialedSender: Sendable {
-    let tokens: TokenManager
+public struct CredentialedSender: Sendable {
+    private let tokens: TokenManager
     /// The connection, its `settings.auth` defaulted from the provider's placement.
-    let connection: ConnectionRecord
-    let credentials: [String: JSONValue]
+    public let connection: ConnectionRecord
+    /// The connection's credentials, opened.
+    public let credentials: [String: JSONValue]
 
     /// A sender for `connection`; `provider` supplies how credentials go on requests when the connection does not say.
-    init(tokens: TokenManager, connection: ConnectionRecord, provider: ProviderDescriptor?, credentials: [String: JSONValue]) {
+    public init(tokens: TokenManager, connection: ConnectionRecord, provider: ProviderDescriptor?, credentials: [String: JSONValue]) {
         var connection = connection
         if connection.settings["auth"] == nil, let placement = provider?.defaultAuthPlacement,
             case .object(var settings) = connection.settings
@@ -29,7 +30,7 @@ struct CredentialedSender: Sendable {
     }
 
     /// Authorizes `request` and sends it with `send`; `status` reads a response's status for the 401 check.
-    func send<Response>(
+    public func send<Response>(
         _ request: APIRequest, status: (Response) -> Int, using send: (APIRequest) async throws -> Response
     ) async throws -> Response {
         var outbound = request
@@ -43,24 +44,15 @@ struct CredentialedSender: Sendable {
         return try await send(outbound)
     }
 
-    /// Runs a credential step, turning its failures into problems: the connection's state (409) or the token
-    /// endpoint being unreachable (502/503/504), never a 500.
+    /// Runs a credential step, telling the connection's state (its credentials) apart from a token endpoint that could
+    /// not be reached or failed.
     static func credentialProblems<Value>(_ step: () async throws -> Value) async throws -> Value {
         do {
             return try await step()
         } catch let error as OAuth2Error {
-            throw ProblemDetails(status: .conflict, type: "/problems/connection-credentials", title: error.title, detail: error.detail)
+            throw ConnectionCallError.credentials(error)
         } catch let error as APIError {
-            let status: HTTPResponse.Status =
-                switch error {
-                case .timeout: .gatewayTimeout
-                case .circuitOpen: .serviceUnavailable
-                default: .badGateway
-                }
-            throw ProblemDetails(
-                status: status, type: "/problems/token-endpoint", title: "Token endpoint failed",
-                detail: "the connection's token could not be obtained: \(error.detail)"
-            )
+            throw ConnectionCallError.tokenEndpoint(error)
         }
     }
 }

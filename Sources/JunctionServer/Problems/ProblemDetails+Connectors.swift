@@ -1,24 +1,48 @@
 import HTTPTypes
+import JunctionApp
+import JunctionAuth
 import JunctionConnectors
 import JunctionCore
 import JunctionHTTP
 
-/// How connector and provider failures read as problem documents: the caller's mistakes are 4xx, the provider's
-/// state is passed on (404, 409, 422, 429 with `Retry-After`), and a provider that fails or cannot be reached is
-/// 502/503/504. Never a 500 for something the provider said.
-enum ConnectorProblems {
-    static func problem(for error: any Error) -> ProblemDetails {
+/// How connection, connector and provider failures read as problem documents: the caller's mistakes are 4xx, the
+/// connection's or the provider's state is passed on (404, 409, 422, 429 with `Retry-After`), and a provider or token
+/// endpoint that fails or cannot be reached is 502/503/504. Never a 500 for something the provider said.
+extension ProblemDetails {
+    /// The problem a domain error becomes, or `nil` for an error that is not one (a bug: a 500, logged).
+    init?(domain error: any Error) {
         switch error {
-        case let error as ConnectorError: return problem(for: error)
-        case let error as APIError: return problem(for: error)
-        case let error as ProblemDetails: return error
-        default:
-            return ProblemDetails(
-                status: .badGateway, type: "/problems/provider-call", title: "Provider call failed", detail: String(describing: error))
+        case let error as ProblemDetails: self = error
+        case let error as ApplicationError: self.init(error)
+        case let error as ConnectionCallError: self.init(error)
+        case let error as ConnectorError: self.init(error)
+        case let error as APIError: self.init(error)
+        default: return nil
         }
     }
 
-    static func problem(for error: ConnectorError) -> ProblemDetails {
+    init(_ error: ConnectionCallError) {
+        switch error {
+        case .unknownProvider:
+            self.init(status: .conflict, type: "/problems/unknown-provider", title: error.title, detail: error.detail)
+        case .noBaseURL:
+            self.init(status: .conflict, type: "/problems/connection-settings", title: error.title, detail: error.detail)
+        case .insecureInstanceURL:
+            self.init(status: .badGateway, type: "/problems/provider-instance-url", title: error.title, detail: error.detail)
+        case .credentials:
+            self.init(status: .conflict, type: "/problems/connection-credentials", title: error.title, detail: error.detail)
+        case .tokenEndpoint(let cause):
+            let status: HTTPResponse.Status =
+                switch cause {
+                case .timeout: .gatewayTimeout
+                case .circuitOpen: .serviceUnavailable
+                default: .badGateway
+                }
+            self.init(status: status, type: "/problems/token-endpoint", title: error.title, detail: error.detail)
+        }
+    }
+
+    init(_ error: ConnectorError) {
         let (status, type): (HTTPResponse.Status, String) =
             switch error {
             case .unknownResource: (.notFound, "/problems/unknown-resource")
@@ -31,10 +55,10 @@ enum ConnectorProblems {
             case .checkpointExpired: (.gone, "/problems/full-resync-required")
             case .probeUnavailable: (.methodNotAllowed, "/problems/no-health-probe")
             }
-        return ProblemDetails(status: status, type: type, title: error.title, detail: error.detail)
+        self.init(status: status, type: type, title: error.title, detail: error.detail)
     }
 
-    static func problem(for error: APIError) -> ProblemDetails {
+    init(_ error: APIError) {
         var headers: HTTPFields = [:]
         let (status, type): (HTTPResponse.Status, String)
         switch error {
@@ -53,6 +77,7 @@ enum ConnectorProblems {
         case .validation: (status, type) = (.unprocessableContent, "/problems/provider-validation")
         case .server, .client: (status, type) = (.badGateway, "/problems/provider-error")
         case .invalidRequest: (status, type) = (.badRequest, "/problems/invalid-request")
+        case .hostNotAllowed: (status, type) = (.conflict, "/problems/host-not-allowed")
         }
         var extensions: [String: JSONValue] = [:]
         if let providerStatus = error.status { extensions["providerStatus"] = .number(Double(providerStatus)) }
@@ -63,7 +88,6 @@ enum ConnectorProblems {
             if !details.fields.isEmpty { extensions["providerFields"] = .array(details.fields.map(JSONValue.string)) }
         default: break
         }
-        return ProblemDetails(
-            status: status, type: type, title: error.title, detail: error.detail, extensions: extensions, headers: headers)
+        self.init(status: status, type: type, title: error.title, detail: error.detail, extensions: extensions, headers: headers)
     }
 }
