@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import JunctionAPI
+import JunctionApp
 import JunctionConnectors
 import JunctionCore
-import NIOHTTP1
 
 /// `junction call`: one connector operation from a terminal, through a running server.
 struct CallCommand: AsyncParsableCommand {
@@ -53,49 +54,67 @@ struct CallCommand: AsyncParsableCommand {
         if !needsID.contains(operation), let id { throw ValidationError("\(operation.rawValue) takes no record id (got '\(id)')") }
         if [.create, .update].contains(operation), data == nil { throw ValidationError("\(operation.rawValue) needs --data") }
         if let limit, !(1...1000).contains(limit) { throw ValidationError("--limit must be from 1 to 1000") }
-        if let since, Int64(since) == nil, (try? Date(since, strategy: .iso8601)) == nil {
-            throw ValidationError("--since must be an ISO 8601 time (2024-05-01T00:00:00Z) or Unix seconds, not '\(since)'")
+        if let since, TimeParameter.date(from: since) == nil {
+            throw ValidationError("--since must be an RFC 3339 time from 1970 (2024-05-01T00:00:00Z) or Unix seconds, not '\(since)'")
         }
     }
 
     func run() async throws {
         let client = try server.client()
-        let base = "/api/v1/connections/\(ManagementClient.encoded(connection))/resources/\(ManagementClient.encoded(resource))"
-        let item = id.map { base + "/" + ManagementClient.encoded($0) } ?? base
+        let path = Operations.ListRecords.Input.Path(id: connection, resource: resource)
+        let shape: Operations.CreateRecord.Input.Query.InputPayload? = mapped ? .mapped : nil
         switch operation {
         case .list:
-            var query: [String] = []
-            if let limit { query.append("limit=\(limit)") }
-            if let since { query.append("updatedSince=\(ManagementClient.encoded(since))") }
-            let path = base + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+            let query = { (cursor: String?) in
+                Operations.ListRecords.Input.Query(cursor: cursor, limit: limit, updatedSince: since)
+            }
             let records: [JSONValue]
             var next: String?
             if all {
                 let progress = ProgressBar(label: "records", total: 0)
-                records = try await client.all(path, progress: progress.update)
+                records = try await client.all(progress: progress.update) { api, cursor in
+                    let page = try await api.listRecords(path: path, query: query(cursor)).ok.body.json
+                    return (try page.data.map(JSONOutput.value), page.nextCursor)
+                }
                 progress.finish()
             } else {
-                let separator = path.contains("?") ? "&" : "?"
-                let page = try await client.call(.GET, path + (cursor.map { separator + "cursor=" + ManagementClient.encoded($0) } ?? ""))
-                    .json
-                records = page["data"]?.arrayValue ?? []
-                next = page["nextCursor"]?.stringValue
+                let page = try await client.run { try await $0.listRecords(path: path, query: query(cursor)).ok.body.json }
+                records = try page.data.map(JSONOutput.value)
+                next = page.nextCursor
             }
             if json { try JSONOutput.print(.array(records)) } else { print(table(records)) }
             // On standard error, so JSON on standard output stays clean for pipes.
             if let next { printError("more: --cursor '\(next)'") }
         case .get:
-            try show(try await client.call(.GET, item).json)
+            let record = try await client.run {
+                try await $0.getRecord(path: .init(id: connection, resource: resource, externalId: id ?? "")).ok.body.json
+            }
+            try show(try JSONOutput.value(of: record))
         case .create:
-            try show(try await client.call(.POST, base + (mapped ? "?input=mapped" : ""), body: try input()).json)
+            let record = try input()
+            let created = try await client.run {
+                try await $0.createRecord(path: .init(id: connection, resource: resource), query: .init(input: shape), body: .json(record))
+                    .created.body.json
+            }
+            try show(try JSONOutput.value(of: created))
         case .update:
-            try show(try await client.call(.PATCH, item + (mapped ? "?input=mapped" : ""), body: try input()).json)
+            let changes = try input()
+            let updated = try await client.run {
+                try await $0.updateRecord(
+                    path: .init(id: connection, resource: resource, externalId: id ?? ""),
+                    query: .init(input: shape.flatMap { .init(rawValue: $0.rawValue) }), body: .json(changes)
+                ).ok.body.json
+            }
+            try show(try JSONOutput.value(of: updated))
         case .delete:
-            try show(try await client.call(.DELETE, item).json)
+            let deleted = try await client.run {
+                try await $0.deleteRecord(path: .init(id: connection, resource: resource, externalId: id ?? "")).ok.body.json
+            }
+            try show(try JSONOutput.value(of: deleted))
         }
     }
 
-    private func input() throws -> JSONValue {
+    private func input() throws -> JSONObject {
         guard var text = data else { throw CLIError("--data is required") }
         if text == "-" {
             text = AnyIterator { readLine(strippingNewline: false) }.joined()
@@ -111,10 +130,10 @@ struct CallCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("--data is not valid JSON: \(error)")
         }
-        guard value.objectValue != nil else {
+        guard let object = value.objectValue else {
             throw CLIError("--data must be a JSON object, not \(value.typeName == "array" ? "an" : "a") \(value.typeName)")
         }
-        return value
+        return object
     }
 
     private func show(_ item: JSONValue) throws {

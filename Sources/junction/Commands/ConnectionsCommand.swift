@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import JunctionAPI
 import JunctionConnectors
 import JunctionCore
-import NIOHTTP1
 
 /// `junction connections`: connections on a running server, through its management API.
 struct ConnectionsCommand: AsyncParsableCommand {
@@ -23,7 +23,10 @@ struct ConnectionsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
         func run() async throws {
-            let connections = try await server.client().all("/api/v1/connections?limit=200")
+            let connections = try await server.client().all { api, cursor in
+                let page = try await api.listConnections(query: .init(limit: 200, cursor: cursor)).ok.body.json
+                return (try page.data.map(JSONOutput.value), page.nextCursor)
+            }
             if json { return try JSONOutput.print(.array(connections)) }
             guard !connections.isEmpty else { return print("no connections yet; add one with `junction connections add`") }
             print(
@@ -42,7 +45,9 @@ struct ConnectionsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            let connection = try await server.client().call(.GET, "/api/v1/connections/\(ManagementClient.encoded(id))").json
+            let connection = try await server.client().run {
+                try JSONOutput.value(of: try await $0.getConnection(path: .init(id: id)).ok.body.json)
+            }
             if json { return try JSONOutput.print(connection) }
             for key in ["id", "provider", "name", "status", "statusReason", "lastUsedAt", "createdAt", "updatedAt"] {
                 if let value = connection[key], value != .null {
@@ -81,10 +86,12 @@ struct ConnectionsCommand: AsyncParsableCommand {
         func run() async throws {
             let settings = try Self.object(setting, option: "--setting", secrets: false)
             let credentials = try Self.object(credential, option: "--credential", secrets: true)
-            let created = try await server.client().call(
-                .POST, "/api/v1/connections",
-                body: ["provider": .string(provider), "name": .string(name), "settings": settings, "credentials": credentials]
-            ).json
+            let created = try await server.client().run {
+                try JSONOutput.value(
+                    of: try await $0.createConnection(
+                        body: .json(.init(provider: provider, name: name, settings: settings.objectValue, credentials: credentials.objectValue))
+                    ).created.body.json)
+            }
             if json { return try JSONOutput.print(created) }
             print(created["id"]?.stringValue ?? "")
         }
@@ -131,8 +138,8 @@ struct ConnectionsCommand: AsyncParsableCommand {
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
-            let answer = try await server.client().call(.POST, "/api/v1/connections/\(ManagementClient.encoded(id))/test").json
-            print("ok: \(answer["provider"]?.stringValue ?? "the provider") answered in \(JSONOutput.cell(answer["latencyMs"])) ms")
+            let answer = try await server.client().run { try await $0.testConnection(path: .init(id: id)).ok.body.json }
+            print("ok: \(answer.provider) answered in \(answer.latencyMs) ms")
         }
     }
 }

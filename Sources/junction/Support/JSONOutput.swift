@@ -11,6 +11,13 @@ enum JSONOutput {
         Swift.print(String(decoding: data, as: UTF8.self))
     }
 
+    /// A value of the API's generated types as JSON, with its member names as the API's description gives them.
+    static func value(of encodable: some Encodable) throws -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return try JSONValue.parse(String(decoding: try encoder.encode(encodable), as: UTF8.self))
+    }
+
     /// A cell for a table: text as is, other values as compact JSON, cut to `width`.
     static func cell(_ value: JSONValue?, width: Int = 40) -> String {
         let text: String

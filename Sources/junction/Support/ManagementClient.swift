@@ -1,84 +1,90 @@
-import ArgumentParser
 import AsyncHTTPClient
 import Foundation
-import JunctionConnectors
+import HTTPTypes
+import JunctionAPI
 import JunctionCore
 import NIOCore
-import NIOHTTP1
+import OpenAPIAsyncHTTPClient
+import OpenAPIRuntime
 
-/// Calls the management API and turns its problem documents into one readable line.
+/// The management API's generated client (from `openapi.yaml`), with the token on every request, and every failure
+/// (a problem document, an unreachable server) turned into one readable ``CLIError`` line.
 struct ManagementClient: Sendable {
+    /// The server's URL, for messages.
     let base: String
-    let token: String
+    /// The generated client.
+    let api: Client
 
-    /// The answer of a call: its status, content type and body.
-    struct Answer: Sendable {
-        var status: Int
-        var contentType: String?
-        var body: Data
-
-        var json: JSONValue {
-            get throws {
-                guard let value = try? JSONValue.parse(String(decoding: body, as: UTF8.self)) else {
-                    throw CLIError("the server answered with something that is not JSON (status \(status))")
-                }
-                return value
-            }
-        }
+    /// A client of the server at `base` (an http or https URL) that sends `token`.
+    init(base: URL, token: String) {
+        self.base = base.absoluteString
+        self.api = Client(
+            serverURL: base, configuration: JunctionAPI.configuration,
+            transport: AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .seconds(120))),
+            middlewares: [BearerToken(token: token), ProblemAnswers()])
     }
 
-    /// Sends a request to `path` (under the server's URL) and returns a 2xx answer; anything else is a ``CLIError``.
-    func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws -> Answer {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Accept", value: "application/json")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: try body.serialized()))
-        }
-        let response: HTTPClientResponse
-        let data: ByteBuffer
+    /// Runs `operation` against the API; its failures come out as one line.
+    func run<Value>(_ operation: (Client) async throws -> Value) async throws -> Value {
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-            data = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        } catch {
-            let reason = "\(error)".contains("refused") ? "nothing is listening there" : "\(error)"
-            throw CLIError(
-                "cannot reach the Junction server at \(base) (\(reason)); start it with `junction serve`, or point --server / JUNCTION_URL at it"
-            )
-        }
-        let answer = Answer(
-            status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"), body: Data(data.readableBytesView)
-        )
-        guard (200..<300).contains(answer.status) else {
-            if let problem = try? answer.json, let detail = problem["detail"]?.stringValue {
-                let title = problem["title"]?.stringValue ?? "Error"
-                // Details often restate the title ("the provider rejected the input: …"); say it once.
-                if detail.lowercased().hasPrefix(title.lowercased()) { throw CLIError("\(detail) (\(answer.status))") }
-                throw CLIError("\(title) (\(answer.status)): \(detail)")
+            return try await operation(api)
+        } catch let error as ClientError {
+            if let failure = error.underlyingError as? CLIError { throw failure }
+            if error.response == nil {
+                let reason = "\(error.underlyingError)".contains("refused") ? "nothing is listening there" : "\(error.underlyingError)"
+                throw CLIError(
+                    "cannot reach the Junction server at \(base) (\(reason)); start it with `junction serve`, or point --server / JUNCTION_URL at it"
+                )
             }
-            throw CLIError("the server answered \(answer.status)")
+            throw CLIError("the server's answer to \(error.operationID) does not match the API's description: \(error.underlyingError)")
         }
-        return answer
     }
 
-    /// Every item of a paged listing (`data` + `nextCursor`), following cursors; `progress` sees the running count.
-    func all(_ path: String, progress: ((Int) -> Void)? = nil) async throws -> [JSONValue] {
-        var items: [JSONValue] = []
+    /// Every item of a paged listing, following `nextCursor`; `progress` sees the running count.
+    func all<Item>(
+        progress: ((Int) -> Void)? = nil, page: (Client, _ cursor: String?) async throws -> (items: [Item], nextCursor: String?)
+    ) async throws -> [Item] {
+        var items: [Item] = []
         var cursor: String?
         repeat {
-            let separator = path.contains("?") ? "&" : "?"
-            let page = try await call(.GET, path + (cursor.map { separator + "cursor=" + Self.encoded($0) } ?? "")).json
-            items += page["data"]?.arrayValue ?? []
+            let next = try await run { try await page($0, cursor) }
+            items += next.items
             progress?(items.count)
-            cursor = page["nextCursor"]?.stringValue
+            cursor = next.nextCursor
         } while cursor != nil
         return items
     }
 
-    /// A query or path value, percent-encoded.
-    static func encoded(_ text: String) -> String {
-        FormEncoding.percentEncoded(text)
+    /// Puts the management token on every request.
+    private struct BearerToken: ClientMiddleware {
+        let token: String
+
+        func intercept(
+            _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+            next: (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+        ) async throws -> (HTTPResponse, HTTPBody?) {
+            var request = request
+            request.headerFields[.authorization] = "Bearer \(token)"
+            return try await next(request, body, baseURL)
+        }
+    }
+
+    /// Turns an answer outside 2xx into its problem document's title and detail, said once.
+    private struct ProblemAnswers: ClientMiddleware {
+        func intercept(
+            _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+            next: (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+        ) async throws -> (HTTPResponse, HTTPBody?) {
+            let (response, responseBody) = try await next(request, body, baseURL)
+            guard !(200..<300).contains(response.status.code) else { return (response, responseBody) }
+            var bytes = Data()
+            if let responseBody { bytes = try await Data(collecting: responseBody, upTo: 1024 * 1024) }
+            let problem = try? JSONValue.parse(String(decoding: bytes, as: UTF8.self))
+            guard let detail = problem?["detail"]?.stringValue else { throw CLIError("the server answered \(response.status.code)") }
+            let title = problem?["title"]?.stringValue ?? "Error"
+            // Details often restate the title ("the provider rejected the input: …"); say it once.
+            if detail.lowercased().hasPrefix(title.lowercased()) { throw CLIError("\(detail) (\(response.status.code))") }
+            throw CLIError("\(title) (\(response.status.code)): \(detail)")
+        }
     }
 }

@@ -17,7 +17,8 @@ struct ServerOptions: ParsableArguments {
 
     func client() throws -> ManagementClient {
         let url = server ?? Environment.value("JUNCTION_URL") ?? "http://127.0.0.1:8080"
-        guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""), components.host != nil
+        guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""), components.host != nil,
+            let base = URL(string: url.hasSuffix("/") ? String(url.dropLast()) : url)
         else {
             throw CLIError("--server must be an http or https URL, not '\(url)'")
         }
@@ -32,6 +33,6 @@ struct ServerOptions: ParsableArguments {
         } else {
             throw CLIError("no management token: set JUNCTION_ADMIN_TOKEN or pass --token-file")
         }
-        return ManagementClient(base: url.hasSuffix("/") ? String(url.dropLast()) : url, token: token)
+        return ManagementClient(base: base, token: token)
     }
 }
