@@ -228,7 +228,8 @@ struct ServeProcessTests {
         }
         let help = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["serve", "--help"], workingDirectory: folder)
         for option in [
-            "--host", "--port", "--database", "--allow-private-endpoints", "JUNCTION_MASTER_KEY", "JUNCTION_ADMIN_TOKEN", "SIGTERM",
+            "--host", "--port", "--database", "--allow-private-endpoints", "--tls-certificate", "--tls-key", "--outbound-hosts",
+            "JUNCTION_MASTER_KEY", "JUNCTION_ADMIN_TOKEN", "SIGTERM",
         ] {
             #expect(help.standardOutput.contains(option), "serve --help explains \(option)")
         }

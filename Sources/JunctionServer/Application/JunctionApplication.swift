@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdTLS
 import JunctionAPI
 import JunctionApp
 import OpenAPIHummingbird
@@ -51,15 +52,18 @@ public enum JunctionApplication {
         )
     }
 
-    /// The application, listening on `host:port`.
+    /// The application, listening on `host:port`, over TLS when `tls` is given (and then only over TLS: a plain HTTP
+    /// request on that port fails its handshake and is closed).
     public static func make(
         services: JunctionServices,
         host: String,
         port: Int,
+        tls: TLSFiles? = nil,
         logger: Logger
     ) throws -> some ApplicationProtocol {
         Application(
             responder: try makeResponder(services: services, logger: logger),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "Junction"),
             logger: logger
         )

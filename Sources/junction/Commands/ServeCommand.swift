@@ -57,6 +57,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
+            "Serve HTTPS with this PEM certificate chain (needs --tls-key); the port then takes TLS only. Behind a reverse proxy that terminates TLS, leave it out. Env: JUNCTION_TLS_CERTIFICATE.",
+            valueName: "file"
+        )
+    )
+    var tlsCertificate: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The PEM private key of --tls-certificate. Env: JUNCTION_TLS_KEY.", valueName: "file")
+    )
+    var tlsKey: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
             "Comma-separated hosts that provider and token calls may go to (an egress allow-list); calls to any other host fail with 409 before a connection is made. Env: JUNCTION_OUTBOUND_HOSTS. Default: any host.",
             valueName: "hosts"
         )
@@ -115,14 +130,33 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The TLS files from flags or environment; both or neither.
+    func tlsFiles() throws -> TLSFiles? {
+        let certificate = tlsCertificate ?? Environment.value("JUNCTION_TLS_CERTIFICATE")
+        let key = tlsKey ?? Environment.value("JUNCTION_TLS_KEY")
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?): return TLSFiles(certificateChain: certificate, privateKey: key)
+        case (nil, _): throw CLIError("--tls-key needs --tls-certificate (or JUNCTION_TLS_CERTIFICATE) too")
+        case (_, nil): throw CLIError("--tls-certificate needs --tls-key (or JUNCTION_TLS_KEY) too")
+        }
+    }
+
     func run() async throws {
         let logger = try store.makeLogger(label: "junction")
         let host = self.host ?? Environment.value("JUNCTION_HOST") ?? "127.0.0.1"
         let port = try resolvedPort()
         let allowPrivate = allowPrivateEndpoints || Environment.flag("JUNCTION_ALLOW_PRIVATE_ENDPOINTS")
+        let tls = try tlsFiles()
+        do {
+            // Read before anything starts, so a wrong file is one line and no half-started server.
+            _ = try tls?.configuration()
+        } catch let error as TLSFiles.LoadError {
+            throw CLIError(error.description)
+        }
 
         try await store.withStore(logger: logger) { database in
-            try await serve(database: database, host: host, port: port, allowPrivate: allowPrivate, logger: logger)
+            try await serve(database: database, tls: tls, host: host, port: port, allowPrivate: allowPrivate, logger: logger)
         }
     }
 
@@ -133,7 +167,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private func serve(database: Database, host: String, port: Int, allowPrivate: Bool, logger: Logger) async throws {
+    private func serve(database: Database, tls: TLSFiles?, host: String, port: Int, allowPrivate: Bool, logger: Logger) async throws {
         let vault = try await store.openVault(database: database)
         if let warning = vault.warning { logger.warning("\(warning)") }
 
@@ -184,7 +218,7 @@ struct ServeCommand: AsyncParsableCommand {
             catalog: catalog,
             metrics: metrics,
             allowPrivateEndpoints: allowPrivate,
-            publicURL: configuredPublicURL ?? "http://\(host):\(port)",
+            publicURL: configuredPublicURL ?? "\(tls == nil ? "http" : "https")://\(host):\(port)",
             apiClient: APIClient(configuration: .init(allowedHosts: allowedOutboundHosts)),
             webhookIngress: WebhookIngressConfiguration(
                 sourceRateLimit: webhookSourceRateLimit,
@@ -193,7 +227,7 @@ struct ServeCommand: AsyncParsableCommand {
             ),
             logger: logger
         )
-        let application = try JunctionApplication.make(services: services, host: host, port: port, logger: logger)
+        let application = try JunctionApplication.make(services: services, host: host, port: port, tls: tls, logger: logger)
         var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
         if jobConcurrency > 0 {
             var configuration = JobWorkerService.Configuration()
