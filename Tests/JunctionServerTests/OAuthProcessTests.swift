@@ -85,9 +85,8 @@ struct OAuthProcessTests {
             #expect(try await first.stop() == 0)
             try await Task.sleep(for: .milliseconds(1200))
 
-            var crashing = environment
-            crashing["JUNCTION_TEST_CRASH_POINT"] = "after-token-save"
-            let doomed = try await ServeProcessTests.Server.start(environment: crashing, workingDirectory: folder)
+            let doomed = try await ServeProcessTests.Server.start(
+                environment: environment, workingDirectory: folder, extraArguments: ["--test-crash-point", "after-token-save"])
             _ = try? await doomed.request(.GET, "/api/v1/connections/\(id)/proxy/me")
             let status = try await doomed.process.wait(timeout: .seconds(10))
             #expect(status != 0, "the process was killed mid-refresh")

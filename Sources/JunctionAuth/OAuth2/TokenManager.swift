@@ -28,9 +28,20 @@ public final class TokenManager: Sendable {
         public var cooldown: Duration = .seconds(30)
         /// How often a waiting caller re-reads the credentials.
         public var pollInterval: Duration = .milliseconds(50)
+        /// Called as a refresh passes each ``RefreshStep``: crash tests inject a fault here (the CLI wires it only
+        /// from a hidden test flag); `nil` in production.
+        public var onRefreshStep: (@Sendable (RefreshStep) -> Void)?
 
         /// The defaults.
         public init() {}
+    }
+
+    /// The points of a refresh a crash can fall between.
+    public enum RefreshStep: String, Sendable, CaseIterable {
+        /// The token endpoint answered; nothing is stored yet.
+        case tokenAnswered = "after-token-response"
+        /// The new tokens are stored; the caller has not used them yet.
+        case tokenSaved = "after-token-save"
     }
 
     /// The connection status that stops all token use until a person re-authorizes.
@@ -45,9 +56,6 @@ public final class TokenManager: Sendable {
     private let configuration: Configuration
     private let logger: Logger
     private let inFlight = Mutex<[String: Task<String, any Error>]>([:])
-    /// For crash tests only: `JUNCTION_TEST_CRASH_POINT=after-token-response|after-token-save` kills the process
-    /// at that point of a refresh.
-    private let crashPoint = ProcessInfo.processInfo.environment["JUNCTION_TEST_CRASH_POINT"]
 
     /// A token manager over the store.
     public init(
@@ -178,11 +186,11 @@ public final class TokenManager: Sendable {
             logger.warning("token refresh failed; cooling down", metadata: ["connection": "\(connectionID)", "error": "\(error)"])
             throw error
         }
-        if crashPoint == "after-token-response" { kill(getpid(), SIGKILL) }
+        configuration.onRefreshStep?(.tokenAnswered)
         // Stored before anyone uses the new access token: the provider may already have retired the old
         // refresh token.
         try await secrets.save(try vault.seal(tokens.merged(into: credentials), ownerID: connectionID))
-        if crashPoint == "after-token-save" { kill(getpid(), SIGKILL) }
+        configuration.onRefreshStep?(.tokenSaved)
         logger.info(
             "access token refreshed",
             metadata: [

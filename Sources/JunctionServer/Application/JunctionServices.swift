@@ -62,6 +62,7 @@ public struct JunctionServices: Sendable {
         publicURL: String = "http://127.0.0.1:8080",
         apiClient: APIClient = APIClient(),
         webhookIngress: WebhookIngressConfiguration = .init(),
+        tokenConfiguration: TokenManager.Configuration = .init(),
         logger: Logger = Logger(label: "junction")
     ) {
         self.database = database
@@ -74,7 +75,7 @@ public struct JunctionServices: Sendable {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.apiClient = apiClient
         self.oauth = OAuth2Client(apiClient: apiClient)
-        self.tokens = TokenManager(database: database, vault: vault, oauth: oauth, logger: logger)
+        self.tokens = TokenManager(database: database, vault: vault, oauth: oauth, configuration: tokenConfiguration, logger: logger)
         self.runtime = ConnectionRuntime(database: database, vault: vault, tokens: tokens, catalog: catalog, apiClient: apiClient)
         self.webhookIngress = webhookIngress
         self.webhookSources = WebhookSourceCache(database: database, vault: vault, catalog: catalog)

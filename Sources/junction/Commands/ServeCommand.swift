@@ -116,6 +116,9 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var connectorDefinitions: String?
 
+    /// Crash tests only: kills this process with SIGKILL at a step of a token refresh. Hidden from --help.
+    @Option(name: .long, help: .hidden) var testCrashPoint: TokenManager.RefreshStep?
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -158,6 +161,15 @@ struct ServeCommand: AsyncParsableCommand {
         try await store.withStore(logger: logger) { database in
             try await serve(database: database, tls: tls, host: host, port: port, allowPrivate: allowPrivate, logger: logger)
         }
+    }
+
+    /// Token refresh settings: the defaults, with the crash test's fault when one is asked for.
+    var tokenConfiguration: TokenManager.Configuration {
+        var configuration = TokenManager.Configuration()
+        if let crashPoint = testCrashPoint {
+            configuration.onRefreshStep = { step in if step == crashPoint { kill(getpid(), SIGKILL) } }
+        }
+        return configuration
     }
 
     /// The egress allow-list, from `--outbound-hosts` or `JUNCTION_OUTBOUND_HOSTS`; `nil` when neither is set.
@@ -225,6 +237,7 @@ struct ServeCommand: AsyncParsableCommand {
                 connectionRateLimit: webhookConnectionRateLimit,
                 maximumBodyBytes: webhookMaxBodyBytes
             ),
+            tokenConfiguration: tokenConfiguration,
             logger: logger
         )
         let application = try JunctionApplication.make(services: services, host: host, port: port, tls: tls, logger: logger)
@@ -283,3 +296,5 @@ enum MetricsSystemBootstrap {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     }
 }
+
+extension TokenManager.RefreshStep: ExpressibleByArgument {}
