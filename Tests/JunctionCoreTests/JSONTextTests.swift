@@ -88,4 +88,28 @@ struct JSONTextTests {
         #expect(JSONValue.serialized(stringMembers: sorted) == (try JSONValue.object(strings.mapValues(JSONValue.string)).serialized()))
         #expect(JSONValue.serialized(stringMembers: []) == "{}")
     }
+
+    @Test("integers past 2^53 keep every digit through both parsers, the writer and Codable; smaller ones stay numbers")
+    func largeIntegers() throws {
+        let document = #"{"big":9007199254740993,"negative":-9223372036854775808,"edge":9007199254740992,"small":42,"huge":12345678901234567890123}"#
+        let ours = try JSONValue.parse(document)
+        #expect(ours["big"] == .integer(9_007_199_254_740_993))
+        #expect(ours["negative"] == .integer(Int64.min))
+        #expect(ours["edge"] == .number(9_007_199_254_740_992))
+        #expect(ours["small"] == 42)
+        #expect(ours["huge"]?.doubleValue == 12345678901234567890123.0, "past Int64 a number is a Double, as JSON allows")
+        let foundation = try JSONDecoder().decode(JSONValue.self, from: Data(document.utf8))
+        #expect(foundation["big"] == ours["big"])
+        #expect(foundation["negative"] == ours["negative"])
+        #expect(foundation["edge"] == ours["edge"])
+        let written = try ours.serialized()
+        #expect(written.contains(#""big":9007199254740993"#))
+        #expect(written.contains(#""negative":-9223372036854775808"#))
+        #expect(try JSONValue.parse(written) == ours)
+        let encoded = String(decoding: try JSONEncoder().encode(ours), as: UTF8.self)
+        #expect(encoded.contains("9007199254740993"))
+        #expect(JSONValue.integer(exactly: 5) == .number(5))
+        #expect(JSONValue.integer(exactly: 9_007_199_254_740_993).numberText == "9007199254740993")
+        #expect(ours["big"]?.typeName == "number")
+    }
 }

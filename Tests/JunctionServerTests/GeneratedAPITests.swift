@@ -89,6 +89,9 @@ struct GeneratedAPITests {
             let shown = try await client.execute(uri: "/api/v1/messages/\(id)", method: .get, headers: ServerTestHarness.authorized)
             #expect(shown.status == .ok)
             #expect(try shown.json["payload"]?["nested"] == [1, "x", nil])
+            // Past 2^53 a Double would make this ...992: the value is kept, in the answer's text too.
+            #expect(try shown.json["payload"]?["amount"] == .integer(9_007_199_254_740_993))
+            #expect(shown.text.contains("9007199254740993"))
             #expect(try shown.json["deliveries"] == [])
             let retried = try await client.execute(
                 uri: "/api/v1/messages/\(id)/retry", method: .post, headers: ServerTestHarness.authorized)

@@ -41,7 +41,7 @@ extension JSONValue {
     public var scalarText: String? {
         switch self {
         case .string(let text): text.isEmpty ? nil : text
-        case .number(let number): FormEncoding.text(of: number)
+        case .number, .integer: numberText
         default: nil
         }
     }

@@ -99,7 +99,7 @@ private struct DefinitionReader {
         for (key, member) in members {
             switch member {
             case .string(let text): result[key] = text
-            case .number(let number): result[key] = FormEncoding.text(of: number)
+            case .number, .integer: result[key] = member.numberText
             case .bool(let flag): result[key] = flag ? "true" : "false"
             default: problem(join(path, key), "must be a string, number or boolean")
             }

@@ -22,7 +22,7 @@ public enum FormEncoding {
         switch value {
         case .null: pairs.append((name, ""))
         case .bool(let flag): pairs.append((name, flag ? "true" : "false"))
-        case .number(let number): pairs.append((name, text(of: number)))
+        case .number, .integer: pairs.append((name, value.numberText ?? ""))
         case .string(let text): pairs.append((name, text))
         case .array(let elements):
             for (index, element) in elements.enumerated() { flatten(element, name: "\(name)[\(index)]", into: &pairs) }
@@ -31,12 +31,6 @@ public enum FormEncoding {
                 if let member = members[key] { flatten(member, name: "\(name)[\(key)]", into: &pairs) }
             }
         }
-    }
-
-    /// A number as a form value: whole numbers without a fraction (Stripe refuses `2000.0` for an amount).
-    static func text(of number: Double) -> String {
-        if number.rounded() == number, abs(number) < 1e15 { return String(Int64(number)) }
-        return String(number)
     }
 
     /// Percent-encodes all but RFC 3986's unreserved characters, so `[`, `]`, `&`, `=`, `+` and spaces survive.

@@ -68,7 +68,7 @@ public struct DataMapper: Sendable {
     private func name(of record: JSONValue, position: Int) -> String {
         switch idPath.flatMap({ $0.value(in: record) }) {
         case .string(let id)?: id
-        case .number(let number)?: String(Int64(number))
+        case .number?, .integer?: idPath.flatMap({ $0.value(in: record) })?.numberText ?? "#\(position)"
         default: "#\(position)"
         }
     }
@@ -236,15 +236,17 @@ private struct CompiledField: Sendable {
         case .string:
             switch value {
             case .string: return value
-            case .number, .bool: return .string(Self.text(of: value))
+            case .number, .integer, .bool: return .string(Self.text(of: value))
             default: throw ConversionFailure(message: "must be text, not \(value.typeName)")
             }
         case .integer:
             if case .number(let number) = value, number == number.rounded() { return value }
-            if case .string(let text) = value, let number = Int64(text) { return .number(Double(number)) }
+            if case .integer = value { return value }
+            if case .string(let text) = value, let number = Int64(text) { return .integer(exactly: number) }
             throw ConversionFailure(message: "must be a whole number, not \(Self.describe(value))")
         case .number:
             if case .number = value { return value }
+            if case .integer = value { return value }
             if case .string(let text) = value, let number = Double(text), number.isFinite { return .number(number) }
             throw ConversionFailure(message: "must be a number, not \(Self.describe(value))")
         case .boolean:
@@ -354,7 +356,7 @@ private struct CompiledField: Sendable {
     static func text(of value: JSONValue) -> String {
         switch value {
         case .string(let text): text
-        case .number(let number): FormEncoding.text(of: number)
+        case .number, .integer: value.numberText ?? ""
         case .bool(let flag): flag ? "true" : "false"
         case .null: "null"
         default: (try? value.serialized()) ?? value.typeName
@@ -364,7 +366,7 @@ private struct CompiledField: Sendable {
     static func describe(_ value: JSONValue) -> String {
         switch value {
         case .string(let text): "'\(text.prefix(64))'"
-        case .number, .bool: text(of: value)
+        case .number, .integer, .bool: text(of: value)
         default: value.typeName
         }
     }

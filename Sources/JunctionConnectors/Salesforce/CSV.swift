@@ -18,7 +18,7 @@ enum CSV {
                 switch fields[column] {
                 case nil, .null?: return ""
                 case .string(let text)?: return quoted(text)
-                case .number(let number)?: return FormEncoding.text(of: number)
+                case .number?, .integer?: return fields[column]?.numberText ?? ""
                 case .bool(let flag)?: return flag ? "true" : "false"
                 case .array?, .object?:
                     throw ConnectorError.invalidInput(

@@ -97,7 +97,7 @@ private struct JSONParser {
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character")
         }
     }
@@ -354,7 +354,8 @@ private struct JSONParser {
         return text
     }
 
-    mutating func parseNumber() throws -> Double {
+    /// A number; an integer with more digits than a `Double` holds exactly keeps its value as ``JSONValue/integer(_:)``.
+    mutating func parseNumber() throws -> JSONValue {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count else { throw error("unexpected end of the text in a number") }
@@ -363,6 +364,7 @@ private struct JSONParser {
         } else {
             guard skipDigits() > 0 else { throw error("expected a digit") }
         }
+        let integerEnd = index
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             guard skipDigits() > 0 else { throw error("expected a digit after the decimal point") }
@@ -373,10 +375,12 @@ private struct JSONParser {
             guard skipDigits() > 0 else { throw error("expected a digit in the exponent") }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        // 16 or more digits may be past 2^53; Int64 reads them exactly where they fit.
+        if integerEnd == index, integerEnd - start >= 16, let integer = Int64(text) { return .integer(exactly: integer) }
         guard let value = Double(text), value.isFinite else {
             throw JSONSyntaxError(offset: start, message: "a number out of range")
         }
-        return value
+        return .number(value)
     }
 
     mutating func skipDigits() -> Int {
@@ -400,6 +404,7 @@ private enum JSONWriter {
             } else {
                 output.append(contentsOf: "\(number)".utf8)
             }
+        case .integer(let value): output.append(contentsOf: String(value).utf8)
         case .string(let text): writeString(text, into: &output)
         case .array(let elements):
             output.append(UInt8(ascii: "["))

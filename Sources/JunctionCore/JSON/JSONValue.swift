@@ -5,7 +5,11 @@ import Foundation
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
+    /// A number; every integer from −2^53 to 2^53 is held here exactly.
     case number(Double)
+    /// An integer beyond ±2^53, which a `Double` cannot hold exactly (a provider's 64-bit id): it keeps its value
+    /// through parsing, storage and serialization. Make numbers with ``integer(_:)``, which picks the case.
+    case integer(Int64)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -16,10 +20,32 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    /// The value as a number when it is one.
+    /// The value as a number when it is one (an integer beyond ±2^53 rounded to the nearest `Double`).
     public var doubleValue: Double? {
-        if case .number(let value) = self { return value }
-        return nil
+        switch self {
+        case .number(let value): value
+        case .integer(let value): Double(value)
+        default: nil
+        }
+    }
+
+    /// The largest magnitude up to which every integer is a `Double` exactly.
+    public static let exactIntegerLimit: Int64 = 1 << 53
+
+    /// An integer as JSON: `.number` within ±2^53, `.integer` beyond, so equal values are always the same case.
+    public static func integer(exactly value: Int64) -> JSONValue {
+        value.magnitude <= exactIntegerLimit.magnitude ? .number(Double(value)) : .integer(value)
+    }
+
+    /// A number as text: integers without a decimal point (every digit kept), others as Swift writes a `Double`;
+    /// `nil` for a value that is not a number.
+    public var numberText: String? {
+        switch self {
+        case .number(let number):
+            number.rounded() == number && abs(number) <= Double(Self.exactIntegerLimit) ? String(Int64(number)) : String(number)
+        case .integer(let value): String(value)
+        default: nil
+        }
     }
 
     /// The value as a boolean when it is one.
@@ -45,7 +71,7 @@ public enum JSONValue: Sendable, Hashable {
         switch self {
         case .null: "null"
         case .bool: "boolean"
-        case .number: "number"
+        case .number, .integer: "number"
         case .string: "string"
         case .array: "array"
         case .object: "object"
@@ -80,6 +106,8 @@ extension JSONValue: Codable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(exactly: value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
@@ -104,6 +132,7 @@ extension JSONValue: Codable {
             } else {
                 try container.encode(value)
             }
+        case .integer(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -116,7 +145,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(integerLiteral value: Int) { self = .integer(exactly: Int64(value)) }
     public init(floatLiteral value: Double) { self = .number(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {

@@ -125,7 +125,7 @@ public struct GenericHMACVerifier: WebhookVerifier {
     private static func text(_ value: JSONValue) -> String? {
         switch value {
         case .string(let text): text
-        case .number(let number): number == number.rounded() ? String(Int64(number)) : String(number)
+        case .number, .integer: value.numberText
         default: nil
         }
     }

@@ -24,7 +24,7 @@ enum JSONOutput {
         switch value {
         case nil, .null?: text = ""
         case .string(let string)?: text = string
-        case .number?: text = value?.scalarText ?? ""
+        case .number?, .integer?: text = value?.numberText ?? ""
         case .bool(let flag)?: text = flag ? "true" : "false"
         case let other?: text = (try? other.serialized()) ?? ""
         }
