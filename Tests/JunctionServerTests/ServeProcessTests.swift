@@ -225,6 +225,10 @@ struct ServeProcessTests {
         }
         try await ChildProcess.withRefusingPort { taken in
             try await expectOneErrorLine(["serve", "--port", String(taken)], [:], mentioning: "127.0.0.1:\(taken): the address is in use")
+            // The pool runs as a service of the server's group; a server nobody answers for stops the start the same way.
+            try await expectOneErrorLine(
+                ["serve", "--port", "0", "--database", "postgres://junction@127.0.0.1:\(taken)/junction"], ["JUNCTION_MASTER_KEY": MasterKey.generate().base64],
+                mentioning: "cannot connect to PostgreSQL at 127.0.0.1:\(taken)")
         }
         let help = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["serve", "--help"], workingDirectory: folder)
         for option in [

@@ -18,16 +18,39 @@ public final class Database: Sendable {
         self.driver = driver
     }
 
+    /// Who runs the connection pool's background work (PostgreSQL's `PostgresClient.run()`), for as long as the
+    /// database is in use.
+    public enum PoolRunner: Sendable {
+        /// The database, in a task of its own from ``Database/open(_:logger:poolRunner:)`` to ``Database/close()``, having
+        /// checked that the server answers: for short commands and tests.
+        case database
+        /// The caller, by running ``Database/run()`` (``DatabaseService`` in a service group) before and while it uses
+        /// the database; nothing is asked of the server until then.
+        case caller
+    }
+
     /// Opens the database at `url`, creating an SQLite file (and its folder) when needed.
-    public static func open(_ url: DatabaseURL, logger: Logger) async throws -> Database {
+    public static func open(_ url: DatabaseURL, logger: Logger, poolRunner: PoolRunner = .database) async throws -> Database {
         switch url {
         case .sqlite(let path):
             let driver = try await SQLiteDriver.open(path: path, logger: logger)
             return Database(dialect: .sqlite, location: url.description, driver: driver)
         case .postgres(let location):
-            let driver = try await PostgresDriver.open(location, logger: logger)
+            let driver = try await PostgresDriver.open(location, logger: logger, runsPool: poolRunner == .database)
             return Database(dialect: .postgres, location: url.description, driver: driver)
         }
+    }
+
+    /// Runs the connection pool's background work until the task is cancelled, for a database opened with
+    /// ``PoolRunner/caller``; SQLite has none, and this only waits.
+    public func run() async {
+        await driver.run()
+    }
+
+    /// Checks that the server answers, saying where it was looked for when it does not: the first thing a process that
+    /// runs the pool itself asks.
+    public func checkReachable() async throws {
+        try await driver.checkReachable()
     }
 
     /// Runs `body` with exclusive use of one connection, outside a transaction (each statement commits alone).
@@ -96,6 +119,10 @@ protocol DatabaseDriver: Sendable {
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>?
     func run(_ insert: BulkInsert, on sql: any SQLDatabase) async throws -> [BulkInsert.Value]
     func close() async
+    /// Runs the pool's background work until cancelled.
+    func run() async
+    /// Checks that the server answers.
+    func checkReachable() async throws
     /// The executor store calls run on, if the engine has one.
     var executor: (any TaskExecutor)? { get }
 }

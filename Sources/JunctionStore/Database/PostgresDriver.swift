@@ -7,19 +7,22 @@ import SQLKit
 
 /// The scale-out engine: a PostgresNIO connection pool shared by every task of the process.
 ///
-/// The pool's `run()` is started here and stopped by ``close()`` rather than being a service of the
-/// application's service group: the store must outlive every service that uses it, so it is closed only
-/// after the group has finished.
+/// The pool's `run()` is the server's ``DatabaseService``, first in its service group so that it starts first and
+/// stops last, after every service that uses the store; commands and tests let the driver run it in a task of its own
+/// (`runsPool`), stopped by ``close()``.
 final class PostgresDriver: DatabaseDriver {
     private let client: PostgresClient
-    private let runTask: Task<Void, Never>
+    private let location: DatabaseURL.PostgresLocation
+    /// The pool's run, when the driver runs it.
+    private let runTask: Task<Void, Never>?
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>) {
+    private init(client: PostgresClient, location: DatabaseURL.PostgresLocation, runTask: Task<Void, Never>?) {
         self.client = client
+        self.location = location
         self.runTask = runTask
     }
 
-    static func open(_ location: DatabaseURL.PostgresLocation, logger: Logger) async throws -> PostgresDriver {
+    static func open(_ location: DatabaseURL.PostgresLocation, logger: Logger, runsPool: Bool) async throws -> PostgresDriver {
         var configuration = PostgresClient.Configuration(
             host: location.host,
             port: location.port,
@@ -31,19 +34,46 @@ final class PostgresDriver: DatabaseDriver {
         configuration.options.maximumConnections = 24
         configuration.options.connectTimeout = .seconds(5)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        guard runsPool else { return PostgresDriver(client: client, location: location, runTask: nil) }
         let runTask = Task { await client.run() }
-        // `run()` marks the pool as running as its first step; give its task a moment to start, or the first
-        // lease below logs a spurious "run() hasn't been called yet" warning.
-        try? await Task.sleep(for: .milliseconds(10))
-        let driver = PostgresDriver(client: client, runTask: runTask)
+        let driver = PostgresDriver(client: client, location: location, runTask: runTask)
         do {
-            try await driver.withConnection { sql in try await sql.raw("SELECT 1").run() }
+            try await driver.checkReachable()
         } catch {
             runTask.cancel()
-            throw PostgresConnectError(location: location, underlying: error)
+            throw error
         }
         return driver
     }
+
+    func run() async {
+        await client.run()
+    }
+
+    func checkReachable() async throws {
+        // `run()` marks the pool as running as its first step; give its task a moment to start, or the first lease
+        // logs a spurious "run() hasn't been called yet" warning.
+        try? await Task.sleep(for: .milliseconds(10))
+        // The pool retries a refused connection until its breaker trips, about a minute later; a start-up that
+        // cannot reach the server should say so sooner.
+        let deadline = Self.reachableDeadline
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.withConnection { sql in try await sql.raw("SELECT 1").run() } }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    throw PostgresUnreachable(deadline: deadline)
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            throw PostgresConnectError(location: location, underlying: error)
+        }
+    }
+
+    /// How long ``checkReachable()`` waits for a first connection.
+    static let reachableDeadline: Duration = .seconds(10)
 
     func withConnection<Result: Sendable>(
         _ body: @Sendable (any SQLDatabase) async throws -> Result
@@ -86,8 +116,17 @@ final class PostgresDriver: DatabaseDriver {
     var executor: (any TaskExecutor)? { nil }
 
     func close() async {
-        runTask.cancel()
-        await runTask.value
+        runTask?.cancel()
+        await runTask?.value
+    }
+}
+
+/// No connection to PostgreSQL within the start-up deadline.
+struct PostgresUnreachable: Error, CustomStringConvertible {
+    let deadline: Duration
+
+    var description: String {
+        "no connection within \(deadline.components.seconds) s (refused, unreachable or refusing the credentials; the log at info level names each attempt's error)"
     }
 }
 
@@ -97,6 +136,7 @@ struct PostgresConnectError: Error, CustomStringConvertible {
     let underlying: any Error
 
     var description: String {
-        "cannot connect to PostgreSQL at \(location.host):\(location.port) (database '\(location.database)', user '\(location.username)'): \(String(reflecting: underlying))"
+        let cause = underlying is PostgresUnreachable ? "\(underlying)" : String(reflecting: underlying)
+        return "cannot connect to PostgreSQL at \(location.host):\(location.port) (database '\(location.database)', user '\(location.username)'): \(cause)"
     }
 }

@@ -150,6 +150,14 @@ final class SQLiteDriver: DatabaseDriver {
 
     func listen(channel: String) async throws -> AsyncThrowingStream<Void, any Error>? { nil }
 
+    /// Nothing runs per pool on SQLite (the checkpointer is the driver's own): waits until cancelled.
+    func run() async {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    /// The file was opened, so it answers.
+    func checkReachable() async throws {}
+
     func close() async {
         // The checkpointer first; then the writer's connection, when it is the last one open on the database (no
         // other process has it open), checkpoints the whole log and removes it.

@@ -158,9 +158,31 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
 
-        try await store.withStore(logger: logger) { database in
+        // The pool is the first service of the group, so it starts first and stops last; the server's own work is
+        // the second, a group of its own (the application and the job workers) started once the store answers.
+        let database = try await store.openDatabase(logger: logger, poolRunner: .caller)
+        let server = StartupService {
+            try await store.prepare(database, logger: logger)
             try await serve(database: database, tls: tls, host: host, port: port, allowPrivate: allowPrivate, logger: logger)
         }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: DatabaseService(database: database)),
+                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
+        logger.info("junction stopped")
     }
 
     /// Token refresh settings: the defaults, with the crash test's fault when one is asked for.
@@ -252,13 +274,8 @@ struct ServeCommand: AsyncParsableCommand {
                         queue: queue, handlers: services.jobHandlers(logger: logger), configuration: configuration, logger: logger))
             )
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: serviceList,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
+        // Nested in the command's group, it stops gracefully when that one does (on SIGTERM or SIGINT).
+        let group = ServiceGroup(configuration: .init(services: serviceList, logger: logger))
         logger.info(
             "junction starting",
             metadata: [
@@ -274,7 +291,6 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("the server stopped: \(error)")
         }
-        logger.info("junction stopped")
     }
 
     private func resolvedPort() throws -> Int {
@@ -298,3 +314,12 @@ enum MetricsSystemBootstrap {
 }
 
 extension TokenManager.RefreshStep: ExpressibleByArgument {}
+
+/// A service whose work is a closure: the server's start-up and its own group, run inside the command's group.
+private struct StartupService: Service {
+    let work: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try await work()
+    }
+}

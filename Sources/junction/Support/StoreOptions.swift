@@ -42,25 +42,40 @@ struct StoreOptions: ParsableArguments {
         return logger
     }
 
-    /// Opens the store without touching its schema.
-    func openDatabase(logger: Logger) async throws -> Database {
+    /// Opens the store without touching its schema; with ``Database/PoolRunner/caller`` the caller runs its pool
+    /// and nothing is asked of the server yet.
+    func openDatabase(logger: Logger, poolRunner: Database.PoolRunner = .database) async throws -> Database {
         let url = try databaseURL()
         do {
-            return try await Database.open(url, logger: logger)
+            return try await Database.open(url, logger: logger, poolRunner: poolRunner)
         } catch {
             throw CLIError("cannot open the database \(url): \(error)")
         }
     }
 
-    /// Opens and migrates the store.
-    func openStore(logger: Logger) async throws -> Database {
+    /// Checks that an open store answers, then applies pending migrations.
+    func prepare(_ database: Database, logger: Logger) async throws {
         let url = try databaseURL()
-        let database = try await openDatabase(logger: logger)
+        do {
+            try await database.checkReachable()
+        } catch {
+            throw CLIError("cannot open the database \(url): \(error)")
+        }
         do {
             try await Migrator(database: database, logger: logger).migrate()
         } catch {
-            await database.close()
             throw CLIError("cannot migrate the database \(url): \(error)")
+        }
+    }
+
+    /// Opens and migrates the store.
+    func openStore(logger: Logger) async throws -> Database {
+        let database = try await openDatabase(logger: logger)
+        do {
+            try await prepare(database, logger: logger)
+        } catch {
+            await database.close()
+            throw error
         }
         return database
     }
