@@ -277,6 +277,9 @@ let package = Package(
                 "JunctionStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/JunctionTestSupport",
             swiftSettings: upcoming
@@ -298,7 +301,11 @@ let package = Package(
         ),
         .testTarget(
             name: "JunctionAppTests",
-            dependencies: ["JunctionApp", "JunctionCore"],
+            dependencies: [
+                "JunctionApp", "JunctionCore", "JunctionAuth", "JunctionConnectors", "JunctionHTTP", "JunctionStore", "JunctionTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -104,18 +104,22 @@ extension JSONValue: Codable {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(exactly: value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
+        // Each failed attempt throws (and allocates) a decoding error, so the likeliest kinds go first: strings, then
+        // objects, then numbers (read again as Int64 only when a Double cannot hold them), then the rest.
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
         } else if let value = try? container.decode([String: JSONValue].self) {
             self = .object(value)
+        } else if let value = try? container.decode(Double.self) {
+            if value.rounded() == value, abs(value) >= Double(Self.exactIntegerLimit), let exact = try? container.decode(Int64.self) {
+                self = .integer(exactly: exact)
+            } else {
+                self = .number(value)
+            }
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
         }

@@ -10,8 +10,13 @@ extension ManagementAPI {
             case .json(let body): body
             }
         let publication = try await messages.publish(eventType: body.eventType, payload: body.payload, idempotencyKey: body.idempotencyKey)
+        // A new message's payload is the one just read; a duplicate shows the one stored first.
         return .accepted(
-            .init(body: .json(.init(publication.message, deliveriesCreated: publication.deliveries, duplicate: publication.duplicate))))
+            .init(
+                body: .json(
+                    .init(
+                        publication.message, payload: publication.duplicate ? nil : body.payload, deliveriesCreated: publication.deliveries,
+                        duplicate: publication.duplicate))))
     }
 
     func getMessage(_ input: Operations.GetMessage.Input) async throws -> Operations.GetMessage.Output {
@@ -25,11 +30,16 @@ extension ManagementAPI {
 }
 
 extension Components.Schemas.Message {
-    init(_ record: MessageRecord, deliveriesCreated: Int? = nil, duplicate: Bool? = nil, deliveries: [DeliveryRecord]? = nil) {
+    /// The message as the API shows it; `payload`, when given, is the stored payload already in hand (else it is read
+    /// from the record's text).
+    init(
+        _ record: MessageRecord, payload: JSONValue? = nil, deliveriesCreated: Int? = nil, duplicate: Bool? = nil,
+        deliveries: [DeliveryRecord]? = nil
+    ) {
         self.init(
             id: record.id,
             eventType: record.eventType,
-            payload: (try? JSONValue.parse(record.payload)) ?? .string(record.payload),
+            payload: payload ?? (try? JSONValue.parse(record.payload)) ?? .string(record.payload),
             idempotencyKey: record.idempotencyKey,
             createdAt: record.createdAt,
             deliveriesCreated: deliveriesCreated,

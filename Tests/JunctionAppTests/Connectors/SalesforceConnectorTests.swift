@@ -1,9 +1,8 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
+import JunctionApp
 import JunctionConnectors
 import JunctionCore
+import JunctionHTTP
 import JunctionTestSupport
 import Testing
 
@@ -28,7 +27,7 @@ struct SalesforceConnectorTests {
                 let catalog = ProviderCatalog.builtIn.adding([
                     SalesforceConnector(bulkThreshold: 300, bulkPollInterval: .milliseconds(20), bulkDeadline: .seconds(30))
                 ])
-                try await ServerTestHarness.with(.sqlite, catalog: catalog) { _, client in
+                try await ConnectorDriver.Harness.with(.sqlite, catalog: catalog) { app in
                     let pem = try String(contentsOfFile: folder + "/sf.pem", encoding: .utf8)
                     let settings = try JSONValue.object([
                         "oauth": [
@@ -39,30 +38,26 @@ struct SalesforceConnectorTests {
                     let credentials = try JSONValue.object([
                         "clientId": "3MVG9test.consumer.key", "username": "integration@example.com", "privateKey": .string(pem),
                     ]).serialized()
-                    let api = try await ConnectorResourceTests.Resources.create(
-                        client, provider: "salesforce", settings: settings, credentials: credentials)
+                    let api = try await ConnectorDriver.create(
+                        app, provider: "salesforce", settings: settings, credentials: credentials)
                     let started = Int(Date().timeIntervalSince1970) - 2
 
                     // sObject CRUD; creates and updates answer with the record read back.
-                    let created = try await api.ok(.post, "accounts", #"{"Name": "Acme", "Industry": "Energy"}"#, status: .created)
+                    let created = try await api.ok(.post, "accounts", #"{"Name": "Acme", "Industry": "Energy"}"#)
                     let acme = try #require(created["externalId"]?.stringValue)
                     #expect(created["record"]?["attributes"]?["type"] == "Account")
                     #expect(try await api.ok(.get, "accounts/\(acme)")["record"]?["Industry"] == "Energy")
                     let renamed = try await api.ok(.patch, "accounts/\(acme)", #"{"Name": "Acme Corp"}"#)
                     #expect(renamed["record"]?["Name"] == "Acme Corp")
 
-                    // The proxy opens the connection as the resources route does: without settings.baseURL, its calls
-                    // go to the instance URL the token answer named, with the same token.
-                    let proxied = try await client.execute(
-                        uri: "/api/v1/connections/\(api.connection)/proxy/services/data/v62.0/sobjects/Account/\(acme)", method: .get,
-                        headers: ServerTestHarness.authorized)
-                    #expect(proxied.status == .ok, "\(proxied.text)")
-                    #expect(try proxied.json["Name"] == "Acme Corp")
+                    // The connection's own calls go to the instance URL the token answer named, with the same token.
+                    let raw = try await api.send("GET", "/services/data/v62.0/sobjects/Account/\(acme)")
+                    #expect(raw["Name"] == "Acme Corp")
                     let missing = try await api.call(.post, "accounts", #"{"Industry": "Energy"}"#)
-                    #expect(missing.status == .unprocessableContent)
-                    #expect(try missing.json["providerCode"] == "REQUIRED_FIELD_MISSING")
-                    #expect(try missing.json["providerFields"] == ["Name"])
-                    #expect(try await api.call(.get, "accounts/not-an-id").status == .badRequest)
+                    #expect(missing.failure == "validation")
+                    #expect(missing.provider?.code == "REQUIRED_FIELD_MISSING")
+                    #expect(missing.provider?.fields == ["Name"])
+                    #expect(await api.call(.get, "accounts/not-an-id").failure == "invalidInput")
 
                     // Composite: 250 records in calls of 200; the one without a Name fails alone.
                     var batch = (1...250).map { index in "{\"Name\": \"Batch \(index)\"}" }
@@ -97,14 +92,11 @@ struct SalesforceConnectorTests {
 
                     // Deletions and updates in a window (getDeleted / getUpdated).
                     #expect(try await api.ok(.delete, "accounts/\(acme)")["record"]?["deleted"] == true)
-                    #expect(try await api.call(.get, "accounts/\(acme)").status == .notFound)
-                    let changes = try await api.client.execute(
-                        uri: "/api/v1/connections/\(api.connection)/changes/accounts?since=\(started)", method: .get,
-                        headers: ServerTestHarness.authorized)
-                    #expect(changes.status == .ok, "\(changes.text)")
-                    #expect(try changes.json["deleted"]?.arrayValue?.map { $0["externalId"] } == [.string(acme)])
-                    #expect(try changes.json["updated"]?.arrayValue?.count == 249 + 319)
-                    #expect(try changes.json["coveredUntil"]?.stringValue != nil)
+                    #expect(await api.call(.get, "accounts/\(acme)").failure == "notFound")
+                    let changes = try await api.changes("accounts", since: String(started))
+                    #expect(changes.deleted.map(\.id) == [acme])
+                    #expect(changes.updatedIDs?.count == 249 + 319)
+                    #expect(changes.coveredUntil != nil)
 
                     // The calls: bearer token from the JWT flow, the pinned version in the path, Salesforce's batch size.
                     let recorded = try JSONValue.parse(try await PeerHTTP.get(instance.baseURL + "/_requests")).arrayValue ?? []
@@ -112,10 +104,7 @@ struct SalesforceConnectorTests {
                     #expect(calls.allSatisfy { $0["headers"]?["Authorization"] == "Bearer 00Dxx0000000000!AQ0AQ.test" })
                     #expect(calls.allSatisfy { $0["path"]?.stringValue?.hasPrefix("/services/data/v62.0/") == true })
                     #expect(calls.contains { $0["headers"]?["Sforce-Query-Options"] == "batchSize=200" })
-                    let pinned = try await client.execute(
-                        uri: "/api/v1/connections/\(api.connection)", method: .patch, headers: ServerTestHarness.authorized,
-                        body: .json(#"{"settings": {"apiVersion": "61.0"}}"#))
-                    #expect(pinned.status == .ok)
+                    try await api.updateSettings(#"{"apiVersion": "61.0"}"#)
                     _ = try await api.ok(.get, "accounts?limit=200")
                     let later = try JSONValue.parse(try await PeerHTTP.get(instance.baseURL + "/_requests")).arrayValue ?? []
                     #expect(later.contains { $0["path"] == "/services/data/v61.0/query" })

@@ -4,13 +4,15 @@ import NIOCore
 import NIOHTTP1
 
 /// Plain HTTP calls to the Python peers' control routes (configure, inspect), outside anything under test.
-enum PeerHTTP {
-    static func get(_ url: String) async throws -> String {
+public enum PeerHTTP {
+    /// The body of a GET.
+    public static func get(_ url: String) async throws -> String {
         try await send(url, method: .GET, body: nil)
     }
 
+    /// The body of a POST with a JSON `body`.
     @discardableResult
-    static func post(_ url: String, body: String) async throws -> String {
+    public static func post(_ url: String, body: String) async throws -> String {
         try await send(url, method: .POST, body: body)
     }
 

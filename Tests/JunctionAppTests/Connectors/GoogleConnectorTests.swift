@@ -1,9 +1,8 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
+import JunctionApp
 import JunctionConnectors
 import JunctionCore
+import JunctionHTTP
 import JunctionTestSupport
 import Testing
 
@@ -19,7 +18,7 @@ struct GoogleConnectorTests {
         try await PythonPeer.with("jwt_token_endpoint.py", arguments: ["--key-file", keyFile]) { (login: PythonPeer) async throws -> Void in
             try await PythonPeer.with("google_fixtures.py") { (google: PythonPeer) async throws -> Void in
                 try await PythonPeer.with("serve_gcs.py") { (storage: PythonPeer) async throws -> Void in
-                    try await ServerTestHarness.with(.sqlite) { _, client in
+                    try await ConnectorDriver.Harness.with(.sqlite) { app in
                         let settings = try JSONValue.object([
                             "oauth": [
                                 "grantType": "jwt_bearer", "tokenURL": .string(login.baseURL + "/token"),
@@ -34,24 +33,24 @@ struct GoogleConnectorTests {
                             ],
                         ]).serialized()
                         let key = try String(contentsOfFile: keyFile, encoding: .utf8)
-                        let api = try await ConnectorResourceTests.Resources.create(
-                            client, provider: "google", settings: settings,
+                        let api = try await ConnectorDriver.create(
+                            app, provider: "google", settings: settings,
                             credentials: try JSONValue.object(["serviceAccountKey": .string(key)]).serialized())
                         try await Self.calendar(api, fixture: google)
                         try await Self.sheets(api)
                         try await Self.storage(api)
-                        try await Self.storagePages(client, fixture: google, login: login, key: key)
+                        try await Self.storagePages(app, fixture: google, login: login, key: key)
                     }
                 }
             }
         }
     }
 
-    static func calendar(_ api: ConnectorResourceTests.Resources, fixture: PythonPeer) async throws {
+    static func calendar(_ api: ConnectorDriver, fixture: PythonPeer) async throws {
         let event = #"{"summary": "%@", "start": {"dateTime": "2026-12-01T10:00:00Z"}, "end": {"dateTime": "2026-12-01T11:00:00Z"}}"#
         var ids: [String] = []
         for title in ["Standup", "Review", "Retro"] {
-            let created = try await api.ok(.post, "calendar_events", event.replacingOccurrences(of: "%@", with: title), status: .created)
+            let created = try await api.ok(.post, "calendar_events", event.replacingOccurrences(of: "%@", with: title))
             ids.append(try #require(created["externalId"]?.stringValue))
         }
         // A full listing in pages of 2; its last page hands out the checkpoint (the sync token).
@@ -78,19 +77,17 @@ struct GoogleConnectorTests {
         // Google forgets sync tokens: 410 Gone becomes "full resync required".
         _ = try await PeerHTTP.post(fixture.baseURL + "/_calendar/expire", body: "")
         let expired = try await api.call(.get, "calendar_events?checkpoint=\(FormEncoding.percentEncoded(next))")
-        #expect(expired.status == .gone, "\(expired.text)")
-        #expect(try expired.json["type"] == "/problems/full-resync-required")
+        #expect(expired.failure == "checkpointExpired", "\(expired.detail)")
         let resynced = try await api.ok(.get, "calendar_events")
         #expect(resynced["data"]?.arrayValue?.count == 2)
         #expect(resynced["checkpoint"]?.stringValue != nil)
-        #expect(try await api.call(.get, "calendar_events?checkpoint=x&updatedSince=0").status == .badRequest)
+        #expect(await api.call(.get, "calendar_events?checkpoint=x&updatedSince=0").failure == "invalidInput")
     }
 
-    static func sheets(_ api: ConnectorResourceTests.Resources) async throws {
+    static func sheets(_ api: ConnectorDriver) async throws {
         for (name, plan) in [("Ada", "pro"), ("Grace", "free"), ("Katherine", "pro")] {
             let appended = try await api.ok(
-                .post, "sheet_rows", #"{"Name": "\#(name)", "Email": "\#(name.lowercased())@example.com", "Plan": "\#(plan)"}"#,
-                status: .created)
+                .post, "sheet_rows", #"{"Name": "\#(name)", "Email": "\#(name.lowercased())@example.com", "Plan": "\#(plan)"}"#)
             #expect(appended["record"]?["Name"] == .string(name))
         }
         let page = try await api.ok(.get, "sheet_rows?limit=2")
@@ -103,15 +100,15 @@ struct GoogleConnectorTests {
         let end = try await api.ok(.get, "sheet_rows?limit=2&cursor=\(try #require(rest["nextCursor"]?.stringValue))")
         #expect(end["data"]?.arrayValue?.isEmpty == true)
         #expect(end["nextCursor"] == nil)
-        let formula = try await api.ok(.post, "sheet_rows", #"{"Name": "=IMPORTDATA(\"https://example.com\")"}"#, status: .created)
+        let formula = try await api.ok(.post, "sheet_rows", #"{"Name": "=IMPORTDATA(\"https://example.com\")"}"#)
         #expect(formula["record"]?["Name"]?.stringValue?.hasPrefix("=IMPORTDATA") == true)
         #expect(try await api.ok(.get, "sheet_rows/3")["record"]?["Plan"] == "free")
         let unknown = try await api.call(.post, "sheet_rows", #"{"Name": "X", "Phone": "1"}"#)
-        #expect(unknown.status == .badRequest)
-        #expect(try unknown.json["detail"]?.stringValue?.contains("Phone") == true)
+        #expect(unknown.failure == "invalidInput")
+        #expect(unknown.detail.contains("Phone"))
     }
 
-    static func storagePages(_ client: any TestClientProtocol, fixture: PythonPeer, login: PythonPeer, key: String) async throws {
+    static func storagePages(_ app: ConnectorDriver.Harness, fixture: PythonPeer, login: PythonPeer, key: String) async throws {
         let settings = try JSONValue.object([
             "oauth": [
                 "grantType": "jwt_bearer", "tokenURL": .string(login.baseURL + "/token"),
@@ -119,26 +116,25 @@ struct GoogleConnectorTests {
             ],
             "google": ["bucket": "paged-bucket", "endpoints": ["storage": .string(fixture.baseURL)]],
         ]).serialized()
-        let api = try await ConnectorResourceTests.Resources.create(
-            client, provider: "google", settings: settings,
+        let api = try await ConnectorDriver.create(
+            app, provider: "google", settings: settings,
             credentials: try JSONValue.object(["serviceAccountKey": .string(key)]).serialized())
         let listed = try await api.all("storage_objects", limit: 2)
         #expect(listed.pages == 3)
         #expect(listed.records.compactMap { $0["externalId"]?.stringValue } == ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"])
     }
 
-    static func storage(_ api: ConnectorResourceTests.Resources) async throws {
+    static func storage(_ api: ConnectorDriver) async throws {
         let text = try await api.ok(
-            .post, "storage_objects", #"{"name": "reports/2026/summary.txt", "content": "hello, storage"}"#, status: .created)
+            .post, "storage_objects", #"{"name": "reports/2026/summary.txt", "content": "hello, storage"}"#)
         #expect(text["externalId"] == "reports/2026/summary.txt")
         let bytes = Data((0..<256).map { UInt8($0) })
         _ = try await api.ok(
             .post, "storage_objects",
-            #"{"name": "blob.bin", "contentBase64": "\#(bytes.base64EncodedString())", "contentType": "application/octet-stream"}"#,
-            status: .created)
+            #"{"name": "blob.bin", "contentBase64": "\#(bytes.base64EncodedString())", "contentType": "application/octet-stream"}"#)
         for index in 1...3 {
             _ = try await api.ok(
-                .post, "storage_objects", #"{"name": "logs/\#(index).log", "content": "line \#(index)"}"#, status: .created)
+                .post, "storage_objects", #"{"name": "logs/\#(index).log", "content": "line \#(index)"}"#)
         }
         // (The emulator does not page lists; storagePages checks nextPageToken against the fixture.)
         let listed = try await api.all("storage_objects", limit: 2)
@@ -149,14 +145,14 @@ struct GoogleConnectorTests {
 
         let encoded = "reports%2F2026%2Fsummary.txt"
         #expect(try await api.ok(.get, "storage_objects/\(encoded)")["record"]?["size"] == "14")
-        let download = try await api.call(.get, "storage_objects/\(encoded)/content")
-        #expect(download.status == .ok)
+        let download = await api.call(.get, "storage_objects/\(encoded)/content")
+        #expect(download.error == nil)
         #expect(download.text == "hello, storage")
-        let binary = try await api.call(.get, "storage_objects/blob.bin/content")
-        #expect(Data(binary.body.readableBytesView) == bytes)
+        let binary = await api.call(.get, "storage_objects/blob.bin/content")
+        #expect(binary.data == bytes)
 
         #expect(try await api.ok(.delete, "storage_objects/\(encoded)")["record"]?["deleted"] == true)
-        #expect(try await api.call(.get, "storage_objects/\(encoded)/content").status == .notFound)
-        #expect(try await api.call(.post, "storage_objects", #"{"name": "x"}"#).status == .badRequest)
+        #expect(await api.call(.get, "storage_objects/\(encoded)/content").failure == "notFound")
+        #expect(await api.call(.post, "storage_objects", #"{"name": "x"}"#).failure == "invalidInput")
     }
 }
