@@ -26,6 +26,7 @@ public enum JunctionApplication {
         // The operations openapi.yaml's generated server implements; their paths are the document's own.
         let generated = router.group()
             .add(middleware: AdminAuthenticationMiddleware(token: services.adminToken))
+            .add(middleware: SingleBufferResponseMiddleware())
             .add(middleware: QueryParameterMiddleware())
             .add(middleware: RequestBodyMiddleware())
         try ManagementAPI(services: services, logger: logger).registerHandlers(
