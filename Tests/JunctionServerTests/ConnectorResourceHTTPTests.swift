@@ -47,21 +47,6 @@ struct ConnectorResourceHTTPTests {
             #expect(response.status == status, "\(method) \(path): \(response.text)", sourceLocation: sourceLocation)
             return try response.json
         }
-
-        /// Every record of `resource`, following `nextCursor` pages of `limit`.
-        func all(_ resource: String, limit: Int, extra: String = "") async throws -> (records: [JSONValue], pages: Int) {
-            var records: [JSONValue] = []
-            var cursor: String?
-            var pages = 0
-            repeat {
-                let query = "limit=\(limit)\(extra)" + (cursor.map { "&cursor=" + FormEncoding.percentEncoded($0) } ?? "")
-                let page = try await ok(.get, "\(resource)?\(query)")
-                records += page["data"]?.arrayValue ?? []
-                cursor = page["nextCursor"]?.stringValue
-                pages += 1
-            } while cursor != nil && pages < 50
-            return (records, pages)
-        }
     }
 
     @Test("Inbound webhook data is mapped with the same engine and the connection's mapping, then forwarded")

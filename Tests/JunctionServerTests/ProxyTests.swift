@@ -196,48 +196,28 @@ struct ProxyHygieneTests {
 struct ProxyBaseURLTests {
     @Test("a Salesforce connection without settings.baseURL: resources and the proxy both reach the token's instance URL")
     func salesforceInstanceURL() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sfp-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try await PythonPeer.with("salesforce_fixture.py") { (instance: PythonPeer) async throws -> Void in
-            try await PythonPeer.with(
-                "jwt_token_endpoint.py",
-                arguments: [
-                    "--key-file", folder + "/sa.json", "--salesforce-key-file", folder + "/sf.pem", "--salesforce-instance-url",
-                    instance.baseURL,
-                ]
-            ) { (login: PythonPeer) async throws -> Void in
-                try await ServerTestHarness.with(.sqlite) { _, client in
-                    let settings = try JSONValue.object([
-                        "oauth": [
-                            "grantType": "jwt_bearer", "tokenURL": .string(login.baseURL + "/services/oauth2/token"),
-                            "audience": "https://login.salesforce.com",
-                        ]
-                    ]).serialized()
-                    let credentials = try JSONValue.object([
-                        "clientId": "3MVG9test.consumer.key", "username": "integration@example.com",
-                        "privateKey": .string(try String(contentsOfFile: folder + "/sf.pem", encoding: .utf8)),
-                    ]).serialized()
-                    let connection = try await client.execute(
-                        uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized,
-                        body: .json(#"{"provider": "salesforce", "name": "sf", "settings": \#(settings), "credentials": \#(credentials)}"#))
-                    let id = try #require(try connection.json["id"]?.stringValue, "\(connection.text)")
-                    let created = try await client.execute(
-                        uri: "/api/v1/connections/\(id)/resources/accounts", method: .post, headers: ServerTestHarness.authorized,
-                        body: .json(#"{"Name": "Acme"}"#))
-                    #expect(created.status == .created, "\(created.text)")
-                    let acme = try #require(try created.json["externalId"]?.stringValue)
-                    let proxied = try await client.execute(
-                        uri: "/api/v1/connections/\(id)/proxy/services/data/v62.0/sobjects/Account/\(acme)", method: .get,
-                        headers: ServerTestHarness.authorized)
-                    #expect(proxied.status == .ok, "\(proxied.text)")
-                    #expect(try proxied.json["Name"] == "Acme")
-                    // Both calls arrived at the instance, with the token the JWT flow got.
-                    let recorded = try JSONValue.parse(try await PeerHTTP.get(instance.baseURL + "/_requests")).arrayValue ?? []
-                    let calls = recorded.filter { $0["path"] != "/_requests" }
-                    #expect(calls.count >= 2)
-                    #expect(calls.allSatisfy { $0["headers"]?["Authorization"] == "Bearer 00Dxx0000000000!AQ0AQ.test" })
-                }
+        try await SalesforcePeers.with { peers in
+            try await ServerTestHarness.with(.sqlite) { _, client in
+                let connection = try await client.execute(
+                    uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized,
+                    body: .json(
+                        #"{"provider": "salesforce", "name": "sf", "settings": \#(peers.settings), "credentials": \#(peers.credentials)}"#))
+                let id = try #require(try connection.json["id"]?.stringValue, "\(connection.text)")
+                let created = try await client.execute(
+                    uri: "/api/v1/connections/\(id)/resources/accounts", method: .post, headers: ServerTestHarness.authorized,
+                    body: .json(#"{"Name": "Acme"}"#))
+                #expect(created.status == .created, "\(created.text)")
+                let acme = try #require(try created.json["externalId"]?.stringValue)
+                let proxied = try await client.execute(
+                    uri: "/api/v1/connections/\(id)/proxy/services/data/v62.0/sobjects/Account/\(acme)", method: .get,
+                    headers: ServerTestHarness.authorized)
+                #expect(proxied.status == .ok, "\(proxied.text)")
+                #expect(try proxied.json["Name"] == "Acme")
+                // Both calls arrived at the instance, with the token the JWT flow got.
+                let recorded = try JSONValue.parse(try await PeerHTTP.get(peers.instance.baseURL + "/_requests")).arrayValue ?? []
+                let calls = recorded.filter { $0["path"] != "/_requests" }
+                #expect(calls.count >= 2)
+                #expect(calls.allSatisfy { $0["headers"]?["Authorization"] == "Bearer 00Dxx0000000000!AQ0AQ.test" })
             }
         }
     }

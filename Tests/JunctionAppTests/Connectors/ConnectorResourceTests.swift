@@ -38,7 +38,7 @@ struct ConnectorResourceTests {
                 #expect(renamed["record"]?["name"] == "Ada Lovelace")
                 let deleted = try await api.ok(.delete, "customers/\(customers[2])")
                 #expect(deleted["record"]?["deleted"] == true)
-                let gone = try await api.call(.get, "customers/\(customers[2])")
+                let gone = await api.call(.get, "customers/\(customers[2])")
                 #expect(gone.failure == "notFound")
                 #expect(gone.provider?.status == 404)
 
@@ -113,8 +113,8 @@ struct ConnectorResourceTests {
                 let eventID = try #require(events.first?["externalId"]?.stringValue)
                 #expect(try await api.ok(.get, "events/\(eventID)")["record"]?["object"] == "event")
 
-                // Stripe's errors, mapped: an unknown customer parameter is the caller's mistake.
-                let refused = try await api.call(.post, "customers", #"{"favourite_colour": "blue"}"#)
+                // Stripe's errors, read: an unknown customer parameter is the provider refusing the input.
+                let refused = await api.call(.post, "customers", #"{"favourite_colour": "blue"}"#)
                 #expect(refused.failure == "validation", "\(refused.detail)")
             }
         }
@@ -189,11 +189,11 @@ struct ConnectorResourceTests {
                 #expect(mappedIn["record"]?["properties"]?["firstname"] == "Mary")
 
                 // HubSpot's errors, with its message and category.
-                let duplicate = try await api.call(.post, "contacts", #"{"email": "grace@example.com"}"#)
+                let duplicate = await api.call(.post, "contacts", #"{"email": "grace@example.com"}"#)
                 #expect(duplicate.failure == "conflict")
                 #expect(duplicate.provider?.code == "CONFLICT")
                 #expect(duplicate.detail.contains("Contact already exists"))
-                let missingMapped = try await api.call(.post, "contacts?input=mapped", #"{"firstName": "NoEmail"}"#)
+                let missingMapped = await api.call(.post, "contacts?input=mapped", #"{"firstName": "NoEmail"}"#)
                 #expect(missingMapped.failure == "mapping")
                 #expect((missingMapped.error as? ApplicationError)?.details["field"] == "email")
 
@@ -217,7 +217,7 @@ struct ConnectorResourceTests {
                 // Wrong credentials: the connection's problem (409), not the caller's or a 500.
                 let wrong = try await ConnectorDriver.create(
                     app, provider: "hubspot", settings: #"{"baseURL": "\#(crm.baseURL)"}"#, credentials: #"{"apiKey": "pat-wrong"}"#)
-                let refused = try await wrong.call(.get, "contacts")
+                let refused = await wrong.call(.get, "contacts")
                 #expect(refused.failure == "unauthorized")
                 #expect(refused.provider?.code == "INVALID_AUTHENTICATION")
             }
@@ -249,7 +249,7 @@ struct ConnectorResourceTests {
                 #expect(updated["record"]?["customer_group"] == "Commercial")
                 #expect(try await api.ok(.get, "customers/Globex")["record"]?["customer_group"] == "Commercial")
 
-                let invalid = try await api.call(.post, "customers", #"{"customer_type": "Company"}"#)
+                let invalid = await api.call(.post, "customers", #"{"customer_type": "Company"}"#)
                 #expect(invalid.failure == "validation", "\(invalid.detail)")
                 #expect(invalid.provider?.code == "ValidationError")
                 #expect(invalid.detail.contains("Customer Name is mandatory"))

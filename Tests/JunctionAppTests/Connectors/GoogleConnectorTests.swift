@@ -76,7 +76,7 @@ struct GoogleConnectorTests {
 
         // Google forgets sync tokens: 410 Gone becomes "full resync required".
         _ = try await PeerHTTP.post(fixture.baseURL + "/_calendar/expire", body: "")
-        let expired = try await api.call(.get, "calendar_events?checkpoint=\(FormEncoding.percentEncoded(next))")
+        let expired = await api.call(.get, "calendar_events?checkpoint=\(FormEncoding.percentEncoded(next))")
         #expect(expired.failure == "checkpointExpired", "\(expired.detail)")
         let resynced = try await api.ok(.get, "calendar_events")
         #expect(resynced["data"]?.arrayValue?.count == 2)
@@ -103,7 +103,7 @@ struct GoogleConnectorTests {
         let formula = try await api.ok(.post, "sheet_rows", #"{"Name": "=IMPORTDATA(\"https://example.com\")"}"#)
         #expect(formula["record"]?["Name"]?.stringValue?.hasPrefix("=IMPORTDATA") == true)
         #expect(try await api.ok(.get, "sheet_rows/3")["record"]?["Plan"] == "free")
-        let unknown = try await api.call(.post, "sheet_rows", #"{"Name": "X", "Phone": "1"}"#)
+        let unknown = await api.call(.post, "sheet_rows", #"{"Name": "X", "Phone": "1"}"#)
         #expect(unknown.failure == "invalidInput")
         #expect(unknown.detail.contains("Phone"))
     }
