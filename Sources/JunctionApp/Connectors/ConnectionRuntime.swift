@@ -57,17 +57,16 @@ public struct ConnectionRuntime: Sendable {
         }
         let connector = catalog.connector(named: connection.provider)
         let descriptor = connector?.descriptor
-        let secrets = VaultSecretRepository(database: database)
-        var credentials = try await vault.credentials(of: id, in: secrets)
         var baseURL = connection.settings["baseURL"]?.stringValue
-        if baseURL == nil, let field = descriptor?.instanceURLField {
-            // The API host comes with the token: obtain one (refreshing if need be), then read it.
+        let instanceURLField = baseURL == nil ? descriptor?.instanceURLField : nil
+        if instanceURLField != nil {
+            // The API host comes with the token: obtain one (refreshing if need be) before the credentials are read.
             _ = try await CredentialedSender.credentialProblems { try await tokens.accessToken(for: id) }
-            credentials = try await vault.credentials(of: id, in: secrets)
-            if let url = credentials["tokenExtras"]?[field]?.stringValue {
-                guard Self.isSecureOrLoopback(url) else { throw ConnectionCallError.insecureInstanceURL }
-                baseURL = url
-            }
+        }
+        let credentials = try await vault.credentials(of: id, in: VaultSecretRepository(database: database))
+        if let field = instanceURLField, let url = credentials["tokenExtras"]?[field]?.stringValue {
+            guard Self.isSecureOrLoopback(url) else { throw ConnectionCallError.insecureInstanceURL }
+            baseURL = url
         }
         guard let baseURL = baseURL ?? descriptor?.defaultBaseURL else { throw ConnectionCallError.noBaseURL }
         let sender = CredentialedSender(tokens: tokens, connection: connection, provider: descriptor, credentials: credentials)
