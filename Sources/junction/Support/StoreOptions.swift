@@ -53,18 +53,23 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Checks that an open store answers, then applies pending migrations.
+    /// Checks that a store opened with ``Database/PoolRunner/caller`` answers (one the database runs itself was checked
+    /// as it opened), then applies pending migrations.
     func prepare(_ database: Database, logger: Logger) async throws {
-        let url = try databaseURL()
         do {
             try await database.checkReachable()
         } catch {
-            throw CLIError("cannot open the database \(url): \(error)")
+            throw CLIError("cannot open the database \(try databaseURL()): \(error)")
         }
+        try await migrate(database, logger: logger)
+    }
+
+    /// Applies pending migrations.
+    func migrate(_ database: Database, logger: Logger) async throws {
         do {
             try await Migrator(database: database, logger: logger).migrate()
         } catch {
-            throw CLIError("cannot migrate the database \(url): \(error)")
+            throw CLIError("cannot migrate the database \(try databaseURL()): \(error)")
         }
     }
 
@@ -72,7 +77,7 @@ struct StoreOptions: ParsableArguments {
     func openStore(logger: Logger) async throws -> Database {
         let database = try await openDatabase(logger: logger)
         do {
-            try await prepare(database, logger: logger)
+            try await migrate(database, logger: logger)
         } catch {
             await database.close()
             throw error
