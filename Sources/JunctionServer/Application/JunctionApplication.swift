@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdTLS
+import NIOSSL
 import JunctionAPI
 import JunctionApp
 import OpenAPIHummingbird
@@ -53,18 +54,18 @@ public enum JunctionApplication {
         )
     }
 
-    /// The application, listening on `host:port`, over TLS when `tls` is given (and then only over TLS: a plain HTTP
-    /// request on that port fails its handshake and is closed).
+    /// The application, listening on `host:port`, over TLS when `tls` is given (``TLSFiles/configuration()``; then
+    /// only over TLS: a plain HTTP request on that port fails its handshake and is closed).
     public static func make(
         services: JunctionServices,
         host: String,
         port: Int,
-        tls: TLSFiles? = nil,
+        tls: TLSConfiguration? = nil,
         logger: Logger
     ) throws -> some ApplicationProtocol {
         Application(
             responder: try makeResponder(services: services, logger: logger),
-            server: try tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) } ?? .http1(),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "Junction"),
             logger: logger
         )

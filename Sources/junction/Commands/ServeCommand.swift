@@ -10,6 +10,7 @@ import JunctionStore
 import Logging
 import Metrics
 import NIOCore
+import NIOSSL
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -150,10 +151,10 @@ struct ServeCommand: AsyncParsableCommand {
         let host = self.host ?? Environment.value("JUNCTION_HOST") ?? "127.0.0.1"
         let port = try resolvedPort()
         let allowPrivate = allowPrivateEndpoints || Environment.flag("JUNCTION_ALLOW_PRIVATE_ENDPOINTS")
-        let tls = try tlsFiles()
+        // Read before anything starts, so a wrong file is one line and no half-started server.
+        let tls: TLSConfiguration?
         do {
-            // Read before anything starts, so a wrong file is one line and no half-started server.
-            _ = try tls?.configuration()
+            tls = try tlsFiles()?.configuration()
         } catch let error as TLSFiles.LoadError {
             throw CLIError(error.description)
         }
@@ -201,7 +202,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private func serve(database: Database, tls: TLSFiles?, host: String, port: Int, allowPrivate: Bool, logger: Logger) async throws {
+    private func serve(database: Database, tls: TLSConfiguration?, host: String, port: Int, allowPrivate: Bool, logger: Logger) async throws {
         let vault = try await store.openVault(database: database)
         if let warning = vault.warning { logger.warning("\(warning)") }
 
