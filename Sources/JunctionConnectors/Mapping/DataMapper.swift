@@ -66,11 +66,8 @@ public struct DataMapper: Sendable {
     }
 
     private func name(of record: JSONValue, position: Int) -> String {
-        switch idPath.flatMap({ $0.value(in: record) }) {
-        case .string(let id)?: id
-        case .number?, .integer?: idPath.flatMap({ $0.value(in: record) })?.numberText ?? "#\(position)"
-        default: "#\(position)"
-        }
+        let id = idPath.flatMap { $0.value(in: record) }
+        return id?.stringValue ?? id?.numberText ?? "#\(position)"
     }
 }
 
