@@ -99,13 +99,13 @@ public struct ConnectionService: Sendable {
 
     /// The connection with `id`.
     public func find(id: String) async throws -> Connection {
-        let record = try await record(id)
+        let record = try await repository.existing(id: id)
         return Connection(record: record, credentials: try await vault.credentials(of: record.id, in: secrets))
     }
 
     /// Applies `changes` to the connection with `id`.
     public func update(id: String, _ changes: Changes) async throws -> Connection {
-        var record = try await record(id)
+        var record = try await repository.existing(id: id)
         if let name = changes.name {
             try ConnectionValidation.validateName(name)
             record.name = name
@@ -136,7 +136,7 @@ public struct ConnectionService: Sendable {
 
     /// Deletes the connection and its credentials, first revoking its OAuth tokens where the provider can.
     public func delete(id: String) async throws {
-        let record = try await record(id)
+        let record = try await repository.existing(id: id)
         await revokeTokens(of: record)
         guard try await repository.delete(id: id) else { throw Self.notFound(id) }
         webhookSources.invalidate(id)
@@ -179,13 +179,6 @@ public struct ConnectionService: Sendable {
                     metadata: ["connection": "\(record.id)", "token": "\(hint)", "error": "\(error)"])
             }
         }
-    }
-
-    private func record(_ id: String) async throws -> ConnectionRecord {
-        guard ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix), let record = try await repository.find(id: id) else {
-            throw Self.notFound(id)
-        }
-        return record
     }
 
     private static func notFound(_ id: String) -> ApplicationError {

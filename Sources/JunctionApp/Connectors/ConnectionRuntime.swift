@@ -50,11 +50,7 @@ public struct ConnectionRuntime: Sendable {
 
     /// Opens the connection with `id`; a connection whose base URL comes with its token gets a token first.
     public func open(id: String) async throws -> Session {
-        guard ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix),
-            let connection = try await ConnectionRepository(database: database).find(id: id)
-        else {
-            throw ApplicationError.notFound("connection", id: id, prefix: ConnectionRecord.idPrefix)
-        }
+        let connection = try await ConnectionRepository(database: database).existing(id: id)
         let connector = catalog.connector(named: connection.provider)
         let descriptor = connector?.descriptor
         var baseURL = connection.settings["baseURL"]?.stringValue

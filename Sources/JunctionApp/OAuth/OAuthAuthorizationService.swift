@@ -39,11 +39,7 @@ public struct OAuthAuthorizationService: Sendable {
 
     /// Starts an authorization for the connection with `connectionID`, which must use the authorization code grant.
     public func start(connectionID id: String) async throws -> Started {
-        guard ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix),
-            let record = try await ConnectionRepository(database: database).find(id: id)
-        else {
-            throw ApplicationError.notFound("connection", id: id, prefix: ConnectionRecord.idPrefix)
-        }
+        let record = try await ConnectionRepository(database: database).existing(id: id)
         let credentials = try await vault.credentials(of: id, in: VaultSecretRepository(database: database))
         // What the connection is configured for, not this request, decides: a conflict with its state.
         let configuration: OAuth2Configuration
