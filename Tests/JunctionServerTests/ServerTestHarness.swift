@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JunctionApp
 import JunctionAuth
 import JunctionConnectors
 import JunctionCore
@@ -26,6 +27,7 @@ struct ServerTestHarness: Sendable {
         migrate: Bool = true,
         allowPrivateEndpoints: Bool = false,
         catalog: ProviderCatalog = .builtIn,
+        syncConfiguration: SyncRunner.Configuration = .init(),
         logger: Logger = TestDatabase.logger,
         _ body: @escaping @Sendable (ServerTestHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
@@ -36,7 +38,8 @@ struct ServerTestHarness: Sendable {
                 vault: CredentialVault(keyring: MasterKeyring(current: .generate())),
                 adminToken: AdminToken(token: adminToken),
                 catalog: catalog,
-                allowPrivateEndpoints: allowPrivateEndpoints
+                allowPrivateEndpoints: allowPrivateEndpoints,
+                syncConfiguration: syncConfiguration
             )
             let harness = ServerTestHarness(database: database, services: services, test: test)
             let application = Application(responder: try JunctionApplication.makeResponder(services: services, logger: logger), logger: logger)
@@ -46,8 +49,9 @@ struct ServerTestHarness: Sendable {
         }
     }
 
-    /// Runs `body` while this server's job workers run (event processing and deliveries), stopping them after.
-    func withWorkers<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+    /// Runs `body` while this server's job workers run (event processing, deliveries, sync runs) and, with `scheduler`,
+    /// its sync scheduler, stopping them after.
+    func withWorkers<Result: Sendable>(scheduler: Bool = false, _ body: () async throws -> Result) async throws -> Result {
         var configuration = JobWorkerService.Configuration()
         configuration.pollInterval = .milliseconds(100)
         let workers = JobWorkerService(
@@ -55,10 +59,17 @@ struct ServerTestHarness: Sendable {
             logger: TestDatabase.logger
         )
         let task = Task { try await workers.run() }
-        defer { task.cancel() }
+        let schedulerService = services.syncScheduler(logger: TestDatabase.logger, interval: .milliseconds(100))
+        let schedulerTask = scheduler ? Task { try await schedulerService.run() } : nil
+        defer {
+            task.cancel()
+            schedulerTask?.cancel()
+        }
         let result = try await body()
         task.cancel()
+        schedulerTask?.cancel()
         _ = await task.result
+        _ = await schedulerTask?.result
         return result
     }
 

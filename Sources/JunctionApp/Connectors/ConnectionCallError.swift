@@ -37,3 +37,14 @@ public enum ConnectionCallError: JunctionError, Equatable {
         }
     }
 }
+
+extension ConnectionCallError {
+    /// Whether only a person can make the connection usable again (consent revoked: `invalid_grant`), so work that
+    /// uses it should wait for that rather than retry.
+    public var needsAuthorization: Bool {
+        switch self {
+        case .credentials(.reauthorizationRequired), .credentials(.invalidGrant): true
+        default: false
+        }
+    }
+}

@@ -13,6 +13,7 @@ struct ManagementAPI: APIProtocol {
     let connections: ConnectionService
     let resources: ResourceService
     let authorizations: OAuthAuthorizationService
+    let syncs: SyncService
 
     /// The handlers over one server's services.
     init(services: JunctionServices, logger: Logger) {
@@ -26,5 +27,7 @@ struct ManagementAPI: APIProtocol {
             webhookSources: services.webhookSources, logger: logger)
         self.resources = ResourceService(runtime: services.runtime)
         self.authorizations = services.authorizations(logger: logger)
+        self.syncs = SyncService(
+            database: services.database, queue: services.queue, catalog: services.catalog, publicURL: services.publicURL)
     }
 }

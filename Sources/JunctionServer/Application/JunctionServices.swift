@@ -49,6 +49,8 @@ public struct JunctionServices: Sendable {
     public let endpointAddressPolicy: EndpointAddressPolicy
     /// Maps inbound events with their connection's mappings, for processing and for the events API.
     let eventEnricher: EventMappingEnricher
+    /// How sync runs read and recover.
+    public let syncConfiguration: SyncRunner.Configuration
 
     /// The services of one server.
     public init(
@@ -63,8 +65,10 @@ public struct JunctionServices: Sendable {
         apiClient: APIClient = APIClient(),
         webhookIngress: WebhookIngressConfiguration = .init(),
         tokenConfiguration: TokenManager.Configuration = .init(),
+        syncConfiguration: SyncRunner.Configuration = .init(),
         logger: Logger = Logger(label: "junction")
     ) {
+        self.syncConfiguration = syncConfiguration
         self.database = database
         self.queue = queue
         self.vault = vault
@@ -96,16 +100,31 @@ public struct JunctionServices: Sendable {
 
     /// The handlers of the job kinds this server's workers run.
     public func jobHandlers(logger: Logger) -> [String: any JobHandler] {
-        [
+        let runner = syncRunner(logger: logger)
+        return [
             WebhookInbox.processJobKind: WebhookEventProcessor(
                 events: WebhookEventRepository(database: database),
                 queue: queue,
-                handlers: [OutboundForwardingHandler(dispatcher: dispatcher)],
+                handlers: [OutboundForwardingHandler(dispatcher: dispatcher), RealtimeSyncHandler(database: database, runner: runner)],
                 enricher: eventEnricher,
                 logger: logger
             ),
             MessageDispatcher.deliverJobKind: deliverer,
+            SyncRunner.jobKind: runner,
         ]
+    }
+
+    /// Announces sync changes and failures through the outbound webhooks.
+    public var syncAnnouncer: SyncAnnouncer { SyncAnnouncer(database: database, dispatcher: dispatcher) }
+
+    /// Runs syncs, reading providers through this server's connections.
+    public func syncRunner(logger: Logger) -> SyncRunner {
+        SyncRunner(database: database, runtime: runtime, announcer: syncAnnouncer, configuration: syncConfiguration, logger: logger)
+    }
+
+    /// Starts due syncs and sends due announcements every `interval`, as a service of `junction serve`.
+    public func syncScheduler(logger: Logger, interval: Duration = .seconds(1)) -> SyncScheduler {
+        SyncScheduler(database: database, queue: queue, announcer: syncAnnouncer, interval: interval, logger: logger)
     }
 }
 

@@ -197,6 +197,95 @@ public enum SchemaMigrations {
                 "CREATE INDEX webhook_delivery_attempts_delivery ON webhook_delivery_attempts (delivery_id)",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "sync: definitions, runs, records",
+            statements: [
+                // A sync keeps one resource of one connection current in `sync_records`. `change_sequence` is the
+                // last change version handed out for it: a writer takes the next one by updating this row, so on
+                // PostgreSQL the row's lock orders the sync's writers and versions commit in the order they were
+                // taken (a feed reader never sees a later version before an earlier one). `notified_sequence` is
+                // where the last `sync.records.changed` message ended and `notify_due_at` when the next is due (set
+                // with the changes, in their transaction, so no change goes unannounced); `generation` counts full runs.
+                """
+                CREATE TABLE syncs (
+                    id TEXT PRIMARY KEY,
+                    connection_id TEXT NOT NULL,
+                    resource TEXT NOT NULL,
+                    mode TEXT NOT NULL,
+                    every_seconds BIGINT NOT NULL,
+                    realtime INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    status_reason TEXT,
+                    paused INTEGER NOT NULL,
+                    checkpoint TEXT,
+                    change_sequence BIGINT NOT NULL,
+                    notified_sequence BIGINT NOT NULL,
+                    generation BIGINT NOT NULL,
+                    record_count BIGINT NOT NULL,
+                    consecutive_failures INTEGER NOT NULL,
+                    last_run_id TEXT,
+                    last_run_at BIGINT,
+                    next_run_at BIGINT,
+                    notify_due_at BIGINT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX syncs_connection ON syncs (connection_id, resource)",
+                "CREATE INDEX syncs_due ON syncs (next_run_at) WHERE next_run_at IS NOT NULL",
+                "CREATE INDEX syncs_notify_due ON syncs (notify_due_at) WHERE notify_due_at IS NOT NULL",
+                // One run of a sync. While it runs, `page_cursor` is where the next page starts and `holder` the job
+                // lease that owns it: a page is committed only by its holder, in the same transaction as its records.
+                """
+                CREATE TABLE sync_runs (
+                    id TEXT PRIMARY KEY,
+                    sync_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    holder TEXT,
+                    generation BIGINT NOT NULL,
+                    page_cursor TEXT,
+                    pages BIGINT NOT NULL,
+                    added BIGINT NOT NULL,
+                    updated BIGINT NOT NULL,
+                    deleted BIGINT NOT NULL,
+                    unchanged BIGINT NOT NULL,
+                    highest_cursor_value TEXT,
+                    error TEXT,
+                    checkpoint_before TEXT,
+                    checkpoint_after TEXT,
+                    started_at BIGINT NOT NULL,
+                    finished_at BIGINT
+                )
+                """,
+                "CREATE INDEX sync_runs_sync ON sync_runs (sync_id, id)",
+                // Every synced record. `change_sequence` is the version of its last change (the feed's order, with
+                // the external id breaking ties inside one version); `first_sequence` the version it was added at, so
+                // a reader learns whether it is new to them; `base_version` and `base_data` (NULL: the same as `raw`)
+                // are what both sides last agreed, for two-way sync; `generation` the last full run that saw it.
+                """
+                CREATE TABLE sync_records (
+                    sync_id TEXT NOT NULL,
+                    external_id TEXT NOT NULL,
+                    raw TEXT NOT NULL,
+                    data TEXT,
+                    hash TEXT NOT NULL,
+                    remote_modified_at BIGINT,
+                    change_sequence BIGINT NOT NULL,
+                    first_sequence BIGINT NOT NULL,
+                    changed_at BIGINT NOT NULL,
+                    deleted INTEGER NOT NULL,
+                    generation BIGINT NOT NULL,
+                    base_version BIGINT NOT NULL,
+                    base_data TEXT,
+                    PRIMARY KEY (sync_id, external_id)
+                )
+                """,
+                "CREATE INDEX sync_records_feed ON sync_records (sync_id, change_sequence, external_id)",
+            ]
+        ),
     ]
 
     /// The version a fully migrated database is at.

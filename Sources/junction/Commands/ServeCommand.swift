@@ -274,6 +274,7 @@ struct ServeCommand: AsyncParsableCommand {
                     service: JobWorkerService(
                         queue: queue, handlers: services.jobHandlers(logger: logger), configuration: configuration, logger: logger))
             )
+            serviceList.append(.init(service: services.syncScheduler(logger: logger)))
         }
         // Nested in the command's group, it stops gracefully when that one does (on SIGTERM or SIGINT).
         let group = ServiceGroup(configuration: .init(services: serviceList, logger: logger))

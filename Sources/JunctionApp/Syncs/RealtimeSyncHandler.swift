@@ -1,0 +1,68 @@
+import Foundation
+import JunctionConnectors
+import JunctionCore
+import JunctionHTTP
+import JunctionStore
+import JunctionWebhooks
+
+/// Updates the record store from verified webhooks, in the event's processing, for the syncs of its connection and
+/// resource that are real-time: the event's record when it carries one, the provider's current record (a `get`) when
+/// the event is thin (an id and little else), a deletion for a `*.deleted` event. An event older than the stored
+/// record's time does not overwrite it, as events arrive out of order.
+public struct RealtimeSyncHandler: WebhookEventHandler {
+    let database: Database
+    let runner: SyncRunner
+
+    /// A handler that opens connections the way `runner` does.
+    public init(database: Database, runner: SyncRunner) {
+        self.database = database
+        self.runner = runner
+    }
+
+    public func handle(_ event: NormalizedEvent, replay: Int) async throws {
+        guard let resourceName = event.resource else { return }
+        let syncs = try await SyncRepository(database: database).realtime(connectionID: event.connectionId, resource: resourceName)
+        let store = SyncRecordStore(database: database)
+        for sync in syncs {
+            let target = try await runner.open(sync)
+            guard let change = try await change(for: event, target: target) else { continue }
+            _ = try await store.apply([change], syncID: sync.id)
+        }
+    }
+
+    /// What `event` says happened to a record of the target's resource, if it names one.
+    func change(for event: NormalizedEvent, target: SyncRunner.Target) async throws -> SyncRecordChange? {
+        let resource = target.resource
+        guard let id = resource.externalID(of: event.data) else { return nil }
+        if Self.isDeletion(event.providerType, resource: resource) {
+            return .delete(externalID: id, at: event.occurredAt)
+        }
+        var record = event.data
+        if Self.isThin(record, resource: resource) {
+            do {
+                record = try await target.connector.get(resource, id: id, session: target.session)
+            } catch APIError.notFound {
+                return .delete(externalID: id, at: event.occurredAt)
+            }
+        }
+        if case .flag(let field, let value) = resource.deleteSource, JSONPath(field)?.value(in: record)?.scalarText == value {
+            return .delete(externalID: id, at: event.occurredAt)
+        }
+        let time = max(resource.changeTime(of: record) ?? event.occurredAt, event.occurredAt)
+        return .upsert(IncomingRecord(externalID: id, raw: record, data: try? target.mapper?.inbound(record), remoteModifiedAt: time))
+    }
+
+    /// Whether an event of `type` reports a deletion: `*.deleted` (Stripe, HubSpot `*.deletion`), or one of the
+    /// resource's delete-event types.
+    static func isDeletion(_ type: String, resource: ResourceDescriptor) -> Bool {
+        if case .events(_, let types) = resource.deleteSource, types.contains(type) { return true }
+        return type.hasSuffix(".deleted") || type.hasSuffix(".deletion")
+    }
+
+    /// Whether the event's data names a record without carrying it: nothing but its id and type fields.
+    static func isThin(_ data: JSONValue, resource: ResourceDescriptor) -> Bool {
+        guard let members = data.objectValue else { return true }
+        let bookkeeping: Set<String> = [resource.idField, "object", "type", "objectId", "objectType", "changeType", "occurredAt"]
+        return members.keys.allSatisfy(bookkeeping.contains)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import JunctionCore
+import JunctionStore
+import JunctionWebhooks
+
+/// Tells the application about its syncs through the outbound webhooks: `sync.records.changed` (what changed since the
+/// last announcement, at most once a second per sync), `sync.run.failed` and `sync.run.recovered`.
+///
+/// An announcement is due in the same transaction as the changes it covers, and is marked sent only after its message
+/// is committed, so none is lost when a process dies; one may then be sent twice (under the same idempotency key when
+/// nothing changed in between), which receivers of webhooks must tolerate anyway.
+public struct SyncAnnouncer: Sendable {
+    /// The message type for changes.
+    public static let recordsChanged = "sync.records.changed"
+    /// The message type for a failed run.
+    public static let runFailed = "sync.run.failed"
+    /// The message type for the first run that succeeds after failures.
+    public static let runRecovered = "sync.run.recovered"
+
+    let database: Database
+    let dispatcher: MessageDispatcher
+
+    /// An announcer publishing through `dispatcher`.
+    public init(database: Database, dispatcher: MessageDispatcher) {
+        self.database = database
+        self.dispatcher = dispatcher
+    }
+
+    /// Announces every sync whose announcement is due (at most `limit`); how many messages went out.
+    @discardableResult
+    public func announceDue(limit: Int = 100) async throws -> Int {
+        let store = SyncRecordStore(database: database)
+        let repository = SyncRepository(database: database)
+        var sent = 0
+        for (syncID, hold) in try await store.claimAnnouncements(lease: .seconds(60), limit: limit) {
+            guard let sync = try await repository.find(id: syncID) else { continue }
+            let previous = sync.notifiedSequence
+            let summary = try await store.summary(syncID: syncID, after: previous)
+            if let through = summary.through, summary.counts.hasChanges {
+                let payload: JSONValue = [
+                    "syncId": .string(sync.id), "connectionId": .string(sync.connectionID), "resource": .string(sync.resource),
+                    "added": .integer(exactly: summary.counts.added), "updated": .integer(exactly: summary.counts.updated),
+                    "deleted": .integer(exactly: summary.counts.deleted),
+                    // Reading the feed from here returns exactly these changes (and any made since).
+                    "cursor": .string(FeedCursor.encode(FeedPosition(sequence: previous, externalID: ""), syncID: sync.id)),
+                ]
+                _ = try await dispatcher.publish(
+                    eventType: Self.recordsChanged, payload: payload, idempotencyKey: "\(sync.id):changed:\(previous):\(through)")
+                sent += 1
+            }
+            try await store.finishAnnouncement(syncID: syncID, through: summary.through, previous: previous, hold: hold)
+        }
+        return sent
+    }
+
+    /// Announces that a run of `sync` failed, and why.
+    public func runFailed(_ sync: SyncDefinition, runID: String, error: String) async throws {
+        let payload: JSONValue = [
+            "syncId": .string(sync.id), "connectionId": .string(sync.connectionID), "resource": .string(sync.resource),
+            "runId": .string(runID), "error": .string(error), "consecutiveFailures": .integer(exactly: Int64(sync.consecutiveFailures + 1)),
+        ]
+        _ = try await dispatcher.publish(eventType: Self.runFailed, payload: payload, idempotencyKey: "\(runID):failed")
+    }
+
+    /// Announces that a run of `sync` succeeded after `failures` failed ones.
+    public func runRecovered(_ sync: SyncDefinition, runID: String, failures: Int) async throws {
+        let payload: JSONValue = [
+            "syncId": .string(sync.id), "connectionId": .string(sync.connectionID), "resource": .string(sync.resource),
+            "runId": .string(runID), "failedRuns": .integer(exactly: Int64(failures)),
+        ]
+        _ = try await dispatcher.publish(eventType: Self.runRecovered, payload: payload, idempotencyKey: "\(runID):recovered")
+    }
+}

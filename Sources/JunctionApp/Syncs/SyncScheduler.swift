@@ -1,0 +1,59 @@
+import Foundation
+import JunctionStore
+import Logging
+import ServiceLifecycle
+
+/// Starts syncs when they are due and announces their changes, on every node: each tick takes the due syncs (a
+/// sync is taken by one node only) and queues their runs in the same transaction, sends the announcements that are
+/// due, and lets syncs paused for their connection's authorization run again once it is authorized.
+public struct SyncScheduler: Service {
+    let database: Database
+    let queue: JobQueue
+    let announcer: SyncAnnouncer
+    let interval: Duration
+    let logger: Logger
+
+    /// A scheduler ticking every `interval`.
+    public init(database: Database, queue: JobQueue, announcer: SyncAnnouncer, interval: Duration = .seconds(1), logger: Logger) {
+        self.database = database
+        self.queue = queue
+        self.announcer = announcer
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                try await tick()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("sync scheduler tick failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// One round: queue due runs, send due announcements, resume syncs whose connection is authorized again.
+    public func tick(now: Date = Date()) async throws {
+        let repository = SyncRepository(database: database)
+        let queue = queue
+        let queued = try await repository.claimDue(at: now, limit: 100) { ids, sql in
+            _ = try await queue.enqueue(ids.map { SyncRunner.job(syncID: $0, trigger: .schedule) }, using: sql)
+        }
+        if !queued.isEmpty { queue.wakeLocalWorkers() }
+        try await announcer.announceDue()
+        for id in try await repository.pausedForAuthorization(reason: SyncRunner.awaitingAuthorization) {
+            logger.info("sync resumes: its connection is authorized again", metadata: ["sync": "\(id)"])
+            _ = try await repository.resume(id: id, nextRunAt: now)
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// Whether the task was cancelled or its service group is shutting down gracefully.
+    static var isCancelledOrShuttingDown: Bool {
+        isCancelled || isShuttingDownGracefully
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import JunctionConnectors
+import JunctionCore
+import JunctionStore
+
+/// The application's syncs: created for a connection's resource, changed, paused, resumed, reset, run on request, and
+/// read back with their runs and their change feed. The work itself is ``SyncRunner``'s, started by ``SyncScheduler``.
+public struct SyncService: Sendable {
+    /// What a sync is created with; `nil` members take their defaults (incremental, every hour, not real-time).
+    public struct Draft: Sendable {
+        /// The connection whose provider is read.
+        public var connectionID: String
+        /// The resource kept.
+        public var resource: String
+        /// How scheduled runs read.
+        public var mode: SyncDefinition.Mode?
+        /// The schedule, as people write it (`15m`).
+        public var every: String?
+        /// Whether webhooks update the store between runs.
+        public var realtime: Bool?
+
+        /// A draft.
+        public init(connectionID: String, resource: String, mode: SyncDefinition.Mode? = nil, every: String? = nil, realtime: Bool? = nil) {
+            self.connectionID = connectionID
+            self.resource = resource
+            self.mode = mode
+            self.every = every
+            self.realtime = realtime
+        }
+    }
+
+    /// What a change sets; `nil` leaves a member as it is.
+    public struct Changes: Sendable {
+        /// A new mode.
+        public var mode: SyncDefinition.Mode?
+        /// A new schedule.
+        public var every: String?
+        /// Real-time updates on or off.
+        public var realtime: Bool?
+
+        /// A change.
+        public init(mode: SyncDefinition.Mode? = nil, every: String? = nil, realtime: Bool? = nil) {
+            self.mode = mode
+            self.every = every
+            self.realtime = realtime
+        }
+    }
+
+    /// A page of the change feed.
+    public struct FeedPage: Sendable {
+        /// The records, in change order.
+        public var entries: [FeedEntry]
+        /// Where the next read starts (the same cursor when nothing changed).
+        public var nextCursor: String
+        /// Whether more changes were waiting.
+        public var hasMore: Bool
+    }
+
+    /// The schedule of a sync created without one.
+    public static let defaultEvery = "1h"
+    /// Feed records per page when none is asked for, and the most.
+    public static let defaultFeedLimit = 100, maximumFeedLimit = 1000
+
+    private let database: Database
+    private let queue: JobQueue
+    private let catalog: ProviderCatalog
+    private let publicURL: String
+
+    /// A service over the store and queue, knowing the providers of `catalog`; `publicURL` is where providers reach
+    /// this server's webhooks.
+    public init(database: Database, queue: JobQueue, catalog: ProviderCatalog, publicURL: String) {
+        self.database = database
+        self.queue = queue
+        self.catalog = catalog
+        self.publicURL = publicURL
+    }
+
+    private var repository: SyncRepository { SyncRepository(database: database) }
+
+    /// Creates a sync and queues its first run (in a few seconds, jittered, so syncs created together start apart).
+    public func create(_ draft: Draft) async throws -> SyncDefinition {
+        // Checked without opening the connection: a sync may be set up before its OAuth consent is given.
+        let connection: ConnectionRecord
+        do {
+            connection = try await ConnectionRepository(database: database).existing(id: draft.connectionID)
+        } catch let error as ApplicationError where error.kind == .notFound {
+            throw ApplicationError.invalid("field 'connectionId': \(error.detail)", code: "invalid-field")
+        }
+        guard let connector = catalog.connector(named: connection.provider) else {
+            throw ApplicationError.invalid(
+                "field 'connectionId': this server has no connector for the connection's provider '\(connection.provider)'", code: "invalid-field")
+        }
+        let resource = try Self.listable(draft.resource, of: connector)
+        let every = try SyncInterval.seconds(draft.every ?? Self.defaultEvery)
+        let existing = try await repository.list(.init(connectionID: draft.connectionID, resource: resource.name), after: nil, limit: 1)
+        if let existing = existing.first {
+            throw ApplicationError(
+                kind: .conflict, code: "sync-exists", title: "Sync exists",
+                detail: "connection '\(draft.connectionID)' already has a sync of '\(resource.name)': \(existing.id)",
+                details: ["syncId": .string(existing.id)])
+        }
+        let sync = SyncDefinition(
+            connectionID: draft.connectionID, resource: resource.name, mode: draft.mode ?? .incremental, everySeconds: every,
+            realtime: draft.realtime ?? false, firstRunAt: Date().addingTimeInterval(Double.random(in: 0...2)))
+        try await repository.insert(sync)
+        return sync
+    }
+
+    /// The resource `name` of `connector`, when a sync can read it.
+    static func listable(_ name: String, of connector: any Connector) throws(ApplicationError) -> ResourceDescriptor {
+        let resource: ResourceDescriptor
+        do {
+            resource = try connector.resource(named: name)
+        } catch {
+            throw .invalid("field 'resource': \(error.detail)", code: "invalid-field")
+        }
+        guard resource.operations.contains(.list) else {
+            let listable = connector.descriptor.resources.filter { $0.operations.contains(.list) }.map(\.name)
+            throw .invalid(
+                "resource '\(name)' of \(connector.descriptor.name) cannot be listed, so it cannot be synced; these can: "
+                    + listable.joined(separator: ", "), code: "resource-not-listable")
+        }
+        return resource
+    }
+
+    /// A page of syncs.
+    public func list(_ filter: SyncRepository.Filter, page: PageRequest) async throws -> Page<SyncDefinition> {
+        let fetched = try await repository.list(filter, after: page.cursor, limit: page.limit + 1)
+        return Page(fetched: fetched, limit: page.limit, cursor: \.id)
+    }
+
+    /// The sync with `id`.
+    public func sync(id: String) async throws -> SyncDefinition {
+        guard ResourceID.isWellFormed(id, prefix: SyncDefinition.idPrefix), let sync = try await repository.find(id: id) else {
+            throw ApplicationError.notFound("sync", id: id, prefix: SyncDefinition.idPrefix)
+        }
+        return sync
+    }
+
+    /// Applies `changes`; a new schedule takes effect from the last run (or now, if that is sooner than it allows).
+    public func update(id: String, _ changes: Changes) async throws -> SyncDefinition {
+        var sync = try await sync(id: id)
+        if let mode = changes.mode { sync.mode = mode }
+        if let realtime = changes.realtime { sync.realtime = realtime }
+        if let every = changes.every {
+            sync.everySeconds = try SyncInterval.seconds(every)
+            if sync.nextRunAt != nil, !sync.paused {
+                sync.nextRunAt = max(Date(), (sync.lastRunAt ?? sync.createdAt).addingTimeInterval(Double(sync.everySeconds)))
+            }
+        }
+        sync.updatedAt = Date()
+        guard try await repository.updateSettings(sync) else { throw ApplicationError.notFound("sync", id: id, prefix: SyncDefinition.idPrefix) }
+        return sync
+    }
+
+    /// Deletes the sync with its runs and records.
+    public func delete(id: String) async throws {
+        _ = try await sync(id: id)
+        guard try await repository.delete(id: id) else { throw ApplicationError.notFound("sync", id: id, prefix: SyncDefinition.idPrefix) }
+    }
+
+    /// Queues a run now; `false` when one was already queued or running.
+    public func runNow(id: String) async throws -> Bool {
+        let sync = try await sync(id: id)
+        guard !sync.paused else {
+            throw ApplicationError(
+                kind: .conflict, code: "sync-paused", title: "Sync paused",
+                detail: "sync \(id) is paused (\(sync.statusReason ?? "by request")); resume it to run it")
+        }
+        let queue = queue
+        let outcome = try await database.transaction { sql in
+            try await SyncRepository(database: database).markQueued(id: id, using: sql)
+            return try await queue.enqueue([SyncRunner.job(syncID: id, trigger: .manual)], using: sql).first
+        }
+        queue.wakeLocalWorkers()
+        return outcome != .duplicate
+    }
+
+    /// Pauses the sync.
+    public func pause(id: String) async throws -> SyncDefinition {
+        _ = try await sync(id: id)
+        _ = try await repository.pause(id: id, reason: "paused by request")
+        return try await sync(id: id)
+    }
+
+    /// Resumes the sync and queues its next run at once.
+    public func resume(id: String) async throws -> SyncDefinition {
+        _ = try await sync(id: id)
+        _ = try await repository.resume(id: id, nextRunAt: Date())
+        return try await sync(id: id)
+    }
+
+    /// Starts the sync over from no checkpoint; its next run is due at once.
+    public func reset(id: String) async throws -> SyncDefinition {
+        _ = try await sync(id: id)
+        _ = try await repository.reset(id: id, nextRunAt: Date())
+        return try await sync(id: id)
+    }
+
+    /// A page of the sync's runs, newest first.
+    public func runs(id: String, page: PageRequest) async throws -> Page<SyncRun> {
+        _ = try await sync(id: id)
+        let fetched = try await repository.runs(syncID: id, before: page.cursor, limit: page.limit + 1)
+        return Page(fetched: fetched, limit: page.limit, cursor: \.id)
+    }
+
+    /// One run of the sync.
+    public func run(id: String, runID: String) async throws -> SyncRun {
+        _ = try await sync(id: id)
+        guard ResourceID.isWellFormed(runID, prefix: SyncRun.idPrefix), let run = try await repository.run(id: runID, syncID: id) else {
+            throw ApplicationError.notFound("run", id: runID, prefix: SyncRun.idPrefix)
+        }
+        return run
+    }
+
+    /// A page of the change feed after `cursor` (from the start without one).
+    public func feed(
+        id: String, cursor: String?, limit: Int?, modifiedAfter: String?, includeDeleted: Bool?
+    ) async throws -> FeedPage {
+        _ = try await sync(id: id)
+        let limit = limit ?? Self.defaultFeedLimit
+        guard (1...Self.maximumFeedLimit).contains(limit) else {
+            throw ApplicationError.invalid("query parameter 'limit' must be an integer from 1 to \(Self.maximumFeedLimit), not '\(limit)'")
+        }
+        let position = try cursor.map { cursor throws(ApplicationError) in try FeedCursor.decode(cursor, syncID: id) } ?? .start
+        let filter = SyncRecordStore.FeedFilter(
+            includeDeleted: includeDeleted ?? true, modifiedAfter: try modifiedAfter.map { try ResourceService.time($0, parameter: "modifiedAfter") })
+        let fetched = try await SyncRecordStore(database: database).feed(syncID: id, after: position, filter: filter, limit: limit + 1)
+        let entries = Array(fetched.prefix(limit))
+        return FeedPage(
+            entries: entries, nextCursor: FeedCursor.encode(entries.last?.position ?? position, syncID: id), hasMore: fetched.count > limit)
+    }
+
+    /// What to configure at the provider so its webhooks reach this sync, for a real-time sync.
+    public func realtimeSetup(_ sync: SyncDefinition) -> String? {
+        guard sync.realtime else { return nil }
+        return "point the provider's webhooks for \(sync.resource) at \(publicURL)/webhooks/\(sync.connectionID) "
+            + "(with the signing secret in the connection's settings.webhook); verified events about \(sync.resource) update the records"
+    }
+}

@@ -1,0 +1,411 @@
+import Foundation
+import JunctionCore
+import SQLKit
+
+/// Every synced record, keyed by sync and provider id, and the change feed over them.
+///
+/// Each write takes the sync's next change version by updating its row first: on PostgreSQL that row's lock orders
+/// the sync's writers (a run's page and a webhook's change never interleave), so versions commit in the order they
+/// were taken and a feed reader that saw version N has seen every change before it. A record whose content hash did
+/// not change is not a change: it keeps its version and only notes that the run saw it.
+public struct SyncRecordStore: Sendable {
+    /// Why a write was refused.
+    public enum WriteError: Error, Sendable, Equatable {
+        /// The run is no longer held by this worker (another took it over, or it was cancelled).
+        case runNotHeld(runID: String)
+        /// The sync was deleted.
+        case syncDeleted(String)
+    }
+
+    let database: Database
+
+    /// A store over `database`.
+    public init(database: Database) {
+        self.database = database
+    }
+
+    // MARK: Writes
+
+    /// Commits one page of a run: its changes, the run's counts, and where its next page starts, in one transaction;
+    /// refused with ``WriteError/runNotHeld(runID:)`` unless `holder` still holds the run.
+    public func commitPage(
+        _ changes: [SyncRecordChange], runID: String, syncID: String, holder: String, nextCursor: String?, highestCursorValue: String?,
+        at now: Date = Date()
+    ) async throws -> SyncRun.Counts {
+        try await database.transaction { sql in
+            try await Self.requireHeld(runID: runID, holder: holder, using: sql)
+            let counts = try await Self.write(changes, syncID: syncID, ignoreOlder: true, announceAfter: .seconds(1), at: now, using: sql)
+            try await sql.raw(
+                """
+                UPDATE sync_runs SET pages = pages + 1, page_cursor = \(bind: nextCursor), \
+                highest_cursor_value = \(bind: highestCursorValue), added = added + \(bind: counts.added), \
+                updated = updated + \(bind: counts.updated), deleted = deleted + \(bind: counts.deleted), \
+                unchanged = unchanged + \(bind: counts.unchanged) WHERE id = \(bind: runID)
+                """
+            ).run()
+            return counts
+        }
+    }
+
+    /// What completing a run did.
+    public struct Completion: Sendable, Equatable {
+        /// What the last page, the deletions and the sweep changed.
+        public var counts: SyncRun.Counts
+        /// How many runs had failed in a row before this one (a recovery when more than zero).
+        public var previousFailures: Int
+    }
+
+    /// Completes a run in one transaction: commits its last page and `deletions`, and for a full run marks deleted
+    /// every record it did not see (`sweepGeneration`); moves the sync's checkpoint and schedules its next run.
+    public func complete(
+        runID: String, syncID: String, holder: String, lastPage: [SyncRecordChange], deletions: [SyncRecordChange],
+        sweepGeneration: Int64?, checkpoint: SyncCheckpoint, nextRunAt: Date?, at now: Date = Date()
+    ) async throws -> Completion {
+        try await database.transaction { sql in
+            try await Self.requireHeld(runID: runID, holder: holder, using: sql)
+            var counts = try await Self.write(lastPage + deletions, syncID: syncID, ignoreOlder: true, announceAfter: .zero, at: now, using: sql)
+            if let generation = sweepGeneration {
+                counts.deleted += try await Self.sweep(syncID: syncID, olderThan: generation, at: now, using: sql)
+            }
+            let checkpointText = try checkpoint.json.serialized()
+            try await sql.raw(
+                """
+                UPDATE sync_runs SET status = \(bind: SyncRun.Status.succeeded.rawValue), holder = NULL, error = NULL, \
+                pages = pages + \(bind: lastPage.isEmpty ? 0 : 1), page_cursor = NULL, added = added + \(bind: counts.added), \
+                updated = updated + \(bind: counts.updated), deleted = deleted + \(bind: counts.deleted), \
+                unchanged = unchanged + \(bind: counts.unchanged), checkpoint_after = \(bind: checkpointText), \
+                finished_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: runID)
+                """
+            ).run()
+            let failures = try await sql.raw("SELECT consecutive_failures FROM syncs WHERE id = \(bind: syncID)").first()?
+                .decode(column: "consecutive_failures", as: Int64.self) ?? 0
+            try await sql.raw(
+                """
+                UPDATE syncs SET checkpoint = \(bind: checkpointText), consecutive_failures = 0, \
+                status = CASE WHEN paused = 1 THEN status ELSE \(bind: SyncDefinition.Status.idle.rawValue) END, \
+                status_reason = CASE WHEN paused = 1 THEN status_reason ELSE NULL END, \
+                last_run_at = \(bind: now.epochMilliseconds), \
+                next_run_at = CASE WHEN paused = 1 THEN NULL ELSE \(bind: nextRunAt?.epochMilliseconds) END, \
+                updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: syncID)
+                """
+            ).run()
+            return Completion(counts: counts, previousFailures: Int(failures))
+        }
+    }
+
+    /// Applies changes that arrived outside a run (webhooks): a change older than the stored record's provider time is
+    /// ignored, as events arrive out of order.
+    public func apply(_ changes: [SyncRecordChange], syncID: String, at now: Date = Date()) async throws -> SyncRun.Counts {
+        try await database.transaction { sql in
+            try await Self.write(changes, syncID: syncID, ignoreOlder: true, announceAfter: .seconds(1), at: now, using: sql)
+        }
+    }
+
+    private static func requireHeld(runID: String, holder: String, using sql: any SQLDatabase) async throws {
+        let rows = try await sql.raw(
+            """
+            SELECT id FROM sync_runs WHERE id = \(bind: runID) AND holder = \(bind: holder) \
+            AND status = \(bind: SyncRun.Status.running.rawValue)
+            """
+        ).all()
+        guard !rows.isEmpty else { throw WriteError.runNotHeld(runID: runID) }
+    }
+
+    /// What is stored of a record, to compare a change with.
+    private struct Stored {
+        var hash: String
+        var deleted: Bool
+        var remoteModifiedAt: Int64?
+    }
+
+    /// Writes `changes` under the sync's next change version and, when anything changed, makes the sync's
+    /// `sync.records.changed` announcement due within `announceAfter` (changes within that time share one).
+    static func write(
+        _ changes: [SyncRecordChange], syncID: String, ignoreOlder: Bool, announceAfter: Duration, at now: Date,
+        using sql: any SQLDatabase
+    ) async throws -> SyncRun.Counts {
+        guard !changes.isEmpty else { return SyncRun.Counts() }
+        // First the version (and with it, on PostgreSQL, the sync's row lock), then what is stored: no other writer of
+        // this sync can change the records between the read and the write.
+        guard
+            let versionRow = try await sql.raw(
+                """
+                UPDATE syncs SET change_sequence = change_sequence + 1 WHERE id = \(bind: syncID) \
+                RETURNING change_sequence, generation
+                """
+            ).first()
+        else { throw WriteError.syncDeleted(syncID) }
+        let version = try versionRow.decode(column: "change_sequence", as: Int64.self)
+        let generation = try versionRow.decode(column: "generation", as: Int64.self)
+
+        // The last change per record wins (a page may list a record twice when it moved while being read).
+        var latest: [String: SyncRecordChange] = [:]
+        var order: [String] = []
+        for change in changes {
+            if latest.updateValue(change, forKey: change.externalID) == nil { order.append(change.externalID) }
+        }
+        let stored = try await self.stored(syncID: syncID, ids: order, using: sql)
+
+        var counts = SyncRun.Counts()
+        var upserts: [(record: IncomingRecord, hash: String)] = []
+        var seen: [String] = []
+        var deletions: [(id: String, at: Int64?)] = []
+        for id in order {
+            guard let change = latest[id] else { continue }
+            let existing = stored[id]
+            switch change {
+            case .upsert(let record):
+                guard let hash = record.raw.contentHash else { continue }
+                if ignoreOlder, let existing, let storedTime = existing.remoteModifiedAt,
+                    let incomingTime = record.remoteModifiedAt?.epochMilliseconds, incomingTime < storedTime
+                {
+                    // Older than what is stored: the stored record stands (and was seen, for a full run's sweep).
+                    counts.unchanged += 1
+                    if !existing.deleted { seen.append(id) }
+                    continue
+                }
+                if let existing, !existing.deleted, existing.hash == hash {
+                    counts.unchanged += 1
+                    seen.append(id)
+                    continue
+                }
+                if let existing, !existing.deleted { counts.updated += 1 } else { counts.added += 1 }
+                upserts.append((record, hash))
+            case .delete(_, let deletedAt):
+                guard let existing, !existing.deleted else { continue }
+                // Providers often date deletions to the second (Stripe's `created`): only a stored change more than a
+                // second newer outranks one.
+                if ignoreOlder, let storedTime = existing.remoteModifiedAt, let time = deletedAt?.epochMilliseconds, time + 1000 < storedTime {
+                    continue
+                }
+                counts.deleted += 1
+                deletions.append((id, deletedAt?.epochMilliseconds))
+            }
+        }
+
+        let changedAt = now.epochMilliseconds
+        for chunk in upserts.chunked(into: 200) {
+            var insert = sql.insert(into: "sync_records").columns(
+                "sync_id", "external_id", "raw", "data", "hash", "remote_modified_at", "change_sequence", "first_sequence", "changed_at",
+                "deleted", "generation", "base_version", "base_data")
+            for (record, hash) in chunk {
+                insert = insert.values([
+                    SQLBind(syncID), SQLBind(record.externalID), SQLBind(try record.raw.serialized()),
+                    SQLBind(try record.data.map { try $0.serialized() }), SQLBind(hash), SQLBind(record.remoteModifiedAt?.epochMilliseconds),
+                    SQLBind(version), SQLBind(version), SQLBind(changedAt), SQLBind(0), SQLBind(generation), SQLBind(version),
+                    SQLBind(String?.none),
+                ])
+            }
+            try await insert.onConflict(with: ["sync_id", "external_id"]) { update in
+                update.set(excludedValueOf: "raw").set(excludedValueOf: "data").set(excludedValueOf: "hash")
+                    .set(excludedValueOf: "remote_modified_at").set(excludedValueOf: "change_sequence").set(excludedValueOf: "changed_at")
+                    .set(excludedValueOf: "deleted").set(excludedValueOf: "generation").set(excludedValueOf: "base_version")
+                    .set(excludedValueOf: "base_data")
+                    // A record back after a deletion is new to readers again.
+                    .set("first_sequence", to: SQLRaw("CASE WHEN sync_records.deleted = 1 THEN excluded.first_sequence ELSE sync_records.first_sequence END"))
+            }.run()
+        }
+        for chunk in seen.chunked(into: 500) {
+            try await sql.raw(
+                """
+                UPDATE sync_records SET generation = \(bind: generation) WHERE sync_id = \(bind: syncID) \
+                AND generation <> \(bind: generation) AND external_id IN (\(binds: Array(chunk)))
+                """
+            ).run()
+        }
+        for (id, deletedAt) in deletions {
+            try await sql.raw(
+                """
+                UPDATE sync_records SET deleted = 1, change_sequence = \(bind: version), changed_at = \(bind: changedAt), \
+                remote_modified_at = COALESCE(\(bind: deletedAt), remote_modified_at) \
+                WHERE sync_id = \(bind: syncID) AND external_id = \(bind: id)
+                """
+            ).run()
+        }
+        if counts.hasChanges {
+            try await announce(syncID: syncID, at: now.addingTimeInterval(Double(announceAfter.milliseconds) / 1000), using: sql)
+            try await sql.raw(
+                "UPDATE syncs SET record_count = record_count + \(bind: counts.added - counts.deleted) WHERE id = \(bind: syncID)"
+            ).run()
+        }
+        return counts
+    }
+
+    /// Makes the sync's next announcement due by `due` (sooner if it already was).
+    static func announce(syncID: String, at due: Date, using sql: any SQLDatabase) async throws {
+        let due = due.epochMilliseconds
+        try await sql.raw(
+            """
+            UPDATE syncs SET notify_due_at = CASE WHEN notify_due_at IS NULL OR notify_due_at > \(bind: due) THEN \(bind: due) \
+            ELSE notify_due_at END WHERE id = \(bind: syncID)
+            """
+        ).run()
+    }
+
+    private static func stored(syncID: String, ids: [String], using sql: any SQLDatabase) async throws -> [String: Stored] {
+        var stored: [String: Stored] = [:]
+        for chunk in ids.chunked(into: 500) {
+            let rows = try await sql.raw(
+                """
+                SELECT external_id, hash, deleted, remote_modified_at FROM sync_records \
+                WHERE sync_id = \(bind: syncID) AND external_id IN (\(binds: Array(chunk)))
+                """
+            ).all()
+            for row in rows {
+                stored[try row.decode(column: "external_id", as: String.self)] = Stored(
+                    hash: try row.decode(column: "hash", as: String.self),
+                    deleted: try row.decode(column: "deleted", as: Int64.self) != 0,
+                    remoteModifiedAt: try row.decode(column: "remote_modified_at", as: Int64?.self))
+            }
+        }
+        return stored
+    }
+
+    /// Marks deleted, under one new version, every live record a full run of `generation` did not see.
+    private static func sweep(syncID: String, olderThan generation: Int64, at now: Date, using sql: any SQLDatabase) async throws -> Int64 {
+        guard
+            let row = try await sql.raw(
+                "UPDATE syncs SET change_sequence = change_sequence + 1 WHERE id = \(bind: syncID) RETURNING change_sequence"
+            ).first()
+        else { throw WriteError.syncDeleted(syncID) }
+        let version = try row.decode(column: "change_sequence", as: Int64.self)
+        let swept = try await sql.raw(
+            """
+            UPDATE sync_records SET deleted = 1, change_sequence = \(bind: version), changed_at = \(bind: now.epochMilliseconds) \
+            WHERE sync_id = \(bind: syncID) AND deleted = 0 AND generation < \(bind: generation) RETURNING external_id
+            """
+        ).all().count
+        if swept > 0 {
+            try await announce(syncID: syncID, at: now, using: sql)
+            try await sql.raw("UPDATE syncs SET record_count = record_count - \(bind: swept) WHERE id = \(bind: syncID)").run()
+        }
+        return Int64(swept)
+    }
+
+    // MARK: Reads
+
+    /// What a feed read is narrowed to.
+    public struct FeedFilter: Sendable, Equatable {
+        /// Whether deleted records are included (they are by default: a reader needs them to stay in step).
+        public var includeDeleted: Bool
+        /// Only records the provider changed after this time.
+        public var modifiedAfter: Date?
+
+        /// A filter.
+        public init(includeDeleted: Bool = true, modifiedAfter: Date? = nil) {
+            self.includeDeleted = includeDeleted
+            self.modifiedAfter = modifiedAfter
+        }
+    }
+
+    /// Up to `limit` records changed after `position`, in change order.
+    public func feed(syncID: String, after position: FeedPosition, filter: FeedFilter, limit: Int) async throws -> [FeedEntry] {
+        let rows = try await database.withSQL { sql in
+            var query = SQLQueryString(
+                """
+                SELECT external_id, raw, data, deleted, change_sequence, first_sequence, changed_at, remote_modified_at \
+                FROM sync_records WHERE sync_id = \(bind: syncID) AND (change_sequence > \(bind: position.sequence) \
+                OR (change_sequence = \(bind: position.sequence) AND external_id > \(bind: position.externalID)))
+                """)
+            if !filter.includeDeleted { query.appendInterpolation(unsafeRaw: " AND deleted = 0") }
+            if let after = filter.modifiedAfter {
+                query.appendInterpolation(unsafeRaw: " AND remote_modified_at > ")
+                query.appendInterpolation(bind: after.epochMilliseconds)
+            }
+            query.appendInterpolation(unsafeRaw: " ORDER BY change_sequence, external_id LIMIT ")
+            query.appendInterpolation(bind: limit)
+            return try await sql.raw(query).all()
+        }
+        return try rows.map { row in
+            let id = try row.decode(column: "external_id", as: String.self)
+            let entryPosition = FeedPosition(sequence: try row.decode(column: "change_sequence", as: Int64.self), externalID: id)
+            let added = FeedPosition(sequence: try row.decode(column: "first_sequence", as: Int64.self), externalID: id) > position
+            let operation: FeedEntry.Operation =
+                try row.decode(column: "deleted", as: Int64.self) != 0 ? .deleted : added ? .added : .updated
+            return FeedEntry(
+                externalID: id, operation: operation,
+                raw: (try? JSONValue.parse(try row.decode(column: "raw", as: String.self))) ?? .null,
+                data: try row.decode(column: "data", as: String?.self).flatMap { try? JSONValue.parse($0) },
+                changedAt: Date(epochMilliseconds: try row.decode(column: "changed_at", as: Int64.self)),
+                remoteModifiedAt: try row.decode(column: "remote_modified_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
+                position: entryPosition)
+        }
+    }
+
+    /// The stored record `externalID` of the sync, deleted or not, as the feed would show it to a new reader.
+    public func record(syncID: String, externalID: String) async throws -> FeedEntry? {
+        let rows = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                SELECT external_id, raw, data, deleted, change_sequence, changed_at, remote_modified_at FROM sync_records \
+                WHERE sync_id = \(bind: syncID) AND external_id = \(bind: externalID)
+                """
+            ).all()
+        }
+        return try rows.first.map { row in
+            FeedEntry(
+                externalID: externalID,
+                operation: try row.decode(column: "deleted", as: Int64.self) != 0 ? .deleted : .added,
+                raw: (try? JSONValue.parse(try row.decode(column: "raw", as: String.self))) ?? .null,
+                data: try row.decode(column: "data", as: String?.self).flatMap { try? JSONValue.parse($0) },
+                changedAt: Date(epochMilliseconds: try row.decode(column: "changed_at", as: Int64.self)),
+                remoteModifiedAt: try row.decode(column: "remote_modified_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
+                position: FeedPosition(sequence: try row.decode(column: "change_sequence", as: Int64.self), externalID: externalID))
+        }
+    }
+
+    /// What changed after version `sequence`, counted as a reader at that version would see it, and the last version
+    /// among those changes (`nil` when nothing changed).
+    public func summary(syncID: String, after sequence: Int64) async throws -> (counts: SyncRun.Counts, through: Int64?) {
+        let row = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                SELECT SUM(CASE WHEN deleted = 1 THEN 1 ELSE 0 END) AS deleted_count, \
+                SUM(CASE WHEN deleted = 0 AND first_sequence > \(bind: sequence) THEN 1 ELSE 0 END) AS added_count, \
+                SUM(CASE WHEN deleted = 0 AND first_sequence <= \(bind: sequence) THEN 1 ELSE 0 END) AS updated_count, \
+                MAX(change_sequence) AS through FROM sync_records \
+                WHERE sync_id = \(bind: syncID) AND change_sequence > \(bind: sequence)
+                """
+            ).first()
+        }
+        var counts = SyncRun.Counts()
+        counts.added = try row?.decode(column: "added_count", as: Int64?.self) ?? 0
+        counts.updated = try row?.decode(column: "updated_count", as: Int64?.self) ?? 0
+        counts.deleted = try row?.decode(column: "deleted_count", as: Int64?.self) ?? 0
+        return (counts, try row?.decode(column: "through", as: Int64?.self))
+    }
+
+    /// Takes the syncs whose announcement is due (at most `limit`), holding each for `lease` so no other node announces
+    /// it meanwhile (and so one whose announcer died is announced after it). Returns each id with its hold, for
+    /// ``finishAnnouncement(syncID:through:previous:hold:)``.
+    public func claimAnnouncements(at now: Date = Date(), lease: Duration, limit: Int) async throws -> [(syncID: String, hold: Int64)] {
+        let hold = now.epochMilliseconds + lease.milliseconds
+        return try await database.transaction { sql in
+            let due = now.epochMilliseconds
+            let rows = try await sql.raw(
+                """
+                UPDATE syncs SET notify_due_at = \(bind: hold) WHERE notify_due_at IS NOT NULL AND notify_due_at <= \(bind: due) \
+                AND id IN (SELECT id FROM syncs WHERE notify_due_at IS NOT NULL AND notify_due_at <= \(bind: due) \
+                ORDER BY notify_due_at LIMIT \(bind: limit)) RETURNING id
+                """
+            ).all()
+            return try rows.map { (try $0.decode(column: "id", as: String.self), hold) }
+        }
+    }
+
+    /// Notes that an announcement covered the sync's changes through version `sequence` (moved on from `previous`),
+    /// and releases its hold unless a change made it due again meanwhile.
+    public func finishAnnouncement(syncID: String, through sequence: Int64?, previous: Int64, hold: Int64) async throws {
+        try await database.transaction { sql in
+            if let sequence {
+                try await sql.raw(
+                    """
+                    UPDATE syncs SET notified_sequence = \(bind: sequence) WHERE id = \(bind: syncID) \
+                    AND notified_sequence = \(bind: previous)
+                    """
+                ).run()
+            }
+            try await sql.raw("UPDATE syncs SET notify_due_at = NULL WHERE id = \(bind: syncID) AND notify_due_at = \(bind: hold)").run()
+        }
+    }
+}

@@ -1,0 +1,415 @@
+import Foundation
+import JunctionCore
+import SQLKit
+
+/// Reads and writes syncs and their runs. Records and the change feed are ``SyncRecordStore``'s.
+public struct SyncRepository: Sendable {
+    let database: Database
+
+    /// A repository over `database`.
+    public init(database: Database) {
+        self.database = database
+    }
+
+    // MARK: Syncs
+
+    /// Stores a new sync.
+    public func insert(_ sync: SyncDefinition) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                INSERT INTO syncs (id, connection_id, resource, mode, every_seconds, realtime, status, status_reason, paused, \
+                checkpoint, change_sequence, notified_sequence, generation, record_count, consecutive_failures, last_run_id, \
+                last_run_at, next_run_at, created_at, updated_at)
+                VALUES (\(bind: sync.id), \(bind: sync.connectionID), \(bind: sync.resource), \(bind: sync.mode.rawValue), \
+                \(bind: sync.everySeconds), \(bind: sync.realtime ? 1 : 0), \(bind: sync.status.rawValue), \(bind: sync.statusReason), \
+                \(bind: sync.paused ? 1 : 0), \(bind: try sync.checkpoint.map { try $0.json.serialized() }), \
+                \(bind: sync.changeSequence), \(bind: sync.notifiedSequence), \(bind: sync.generation), \(bind: sync.recordCount), \
+                \(bind: sync.consecutiveFailures), \(bind: sync.lastRunID), \(bind: sync.lastRunAt?.epochMilliseconds), \
+                \(bind: sync.nextRunAt?.epochMilliseconds), \(bind: sync.createdAt.epochMilliseconds), \
+                \(bind: sync.updatedAt.epochMilliseconds))
+                """
+            ).run()
+        }
+    }
+
+    /// The sync with `id`, if it exists.
+    public func find(id: String) async throws -> SyncDefinition? {
+        let row = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM syncs WHERE id = \(bind: id)").first()
+        }
+        return try row.map(Self.sync(from:))
+    }
+
+    /// What a list of syncs is narrowed to; `nil` fields do not narrow it.
+    public struct Filter: Sendable, Equatable {
+        /// Only this connection's syncs.
+        public var connectionID: String?
+        /// Only syncs of this resource.
+        public var resource: String?
+        /// Only syncs in this status.
+        public var status: SyncDefinition.Status?
+
+        /// A filter.
+        public init(connectionID: String? = nil, resource: String? = nil, status: SyncDefinition.Status? = nil) {
+            self.connectionID = connectionID
+            self.resource = resource
+            self.status = status
+        }
+    }
+
+    /// A page of syncs in id (creation) order after `cursor`.
+    public func list(_ filter: Filter, after cursor: String?, limit: Int) async throws -> [SyncDefinition] {
+        let rows = try await database.withSQL { sql in
+            var query = SQLQueryString("SELECT * FROM syncs WHERE 1 = 1")
+            if let cursor { query.appendInterpolation(unsafeRaw: " AND id > "); query.appendInterpolation(bind: cursor) }
+            if let id = filter.connectionID { query.appendInterpolation(unsafeRaw: " AND connection_id = "); query.appendInterpolation(bind: id) }
+            if let resource = filter.resource { query.appendInterpolation(unsafeRaw: " AND resource = "); query.appendInterpolation(bind: resource) }
+            if let status = filter.status { query.appendInterpolation(unsafeRaw: " AND status = "); query.appendInterpolation(bind: status.rawValue) }
+            query.appendInterpolation(unsafeRaw: " ORDER BY id LIMIT ")
+            query.appendInterpolation(bind: limit)
+            return try await sql.raw(query).all()
+        }
+        return try rows.map(Self.sync(from:))
+    }
+
+    /// The syncs of `connectionID` for `resource` that take webhooks (real-time), paused ones left out.
+    public func realtime(connectionID: String, resource: String) async throws -> [SyncDefinition] {
+        let rows = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                SELECT * FROM syncs WHERE connection_id = \(bind: connectionID) AND resource = \(bind: resource) \
+                AND realtime = 1 AND paused = 0 ORDER BY id
+                """
+            ).all()
+        }
+        return try rows.map(Self.sync(from:))
+    }
+
+    /// Saves what a person may change (mode, schedule, real-time) and when the next run is due; `false` when the sync
+    /// no longer exists.
+    public func updateSettings(_ sync: SyncDefinition) async throws -> Bool {
+        try await database.withSQL { sql in
+            try await !sql.raw(
+                """
+                UPDATE syncs SET mode = \(bind: sync.mode.rawValue), every_seconds = \(bind: sync.everySeconds), \
+                realtime = \(bind: sync.realtime ? 1 : 0), next_run_at = \(bind: sync.nextRunAt?.epochMilliseconds), \
+                updated_at = \(bind: sync.updatedAt.epochMilliseconds) WHERE id = \(bind: sync.id) RETURNING id
+                """
+            ).all().isEmpty
+        }
+    }
+
+    /// Deletes the sync with its runs and records; `false` when it did not exist.
+    public func delete(id: String) async throws -> Bool {
+        try await database.transaction { sql in
+            try await sql.raw("DELETE FROM sync_records WHERE sync_id = \(bind: id)").run()
+            try await sql.raw("DELETE FROM sync_runs WHERE sync_id = \(bind: id)").run()
+            return try await !sql.raw("DELETE FROM syncs WHERE id = \(bind: id) RETURNING id").all().isEmpty
+        }
+    }
+
+    /// Holds the sync's runs (`paused`) with a reason, cancelling the run in progress (its committed pages stay; it
+    /// deletes nothing and does not move the checkpoint); `false` when the sync does not exist.
+    public func pause(id: String, reason: String, at now: Date = Date()) async throws -> Bool {
+        try await database.transaction { sql in
+            let rows = try await sql.raw(
+                """
+                UPDATE syncs SET paused = 1, status = \(bind: SyncDefinition.Status.paused.rawValue), \
+                status_reason = \(bind: reason), next_run_at = NULL, updated_at = \(bind: now.epochMilliseconds) \
+                WHERE id = \(bind: id) RETURNING id
+                """
+            ).all()
+            guard !rows.isEmpty else { return false }
+            try await Self.cancelActiveRuns(syncID: id, reason: "the sync was paused", at: now, using: sql)
+            return true
+        }
+    }
+
+    /// Lets a paused sync run again, due at `nextRunAt`; `false` when it does not exist.
+    public func resume(id: String, nextRunAt: Date, at now: Date = Date()) async throws -> Bool {
+        try await database.withSQL { sql in
+            try await !sql.raw(
+                """
+                UPDATE syncs SET paused = 0, status = CASE WHEN consecutive_failures > 0 THEN \
+                \(bind: SyncDefinition.Status.failing.rawValue) ELSE \(bind: SyncDefinition.Status.idle.rawValue) END, \
+                status_reason = CASE WHEN consecutive_failures > 0 THEN status_reason ELSE NULL END, \
+                next_run_at = \(bind: nextRunAt.epochMilliseconds), updated_at = \(bind: now.epochMilliseconds) \
+                WHERE id = \(bind: id) RETURNING id
+                """
+            ).all().isEmpty
+        }
+    }
+
+    /// Forgets the sync's checkpoint, so its next run reads everything (as a full run: records it does not see are
+    /// deleted when it completes), and cancels a run in progress; records stay until then. `false` when it does not
+    /// exist.
+    public func reset(id: String, nextRunAt: Date, at now: Date = Date()) async throws -> Bool {
+        try await database.transaction { sql in
+            let rows = try await sql.raw(
+                """
+                UPDATE syncs SET checkpoint = NULL, next_run_at = CASE WHEN paused = 1 THEN NULL ELSE \
+                \(bind: nextRunAt.epochMilliseconds) END, updated_at = \(bind: now.epochMilliseconds) \
+                WHERE id = \(bind: id) RETURNING id
+                """
+            ).all()
+            guard !rows.isEmpty else { return false }
+            try await Self.cancelActiveRuns(syncID: id, reason: "the sync was reset", at: now, using: sql)
+            return true
+        }
+    }
+
+    /// Takes the syncs whose next run is due (at most `limit`), clearing their due time so no other node takes them
+    /// too, and hands their ids to `enqueue` in the same transaction.
+    public func claimDue(
+        at now: Date = Date(), limit: Int, enqueue: @Sendable ([String], any SQLDatabase) async throws -> Void
+    ) async throws -> [String] {
+        try await database.transaction { sql in
+            let due = now.epochMilliseconds
+            // The outer condition is checked again against the row as it is once locked (PostgreSQL), so of two
+            // nodes claiming at once only one gets each sync.
+            let rows = try await sql.raw(
+                """
+                UPDATE syncs SET next_run_at = NULL WHERE next_run_at IS NOT NULL AND next_run_at <= \(bind: due) \
+                AND paused = 0 AND id IN (SELECT id FROM syncs WHERE next_run_at IS NOT NULL AND next_run_at <= \(bind: due) \
+                AND paused = 0 ORDER BY next_run_at LIMIT \(bind: limit)) RETURNING id
+                """
+            ).all()
+            let ids = try rows.map { try $0.decode(column: "id", as: String.self) }
+            if !ids.isEmpty { try await enqueue(ids, sql) }
+            return ids
+        }
+    }
+
+    /// Clears the due time of a sync whose run is being queued now (run now, reset), so the scheduler does not queue
+    /// it again meanwhile.
+    public func markQueued(id: String, using sql: any SQLDatabase) async throws {
+        try await sql.raw("UPDATE syncs SET next_run_at = NULL WHERE id = \(bind: id)").run()
+    }
+
+    /// Sets the sync's status and reason.
+    public func setStatus(id: String, _ status: SyncDefinition.Status, reason: String?, at now: Date = Date()) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE syncs SET status = \(bind: status.rawValue), status_reason = \(bind: reason), \
+                updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: id) AND paused = 0
+                """
+            ).run()
+        }
+    }
+
+    /// The syncs paused until their connection is authorized again whose connection is `active` now.
+    public func pausedForAuthorization(reason: String) async throws -> [String] {
+        let rows = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                SELECT syncs.id AS id FROM syncs JOIN connections ON connections.id = syncs.connection_id \
+                WHERE syncs.paused = 1 AND syncs.status_reason = \(bind: reason) AND connections.status = 'active'
+                """
+            ).all()
+        }
+        return try rows.map { try $0.decode(column: "id", as: String.self) }
+    }
+
+    // MARK: Runs
+
+    /// The run in progress or waiting to go on, if the sync has one.
+    public func activeRun(syncID: String) async throws -> SyncRun? {
+        let row = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                SELECT * FROM sync_runs WHERE sync_id = \(bind: syncID) AND status IN \
+                (\(bind: SyncRun.Status.running.rawValue), \(bind: SyncRun.Status.backingOff.rawValue)) ORDER BY id DESC LIMIT 1
+                """
+            ).first()
+        }
+        return try row.map(Self.run(from:))
+    }
+
+    /// Starts `run` under the job lease `holder`, and marks its sync `running`.
+    public func start(_ run: SyncRun, holder: String) async throws {
+        try await database.transaction { sql in
+            try await sql.raw(
+                """
+                INSERT INTO sync_runs (id, sync_id, kind, trigger, status, holder, generation, page_cursor, pages, added, updated, \
+                deleted, unchanged, highest_cursor_value, error, checkpoint_before, checkpoint_after, started_at, finished_at)
+                VALUES (\(bind: run.id), \(bind: run.syncID), \(bind: run.kind.rawValue), \(bind: run.trigger.rawValue), \
+                \(bind: run.status.rawValue), \(bind: holder), \(bind: run.generation), NULL, 0, 0, 0, 0, 0, NULL, NULL, \
+                \(bind: try run.checkpointBefore.map { try $0.json.serialized() }), NULL, \(bind: run.startedAt.epochMilliseconds), NULL)
+                """
+            ).run()
+            try await sql.raw(
+                """
+                UPDATE syncs SET status = \(bind: SyncDefinition.Status.running.rawValue), status_reason = NULL, \
+                last_run_id = \(bind: run.id), generation = CASE WHEN \(bind: run.kind.rawValue) = 'full' THEN \
+                \(bind: run.generation) ELSE generation END, updated_at = \(bind: run.startedAt.epochMilliseconds) \
+                WHERE id = \(bind: run.syncID)
+                """
+            ).run()
+        }
+    }
+
+    /// Hands a run in progress to the job lease `holder` (a run resumed after its worker died or waited), marking it
+    /// and its sync `running`; `false` when the run is no longer active.
+    public func takeOver(_ run: SyncRun, holder: String, at now: Date = Date()) async throws -> Bool {
+        try await database.transaction { sql in
+            let rows = try await sql.raw(
+                """
+                UPDATE sync_runs SET holder = \(bind: holder), status = \(bind: SyncRun.Status.running.rawValue), error = NULL \
+                WHERE id = \(bind: run.id) AND status IN (\(bind: SyncRun.Status.running.rawValue), \
+                \(bind: SyncRun.Status.backingOff.rawValue)) RETURNING id
+                """
+            ).all()
+            guard !rows.isEmpty else { return false }
+            try await sql.raw(
+                """
+                UPDATE syncs SET status = \(bind: SyncDefinition.Status.running.rawValue), status_reason = NULL, \
+                updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: run.syncID) AND paused = 0
+                """
+            ).run()
+            return true
+        }
+    }
+
+    /// Marks a run as waiting out a rate limit (its sync `backing_off`, with the reason); `false` when `holder` no
+    /// longer holds it.
+    public func backOff(runID: String, syncID: String, holder: String, reason: String, at now: Date = Date()) async throws -> Bool {
+        try await database.transaction { sql in
+            let rows = try await sql.raw(
+                """
+                UPDATE sync_runs SET status = \(bind: SyncRun.Status.backingOff.rawValue), error = \(bind: reason) \
+                WHERE id = \(bind: runID) AND holder = \(bind: holder) AND status = \(bind: SyncRun.Status.running.rawValue) \
+                RETURNING id
+                """
+            ).all()
+            guard !rows.isEmpty else { return false }
+            try await sql.raw(
+                """
+                UPDATE syncs SET status = \(bind: SyncDefinition.Status.backingOff.rawValue), status_reason = \(bind: reason), \
+                updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: syncID) AND paused = 0
+                """
+            ).run()
+            return true
+        }
+    }
+
+    /// Ends a run that failed: its committed pages stay, its checkpoint is not moved and nothing is deleted; the
+    /// sync is `failing` and due again after `retryAt`. `false` when `holder` no longer holds the run.
+    public func fail(
+        runID: String, syncID: String, holder: String, error: String, retryAt: Date, at now: Date = Date()
+    ) async throws -> Bool {
+        try await database.transaction { sql in
+            let rows = try await sql.raw(
+                """
+                UPDATE sync_runs SET status = \(bind: SyncRun.Status.failed.rawValue), error = \(bind: error), holder = NULL, \
+                finished_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: runID) AND holder = \(bind: holder) \
+                AND status IN (\(bind: SyncRun.Status.running.rawValue), \(bind: SyncRun.Status.backingOff.rawValue)) RETURNING id
+                """
+            ).all()
+            guard !rows.isEmpty else { return false }
+            try await sql.raw(
+                """
+                UPDATE syncs SET status = CASE WHEN paused = 1 THEN status ELSE \(bind: SyncDefinition.Status.failing.rawValue) END, \
+                status_reason = CASE WHEN paused = 1 THEN status_reason ELSE \(bind: error) END, \
+                consecutive_failures = consecutive_failures + 1, last_run_at = \(bind: now.epochMilliseconds), \
+                next_run_at = CASE WHEN paused = 1 THEN NULL ELSE \(bind: retryAt.epochMilliseconds) END, \
+                updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: syncID)
+                """
+            ).run()
+            return true
+        }
+    }
+
+    /// The run with `id` of the sync `syncID`, if it exists.
+    public func run(id: String, syncID: String) async throws -> SyncRun? {
+        let row = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM sync_runs WHERE id = \(bind: id) AND sync_id = \(bind: syncID)").first()
+        }
+        return try row.map(Self.run(from:))
+    }
+
+    /// A page of the sync's runs, newest first, before `cursor`.
+    public func runs(syncID: String, before cursor: String?, limit: Int) async throws -> [SyncRun] {
+        let rows = try await database.withSQL { sql in
+            if let cursor {
+                return try await sql.raw(
+                    """
+                    SELECT * FROM sync_runs WHERE sync_id = \(bind: syncID) AND id < \(bind: cursor) ORDER BY id DESC LIMIT \(bind: limit)
+                    """
+                ).all()
+            }
+            return try await sql.raw("SELECT * FROM sync_runs WHERE sync_id = \(bind: syncID) ORDER BY id DESC LIMIT \(bind: limit)")
+                .all()
+        }
+        return try rows.map(Self.run(from:))
+    }
+
+    /// Cancels the sync's run in progress or waiting, in the transaction `sql` stands for.
+    static func cancelActiveRuns(syncID: String, reason: String, at now: Date, using sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            UPDATE sync_runs SET status = \(bind: SyncRun.Status.cancelled.rawValue), error = \(bind: reason), holder = NULL, \
+            finished_at = \(bind: now.epochMilliseconds) WHERE sync_id = \(bind: syncID) AND status IN \
+            (\(bind: SyncRun.Status.running.rawValue), \(bind: SyncRun.Status.backingOff.rawValue))
+            """
+        ).run()
+    }
+
+    // MARK: Rows
+
+    static func sync(from row: any SQLRow) throws -> SyncDefinition {
+        let checkpointText = try row.decode(column: "checkpoint", as: String?.self)
+        var sync = SyncDefinition(
+            id: try row.decode(column: "id", as: String.self),
+            connectionID: try row.decode(column: "connection_id", as: String.self),
+            resource: try row.decode(column: "resource", as: String.self),
+            mode: SyncDefinition.Mode(rawValue: try row.decode(column: "mode", as: String.self)) ?? .incremental,
+            everySeconds: try row.decode(column: "every_seconds", as: Int64.self),
+            realtime: try row.decode(column: "realtime", as: Int64.self) != 0,
+            firstRunAt: Date(),
+            now: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self))
+        )
+        sync.status = SyncDefinition.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .idle
+        sync.statusReason = try row.decode(column: "status_reason", as: String?.self)
+        sync.paused = try row.decode(column: "paused", as: Int64.self) != 0
+        sync.checkpoint = SyncCheckpoint(json: checkpointText.flatMap { try? JSONValue.parse($0) })
+        sync.changeSequence = try row.decode(column: "change_sequence", as: Int64.self)
+        sync.notifiedSequence = try row.decode(column: "notified_sequence", as: Int64.self)
+        sync.generation = try row.decode(column: "generation", as: Int64.self)
+        sync.recordCount = try row.decode(column: "record_count", as: Int64.self)
+        sync.consecutiveFailures = Int(try row.decode(column: "consecutive_failures", as: Int64.self))
+        sync.lastRunID = try row.decode(column: "last_run_id", as: String?.self)
+        sync.lastRunAt = try row.decode(column: "last_run_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        sync.nextRunAt = try row.decode(column: "next_run_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        sync.updatedAt = Date(epochMilliseconds: try row.decode(column: "updated_at", as: Int64.self))
+        return sync
+    }
+
+    static func run(from row: any SQLRow) throws -> SyncRun {
+        func checkpoint(_ column: String) throws -> SyncCheckpoint? {
+            SyncCheckpoint(json: try row.decode(column: column, as: String?.self).flatMap { try? JSONValue.parse($0) })
+        }
+        var run = SyncRun(
+            id: try row.decode(column: "id", as: String.self),
+            syncID: try row.decode(column: "sync_id", as: String.self),
+            kind: SyncRun.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .incremental,
+            trigger: SyncRun.Trigger(rawValue: try row.decode(column: "trigger", as: String.self)) ?? .schedule,
+            generation: try row.decode(column: "generation", as: Int64.self),
+            checkpointBefore: try checkpoint("checkpoint_before"),
+            startedAt: Date(epochMilliseconds: try row.decode(column: "started_at", as: Int64.self))
+        )
+        run.status = SyncRun.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed
+        run.pageCursor = try row.decode(column: "page_cursor", as: String?.self)
+        run.pages = try row.decode(column: "pages", as: Int64.self)
+        run.counts.added = try row.decode(column: "added", as: Int64.self)
+        run.counts.updated = try row.decode(column: "updated", as: Int64.self)
+        run.counts.deleted = try row.decode(column: "deleted", as: Int64.self)
+        run.counts.unchanged = try row.decode(column: "unchanged", as: Int64.self)
+        run.highestCursorValue = try row.decode(column: "highest_cursor_value", as: String?.self)
+        run.error = try row.decode(column: "error", as: String?.self)
+        run.checkpointAfter = try checkpoint("checkpoint_after")
+        run.finishedAt = try row.decode(column: "finished_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        return run
+    }
+}

@@ -1,0 +1,151 @@
+"""A provider to sync from, for the sync tests and benchmarks: "Ledger", a REST API with no public implementation to
+run, written in the shape most incremental APIs share (HubSpot's and Zendesk's incremental exports, Stripe's events):
+
+  GET /v1/accounts?updated_since=<RFC 3339>&limit=<n>&after=<cursor>
+      records {"id", "name", "balance", "updated_at", ...} ordered by (updated_at, id), `updated_since` inclusive (>=),
+      keyset pages: {"data": [...], "next": "<cursor>" | null}; at most 100 per page
+  GET /v1/accounts/{id}
+  GET /v1/events?created_gte=<unix seconds>&limit=<n>&after=<cursor>
+      the change feed deletions are learned from: {"id", "type": "account.deleted", "created", "data": {"object": {"id"}}}
+  bearer auth with LEDGER_TOKEN; 429 with Retry-After when a fault is armed
+
+Test controls (no auth): POST /_admin/upsert {"records": [{"id", "name", "updated_at"?}...]} (updated_at defaults to now),
+POST /_admin/delete {"ids": [...], "silent"?: true}, POST /_admin/generate {"count", "bytes", "updated_at"?} (count records of about
+`bytes` each, ids acc_0000001…), POST /_admin/faults {"status": 429, "count": n, "retryAfter": s} (the next n list
+calls fail), POST /_admin/delay {"seconds": s} (each list page waits), GET /_admin/stats (list calls made).
+"""
+import base64
+import json
+import threading
+import time
+from datetime import datetime, timezone
+
+from fixture_http import JSONHandler, serve
+
+LEDGER_TOKEN = "ledger-fixture-token"
+lock = threading.Lock()
+accounts = {}
+events = []
+faults = {"status": 0, "count": 0, "retryAfter": 0}
+settings = {"delay": 0.0}
+stats = {"lists": 0, "pages_failed": 0}
+sorted_cache = {"keys": None}
+
+
+def iso(ts):
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_iso(text):
+    return datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z" if "." in text else "%Y-%m-%dT%H:%M:%S%z").timestamp()
+
+
+def encode_cursor(record):
+    return base64.urlsafe_b64encode(json.dumps([record["updated_at"], record["id"]]).encode()).decode()
+
+
+def ordered():
+    # Sorted once per change, not per page: a benchmark lists 100,000 records in pages of 100.
+    if sorted_cache["keys"] is None:
+        sorted_cache["keys"] = sorted(accounts.values(), key=lambda r: (r["updated_at"], r["id"]))
+    return sorted_cache["keys"]
+
+
+def changed():
+    sorted_cache["keys"] = None
+
+
+class Handler(JSONHandler):
+    def respond(self, method, url, query):
+        path = url.path
+        if path.startswith("/_admin/"):
+            return self.admin(method, path[len("/_admin/"):])
+        if self.headers.get("Authorization") != "Bearer " + LEDGER_TOKEN:
+            return self.reply(401, {"error": {"type": "unauthorized", "message": "missing or wrong token"}})
+        if method == "GET" and path == "/v1/accounts":
+            return self.list_accounts(query)
+        if method == "GET" and path.startswith("/v1/accounts/"):
+            record = accounts.get(path[len("/v1/accounts/"):])
+            if record is None:
+                return self.reply(404, {"error": {"type": "not_found", "message": "no such account"}})
+            return self.reply(200, record)
+        if method == "GET" and path == "/v1/events":
+            since = float(query.get("created_gte", "0"))
+            selected = [e for e in events if e["created"] >= since]
+            return self.page(selected, query, key=lambda e: e["id"])
+        self.reply(404, {"error": {"type": "not_found", "message": "no such route"}})
+
+    def list_accounts(self, query):
+        with lock:
+            stats["lists"] += 1
+            if faults["count"] > 0:
+                faults["count"] -= 1
+                stats["pages_failed"] += 1
+                self.send_response(faults["status"])
+                body = json.dumps({"error": {"type": "rate_limited", "message": "slow down"}}).encode()
+                self.send_header("Retry-After", str(faults["retryAfter"]))
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            records = ordered()
+        if settings["delay"]:
+            time.sleep(settings["delay"])
+        since = query.get("updated_since")
+        if since:
+            records = [r for r in records if r["updated_at"] >= iso(parse_iso(since))]
+        return self.page(records, query, key=lambda r: (r["updated_at"], r["id"]))
+
+    def page(self, records, query, key):
+        limit = min(int(query.get("limit", "10")), 100)
+        after = query.get("after")
+        if after:
+            position = json.loads(base64.urlsafe_b64decode(after.encode()))
+            position = tuple(position) if isinstance(position, list) else position
+            records = [r for r in records if key(r) > position]
+        chunk = records[:limit]
+        more = len(records) > limit
+        next_cursor = None
+        if more:
+            last = key(chunk[-1])
+            next_cursor = base64.urlsafe_b64encode(json.dumps(list(last) if isinstance(last, tuple) else last).encode()).decode()
+        self.reply(200, {"data": chunk, "next": next_cursor})
+
+    def admin(self, method, action):
+        if action == "stats":
+            return self.reply(200, dict(stats, accounts=len(accounts)))
+        payload = self.body()
+        with lock:
+            if action == "upsert":
+                now = time.time()
+                for record in payload["records"]:
+                    stored = dict(accounts.get(record["id"], {}), **record)
+                    stored.setdefault("updated_at", iso(now))
+                    if "updated_at" not in record:
+                        stored["updated_at"] = iso(now)
+                    accounts[record["id"]] = stored
+            elif action == "delete":
+                for record_id in payload["ids"]:
+                    # `silent`: the provider's change feed misses the deletion (only a full comparison finds it).
+                    if accounts.pop(record_id, None) is not None and not payload.get("silent"):
+                        events.append({"id": "evt_%06d" % (len(events) + 1), "type": "account.deleted", "created": int(time.time()),
+                                       "data": {"object": {"id": record_id}}})
+            elif action == "generate":
+                stamp = payload.get("updated_at") or iso(time.time())
+                filler = "x" * max(payload.get("bytes", 1000) - 120, 0)
+                for index in range(payload["count"]):
+                    record_id = "acc_%07d" % (index + 1)
+                    accounts[record_id] = {"id": record_id, "name": "Account %d" % (index + 1), "balance": index,
+                                           "notes": filler, "updated_at": stamp}
+            elif action == "faults":
+                faults.update(status=payload.get("status", 429), count=payload.get("count", 1), retryAfter=payload.get("retryAfter", 0))
+            elif action == "delay":
+                settings["delay"] = float(payload.get("seconds", 0))
+            else:
+                return self.reply(404, {"error": "no such control"})
+            changed()
+        self.reply(200, {"ok": True, "accounts": len(accounts)})
+
+
+serve(Handler)
