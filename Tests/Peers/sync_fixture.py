@@ -12,7 +12,7 @@ run, written in the shape most incremental APIs share (HubSpot's and Zendesk's i
 Test controls (no auth): POST /_admin/upsert {"records": [{"id", "name", "updated_at"?}...]} (updated_at defaults to now),
 POST /_admin/delete {"ids": [...], "silent"?: true}, POST /_admin/generate {"count", "bytes", "updated_at"?} (count records of about
 `bytes` each, ids acc_0000001…), POST /_admin/faults {"status": 429, "count": n, "retryAfter": s} (the next n list
-calls fail), POST /_admin/delay {"seconds": s} (each list page waits), GET /_admin/stats (list calls made).
+calls fail), POST /_admin/delay {"seconds": s} (each list page waits), GET /_admin/stats (list calls made, and the most that overlapped).
 """
 import base64
 import json
@@ -28,7 +28,7 @@ accounts = {}
 events = []
 faults = {"status": 0, "count": 0, "retryAfter": 0}
 settings = {"delay": 0.0}
-stats = {"lists": 0, "pages_failed": 0}
+stats = {"lists": 0, "pages_failed": 0, "in_flight": 0, "max_in_flight": 0}
 sorted_cache = {"keys": None}
 
 
@@ -76,6 +76,17 @@ class Handler(JSONHandler):
         self.reply(404, {"error": {"type": "not_found", "message": "no such route"}})
 
     def list_accounts(self, query):
+        # How many listings overlap: one sync's runs never should, across every node.
+        with lock:
+            stats["in_flight"] += 1
+            stats["max_in_flight"] = max(stats["max_in_flight"], stats["in_flight"])
+        try:
+            return self.list_accounts_now(query)
+        finally:
+            with lock:
+                stats["in_flight"] -= 1
+
+    def list_accounts_now(self, query):
         with lock:
             stats["lists"] += 1
             if faults["count"] > 0:

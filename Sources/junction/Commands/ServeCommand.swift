@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
-import JunctionAuth
 import JunctionApp
+import JunctionAuth
 import JunctionConnectors
 import JunctionHTTP
 import JunctionServer
@@ -111,6 +111,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
+            "How long a node holds a background job between heartbeats; a job whose node died is taken over by another after this. Default: 30.",
+            valueName: "seconds"
+        )
+    )
+    var jobLeaseSeconds: Int = 30
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How far before its checkpoint an incremental sync run reads again, so records written late or sharing the checkpoint's time are never skipped (what is read again unchanged is dropped). Default: 60.",
+            valueName: "seconds"
+        )
+    )
+    var syncOverlapSeconds: Int = 60
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
             "A folder of declarative connector definitions (*.yaml, *.yml, *.json) to serve beside the built-in providers; a definition named like a built-in one replaces it. Env: JUNCTION_CONNECTOR_DEFINITIONS.",
             valueName: "folder"
         )
@@ -123,6 +141,12 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
+        guard (5...3600).contains(jobLeaseSeconds) else {
+            throw ValidationError("--job-lease-seconds must be from 5 to 3600, not \(jobLeaseSeconds)")
+        }
+        guard (0...86_400).contains(syncOverlapSeconds) else {
+            throw ValidationError("--sync-overlap-seconds must be from 0 to 86400, not \(syncOverlapSeconds)")
+        }
         guard (0...1024).contains(jobConcurrency) else {
             throw ValidationError("--job-concurrency must be from 0 to 1024")
         }
@@ -187,6 +211,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Token refresh settings: the defaults, with the crash test's fault when one is asked for.
+    /// How sync runs read: the overlap from `--sync-overlap-seconds`.
+    var syncConfiguration: SyncRunner.Configuration {
+        var configuration = SyncRunner.Configuration()
+        configuration.overlap = .seconds(syncOverlapSeconds)
+        return configuration
+    }
+
     var tokenConfiguration: TokenManager.Configuration {
         var configuration = TokenManager.Configuration()
         if let crashPoint = testCrashPoint {
@@ -261,6 +292,7 @@ struct ServeCommand: AsyncParsableCommand {
                 maximumBodyBytes: webhookMaxBodyBytes
             ),
             tokenConfiguration: tokenConfiguration,
+            syncConfiguration: syncConfiguration,
             logger: logger
         )
         let application = try JunctionApplication.make(services: services, host: host, port: port, tls: tls, logger: logger)
@@ -269,6 +301,7 @@ struct ServeCommand: AsyncParsableCommand {
             var configuration = JobWorkerService.Configuration()
             configuration.concurrency = jobConcurrency
             configuration.batchSize = max(configuration.batchSize, jobConcurrency)
+            configuration.leaseDuration = .seconds(jobLeaseSeconds)
             serviceList.append(
                 .init(
                     service: JobWorkerService(

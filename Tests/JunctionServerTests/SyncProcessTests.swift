@@ -1,0 +1,151 @@
+import Foundation
+import JunctionCore
+import JunctionStore
+import JunctionTestSupport
+import NIOHTTP1
+import SQLKit
+import Testing
+
+/// Syncs across processes: a node killed with SIGKILL mid-run, and two nodes on one PostgreSQL database.
+@Suite("Syncs across processes", .serialized, .enabled(if: PythonPeer.isAvailable))
+struct SyncProcessTests {
+    static let token = ServeProcessTests.token
+    static let definitions = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Peers/connectors").path
+
+    /// A master key every node of a test shares (PostgreSQL nodes must).
+    static func masterKey() async throws -> String {
+        let generated = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["keys", "generate"])
+        return generated.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Starts `junction serve` on `database` with the Ledger provider and a short job lease.
+    static func start(_ database: String, folder: String, masterKey: String) async throws -> ServeProcessTests.Server {
+        try await ServeProcessTests.Server.start(
+            database: database, environment: ["JUNCTION_ADMIN_TOKEN": token, "JUNCTION_MASTER_KEY": masterKey], workingDirectory: folder,
+            extraArguments: ["--connector-definitions", definitions, "--job-lease-seconds", "5", "--log-level", "info"])
+    }
+
+    /// A Ledger connection and a sync of its accounts on `server`; the sync's id.
+    static func createSync(on server: ServeProcessTests.Server, ledger: PythonPeer) async throws -> String {
+        let connection = try await server.request(
+            .POST, "/api/v1/connections",
+            body: #"{"provider": "ledger", "name": "Ledger", "settings": {"baseURL": "\#(ledger.baseURL)"}, "credentials": {"apiKey": "ledger-fixture-token"}}"#)
+        let connectionID = try #require(connection.json["id"]?.stringValue, "\(connection)")
+        let sync = try await server.request(
+            .POST, "/api/v1/syncs", body: #"{"connectionId": "\#(connectionID)", "resource": "accounts", "schedule": {"every": "1h"}}"#)
+        return try #require(sync.json["id"]?.stringValue, "\(sync)")
+    }
+
+    /// The sync's latest run.
+    static func latestRun(_ sync: String, on server: ServeProcessTests.Server) async throws -> JSONValue? {
+        try await server.request(.GET, "/api/v1/syncs/\(sync)/runs?limit=1").json["data"]?.arrayValue?.first
+    }
+
+    /// Reads the feed from `cursor` to its end with pages of `limit`; the external ids in order and the last cursor.
+    static func readFeed(_ sync: String, on server: ServeProcessTests.Server, from cursor: String?, limit: Int, pages: Int = .max)
+        async throws -> (ids: [String], cursor: String?)
+    {
+        var ids: [String] = []
+        var cursor = cursor
+        for _ in 0..<pages {
+            let page = try await server.request(.GET, "/api/v1/syncs/\(sync)/records?limit=\(limit)" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            ids += page.json["data"]?.arrayValue?.compactMap { $0["externalId"]?.stringValue } ?? []
+            cursor = page.json["nextCursor"]?.stringValue
+            if page.json["hasMore"] != true { break }
+        }
+        return (ids, cursor)
+    }
+
+    @Test("A node killed with SIGKILL mid-run: the run resumes from its last committed page, every record once, the feed without gap or duplicate", arguments: TestEngine.available)
+    func killedMidRun(engine: TestEngine) async throws {
+        let test = try await TestDatabase.create(engine)
+        defer { Task { try? await test.destroy() } }
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let key = try await Self.masterKey()
+        try await PythonPeer.with("sync_fixture.py") { (ledger: PythonPeer) async throws -> Void in
+            _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/generate", body: #"{"count": 3000, "bytes": 300}"#)
+            _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/delay", body: #"{"seconds": 0.1}"#)
+            let first = try await Self.start(test.urlText, folder: folder, masterKey: key)
+            let sync = try await Self.createSync(on: first, ledger: ledger)
+            var run: JSONValue?
+            for _ in 0..<300 {
+                run = try await Self.latestRun(sync, on: first)
+                if (run?["pages"]?.doubleValue ?? 0) >= 8 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let runID = try #require(run?["id"]?.stringValue)
+            // A reader takes what is there so far, and keeps its cursor.
+            let early = try await Self.readFeed(sync, on: first, from: nil, limit: 250)
+            #expect(early.ids.count >= 700)
+            first.process.send(SIGKILL)
+            _ = try await first.process.wait(timeout: .seconds(10))
+            let listsBefore = try JSONValue.parse(try await PeerHTTP.get("\(ledger.baseURL)/_admin/stats"))["lists"]?.doubleValue ?? 0
+            _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/delay", body: #"{"seconds": 0}"#)
+
+            let second = try await Self.start(test.urlText, folder: folder, masterKey: key)
+            var finished: JSONValue?
+            for _ in 0..<600 {
+                finished = try await second.request(.GET, "/api/v1/syncs/\(sync)/runs/\(runID)").json
+                if finished?["status"] == "succeeded" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(finished?["status"] == "succeeded", "the same run went on: \(String(describing: finished))")
+            #expect(finished?["added"] == 3000)
+            #expect(finished?["pages"] == 30)
+            let listsAfter = try JSONValue.parse(try await PeerHTTP.get("\(ledger.baseURL)/_admin/stats"))["lists"]?.doubleValue ?? 0
+            #expect(listsAfter <= 30 + 2, "the run went on from its checkpoint, not from the start: \(listsAfter) listings, \(listsBefore) before the kill")
+            let rest = try await Self.readFeed(sync, on: second, from: early.cursor, limit: 500)
+            let all = early.ids + rest.ids
+            #expect(all.count == 3000, "every record once: \(all.count)")
+            #expect(Set(all).count == 3000, "no duplicate across the restart")
+            #expect(try await second.request(.GET, "/api/v1/syncs/\(sync)").json["recordCount"] == 3000)
+            #expect(try await second.stop() == 0)
+        }
+    }
+
+    @Test("Two nodes on PostgreSQL never run the same sync at once")
+    func twoNodes() async throws {
+        guard TestEngine.available.contains(.postgres) else { return }
+        let test = try await TestDatabase.create(.postgres)
+        defer { Task { try? await test.destroy() } }
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let key = try await Self.masterKey()
+        try await PythonPeer.with("sync_fixture.py") { (ledger: PythonPeer) async throws -> Void in
+            _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/generate", body: #"{"count": 400, "bytes": 200}"#)
+            _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/delay", body: #"{"seconds": 0.05}"#)
+            let first = try await Self.start(test.urlText, folder: folder, masterKey: key)
+            let second = try await Self.start(test.urlText, folder: folder, masterKey: key)
+            let sync = try await Self.createSync(on: first, ledger: ledger)
+            // Both nodes are asked to run it, over and over, for five seconds.
+            let deadline = ContinuousClock.now + .seconds(5)
+            var asked = 0
+            while ContinuousClock.now < deadline {
+                let node = asked % 2 == 0 ? first : second
+                let answer = try await node.request(.POST, "/api/v1/syncs/\(sync)/run")
+                #expect(answer.status == 202)
+                asked += 1
+                try await Task.sleep(for: .milliseconds(40))
+            }
+            try await Task.sleep(for: .seconds(2))
+            let stats = try JSONValue.parse(try await PeerHTTP.get("\(ledger.baseURL)/_admin/stats"))
+            #expect(stats["max_in_flight"] == 1, "listings of one sync overlapped: \(stats)")
+            // Run times to the millisecond, from the store (the API shows whole seconds).
+            let database = try await Database.open(test.url, logger: TestDatabase.logger)
+            let spans = try await database.withSQL { sql in
+                try await sql.raw("SELECT started_at, finished_at FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY started_at").all().map {
+                    (try $0.decode(column: "started_at", as: Int64.self), try $0.decode(column: "finished_at", as: Int64.self))
+                }
+            }
+            await database.close()
+            #expect(spans.count >= 3, "runs happened: \(spans.count)")
+            for (earlier, later) in zip(spans, spans.dropFirst()) {
+                #expect(earlier.1 <= later.0, "runs overlapped: \(earlier) and \(later)")
+            }
+            #expect(try await first.stop() == 0)
+            #expect(try await second.stop() == 0)
+        }
+    }
+}
