@@ -35,6 +35,19 @@ final class ProgressBar: Sendable {
         }
     }
 
+    /// Shows `text` as the bar's line, for work measured in more than one number (a sync run's pages and records). On a
+    /// terminal the line is redrawn; elsewhere it is printed at most every five seconds, and always when `final`.
+    func status(_ text: String, final: Bool = false) {
+        if isTerminal {
+            FileHandle.standardError.write(Data("\r\(label): \(text)\u{1B}[K".utf8))
+            return
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        if lastReportedTenth.exchangeIfGreater(now / 5) || final {
+            FileHandle.standardError.write(Data("\(label): \(text)\n".utf8))
+        }
+    }
+
     func finish() {
         if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }

@@ -1,0 +1,263 @@
+import ArgumentParser
+import Foundation
+import JunctionAPI
+import JunctionCore
+
+/// `junction syncs`: syncs on a running server, through its management API.
+struct SyncsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "syncs",
+        abstract: "Create, list, run, pause, resume and reset syncs, and read their runs and change feed.",
+        discussion: """
+            A sync keeps one resource of a connection current in Junction's record store, on a schedule and, with \
+            --realtime, from the provider's webhooks. These commands call the management API of the server at \
+            --server (or JUNCTION_URL) with the token in JUNCTION_ADMIN_TOKEN (or --token-file). Example:
+
+              junction syncs create --connection conn_01J… --resource customers --every 15m
+              junction syncs run sync_01J… --follow
+              junction syncs records sync_01J… --cursor "$(cat cursor.txt)"
+            """,
+        subcommands: [List.self, Show.self, Create.self, Run.self, Runs.self, Records.self, Pause.self, Resume.self, Reset.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List syncs, with their status, last and next run, and record count.")
+        @Option(name: .long, help: "Only this connection's syncs.") var connection: String?
+        @Option(name: .long, help: "Only syncs of this resource.") var resource: String?
+        @Option(name: .long, help: "Only syncs in this status (idle, running, paused, failing, backing_off).") var status: String?
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+
+        func run() async throws {
+            var statusFilter: Components.Schemas.SyncStatus?
+            if let status {
+                guard let parsed = Components.Schemas.SyncStatus(rawValue: status) else {
+                    throw CLIError("--status must be one of idle, running, paused, failing, backing_off, not '\(status)'")
+                }
+                statusFilter = parsed
+            }
+            let syncs = try await server.client().all { api, cursor in
+                let page = try await api.listSyncs(
+                    query: .init(limit: 200, cursor: cursor, connectionId: connection, resource: resource, status: statusFilter)
+                ).ok.body.json
+                return (try page.data.map(JSONOutput.value), page.nextCursor)
+            }
+            if json { return try JSONOutput.print(.array(syncs)) }
+            guard !syncs.isEmpty else { return print("no syncs yet; create one with `junction syncs create`") }
+            print(
+                Table.render(
+                    header: ["ID", "CONNECTION", "RESOURCE", "MODE", "EVERY", "STATUS", "RECORDS", "LAST RUN", "NEXT RUN"],
+                    rows: syncs.map { sync in
+                        [
+                            JSONOutput.cell(sync["id"]), JSONOutput.cell(sync["connectionId"]), JSONOutput.cell(sync["resource"]),
+                            JSONOutput.cell(sync["mode"]), JSONOutput.cell(sync["schedule"]?["every"]), JSONOutput.cell(sync["status"]),
+                            JSONOutput.cell(sync["recordCount"]), JSONOutput.cell(sync["lastRunAt"]), JSONOutput.cell(sync["nextRunAt"]),
+                        ]
+                    }))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one sync: status and why, checkpoint, last and next run.")
+        @Argument(help: "The sync's id (sync_…).") var id: String
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let sync = try await server.client().run { try JSONOutput.value(of: try await $0.getSync(path: .init(id: id)).ok.body.json) }
+            try SyncsCommand.show(sync, json: json)
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a sync of a connection's resource; its first run starts within seconds.",
+            discussion: "Example: junction syncs create --connection conn_01J… --resource customers --every 15m --realtime")
+        @Option(name: .long, help: "The connection (conn_…).") var connection: String
+        @Option(name: .long, help: "The resource to keep, as `junction call <connection> --list` shows them.") var resource: String
+        @Option(name: .long, help: "incremental (from the checkpoint) or full (everything, deleting what is gone). Default: incremental.")
+        var mode: String?
+        @Option(name: .long, help: "Time between runs: 30s at least, such as 15m, 2h or 1d. Default: 1h.") var every: String?
+        @Flag(name: .long, help: "Also apply the provider's verified webhooks about the resource between runs.") var realtime = false
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print the created sync as JSON.") var json = false
+
+        func run() async throws {
+            var parsedMode: Components.Schemas.SyncMode?
+            if let mode {
+                guard let parsed = Components.Schemas.SyncMode(rawValue: mode) else {
+                    throw CLIError("--mode must be incremental or full, not '\(mode)'")
+                }
+                parsedMode = parsed
+            }
+            let created = try await server.client().run {
+                try JSONOutput.value(
+                    of: try await $0.createSync(
+                        body: .json(
+                            .init(
+                                connectionId: connection, resource: resource, mode: parsedMode, schedule: every.map { .init(every: $0) },
+                                realtime: realtime))
+                    ).created.body.json)
+            }
+            if json { return try JSONOutput.print(created) }
+            print(created["id"]?.stringValue ?? "")
+            if let setup = created["realtimeSetup"]?.stringValue { printError("realtime: \(setup)") }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a sync now.",
+            discussion: "With --follow, shows the run's progress (pages, records, rate) until it ends; exits 1 if it fails.")
+        @Argument(help: "The sync's id (sync_…).") var id: String
+        @Flag(name: .long, help: "Follow the run until it ends, with a progress line.") var follow = false
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            let client = try server.client()
+            let before = try await client.run { try await $0.getSync(path: .init(id: id)).ok.body.json.lastRunId }
+            let answer = try await client.run { try await $0.runSync(path: .init(id: id)).accepted.body.json }
+            guard follow else { return print(answer.detail) }
+            // The run this request queued, or the one already running.
+            var runID: String?
+            let started = ContinuousClock.now
+            while runID == nil {
+                let sync = try await client.run { try await $0.getSync(path: .init(id: id)).ok.body.json }
+                if let last = sync.lastRunId, last != before || sync.status == .running || sync.status == .backingOff { runID = last }
+                if runID == nil {
+                    guard ContinuousClock.now - started < .seconds(120) else { throw CLIError("no run of \(id) started within 2 minutes") }
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+            }
+            guard let runID else { return }
+            let progress = ProgressBar(label: runID, total: 0)
+            while true {
+                let run = try await client.run { try await $0.getSyncRun(path: .init(id: id, runId: runID)).ok.body.json }
+                let records = run.added + run.updated + run.deleted + run.unchanged
+                let seconds = max((run.finishedAt ?? Date()).timeIntervalSince(run.startedAt), 0.001)
+                progress.status(
+                    "\(run.status.rawValue): \(run.pages) pages, \(records) records (\(run.added) added, \(run.updated) updated, "
+                        + "\(run.deleted) deleted, \(run.unchanged) unchanged), \(Int(Double(records) / seconds)) records/s",
+                    final: ![.running, .backingOff].contains(run.status))
+                switch run.status {
+                case .succeeded: return progress.finish()
+                case .failed, .cancelled:
+                    progress.finish()
+                    throw CLIError("run \(runID) \(run.status.rawValue): \(run.error ?? "no reason given")")
+                case .running, .backingOff:
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+            }
+        }
+    }
+
+    struct Runs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a sync's runs, newest first, with their counts and errors.")
+        @Argument(help: "The sync's id (sync_…).") var id: String
+        @Option(name: .long, help: "How many runs (1 to 200). Default: 20.") var limit = 20
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+
+        func run() async throws {
+            let runs = try await server.client().run {
+                try await $0.listSyncRuns(path: .init(id: id), query: .init(limit: limit)).ok.body.json.data.map(JSONOutput.value)
+            }
+            if json { return try JSONOutput.print(.array(runs)) }
+            guard !runs.isEmpty else { return print("no runs yet") }
+            print(
+                Table.render(
+                    header: ["ID", "KIND", "TRIGGER", "STATUS", "PAGES", "ADDED", "UPDATED", "DELETED", "UNCHANGED", "STARTED", "ERROR"],
+                    rows: runs.map { run in
+                        ["id", "kind", "trigger", "status", "pages", "added", "updated", "deleted", "unchanged", "startedAt", "error"].map {
+                            JSONOutput.cell(run[$0])
+                        }
+                    }))
+        }
+    }
+
+    struct Records: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read the change feed: records in change order, each with added, updated or deleted.",
+            discussion: """
+                Prints one JSON object per line, then the cursor to come back with on standard error \
+                (`next cursor: …`); --cursor starts after it. Without --all, one page.
+                """)
+        @Argument(help: "The sync's id (sync_…).") var id: String
+        @Option(name: .long, help: "Start after this cursor (a nextCursor printed before).") var cursor: String?
+        @Option(name: .long, help: "Records per page (1 to 1000). Default: 100.") var limit = 100
+        @Flag(name: .long, help: "Follow nextCursor to the end of the feed.") var all = false
+        @Flag(name: .long, help: "Leave deleted records out.") var excludeDeleted = false
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            let client = try server.client()
+            var cursor = cursor
+            var count = 0
+            let progress = all ? ProgressBar(label: "records", total: 0) : nil
+            while true {
+                let page = try await client.run {
+                    try await $0.listSyncRecords(
+                        path: .init(id: id), query: .init(cursor: cursor, limit: limit, includeDeleted: excludeDeleted ? false : nil)
+                    ).ok.body.json
+                }
+                for record in page.data { Swift.print(try JSONOutput.value(of: record).serialized()) }
+                count += page.data.count
+                progress?.update(count)
+                cursor = page.nextCursor
+                if !all || !page.hasMore { break }
+            }
+            progress?.finish()
+            printError("next cursor: \(cursor ?? "")")
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Pause a sync: no runs or real-time updates until it is resumed.")
+        @Argument(help: "The sync's id (sync_…).") var id: String
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            let sync = try await server.client().run { try JSONOutput.value(of: try await $0.pauseSync(path: .init(id: id)).ok.body.json) }
+            try SyncsCommand.show(sync, json: false)
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Resume a paused sync; its next run starts at once.")
+        @Argument(help: "The sync's id (sync_…).") var id: String
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            let sync = try await server.client().run { try JSONOutput.value(of: try await $0.resumeSync(path: .init(id: id)).ok.body.json) }
+            try SyncsCommand.show(sync, json: false)
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a sync over from no checkpoint.",
+            discussion: "The next run reads everything; records stay until it completes, and then the ones it did not see are deleted.")
+        @Argument(help: "The sync's id (sync_…).") var id: String
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            let sync = try await server.client().run { try JSONOutput.value(of: try await $0.resetSync(path: .init(id: id)).ok.body.json) }
+            try SyncsCommand.show(sync, json: false)
+        }
+    }
+
+    /// A sync as `key: value` lines, or as JSON.
+    static func show(_ sync: JSONValue, json: Bool) throws {
+        if json { return try JSONOutput.print(sync) }
+        for key in [
+            "id", "connectionId", "resource", "mode", "schedule", "realtime", "status", "statusReason", "recordCount", "consecutiveFailures",
+            "lastRunId", "lastRunAt", "nextRunAt", "checkpoint", "realtimeSetup",
+        ] {
+            if let value = sync[key], value != .null {
+                let text = key == "schedule" ? JSONOutput.cell(value["every"]) : JSONOutput.cell(value, width: 200)
+                print("\(key):".padding(toLength: 21, withPad: " ", startingAt: 0) + text)
+            }
+        }
+    }
+}
