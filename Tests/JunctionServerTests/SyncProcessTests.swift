@@ -148,4 +148,80 @@ struct SyncProcessTests {
             #expect(try await second.stop() == 0)
         }
     }
+
+    @Test("A real-time Stripe sync subscribes a webhook endpoint; localstripe's own signed events update the records; deleting the sync removes the endpoint")
+    func stripeRealtime() async throws {
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await PythonPeer.with("serve_localstripe.py") { (stripe: PythonPeer) async throws -> Void in
+            // The public URL names the server's own port, so the port is chosen first (again if it was taken meanwhile).
+            var started: ServeProcessTests.Server?
+            for _ in 0..<3 where started == nil {
+                let port = try Self.unusedPort()
+                started = try? await ServeProcessTests.Server.start(
+                    environment: ["JUNCTION_ADMIN_TOKEN": Self.token], workingDirectory: folder,
+                    extraArguments: ["--port", "\(port)", "--public-url", "http://127.0.0.1:\(port)", "--log-level", "info"])
+            }
+            let server = try #require(started)
+            let stripeKey = "sk_test_realtime_sync"
+            func stripeCall(_ method: String, _ path: String, _ form: String = "") async throws -> JSONValue {
+                let output = try await ChildProcess.run(
+                    "/usr/bin/curl", arguments: ["-s", "-X", method, "-u", stripeKey + ":", stripe.baseURL + path] + (form.isEmpty ? [] : ["-d", form]))
+                return try JSONValue.parse(output.standardOutput)
+            }
+            let first = try await stripeCall("POST", "/v1/customers", "name=Ada&email=ada@example.com")
+            let firstID = try #require(first["id"]?.stringValue)
+            let created = try await server.request(
+                .POST, "/api/v1/connections",
+                body: #"{"provider": "stripe", "name": "localstripe", "settings": {"baseURL": "\#(stripe.baseURL)"}, "credentials": {"apiKey": "\#(stripeKey)"}}"#)
+            let connection = try #require(created.json["id"]?.stringValue, "\(created.json)")
+            let sync = try await server.request(
+                .POST, "/api/v1/syncs", body: #"{"connectionId": "\#(connection)", "resource": "customers", "realtime": true}"#)
+            #expect(sync.status == 201, "\(sync.json)")
+            let syncID = try #require(sync.json["id"]?.stringValue)
+            #expect(sync.json["realtimeSetup"]?.stringValue?.hasPrefix("subscribed") == true, "\(sync.json)")
+            let endpoints = try await stripeCall("GET", "/v1/webhook_endpoints")
+            let endpoint = try #require(endpoints["data"]?.arrayValue?.first)
+            #expect(endpoint["url"] == .string("http://127.0.0.1:\(server.port)/webhooks/\(connection)"))
+            #expect(endpoint["enabled_events"] == ["customer.created", "customer.updated", "customer.deleted"])
+
+            // The first run reads the customer there was; then localstripe's webhooks bring what changes.
+            try await ServerTestHarness.eventually(timeout: .seconds(30)) {
+                try await server.request(.GET, "/api/v1/syncs/\(syncID)").json["recordCount"] == 1
+            }
+            let cursor = try await Self.readFeed(syncID, on: server, from: nil, limit: 100).cursor
+            let second = try await stripeCall("POST", "/v1/customers", "name=Grace")
+            let secondID = try #require(second["id"]?.stringValue)
+            _ = try await stripeCall("POST", "/v1/customers/\(firstID)", "name=Ada%20Lovelace")
+            var changes: [JSONValue] = []
+            try await ServerTestHarness.eventually(timeout: .seconds(30)) {
+                let page = try await server.request(.GET, "/api/v1/syncs/\(syncID)/records?cursor=\(cursor ?? "")")
+                changes = page.json["data"]?.arrayValue ?? []
+                return changes.count == 2 && changes.contains { $0["raw"]?["name"] == "Ada Lovelace" }
+            }
+            #expect(changes.first { $0["externalId"] == .string(secondID) }?["operation"] == "added")
+            #expect(changes.first { $0["externalId"] == .string(firstID) }?["operation"] == "updated")
+            #expect(try await server.request(.GET, "/api/v1/syncs/\(syncID)/runs").json["data"]?.arrayValue?.count == 1, "no run was needed")
+
+            #expect(try await server.request(.DELETE, "/api/v1/syncs/\(syncID)").status == 204)
+            #expect(try await stripeCall("GET", "/v1/webhook_endpoints")["data"] == [])
+            #expect(try await server.stop() == 0)
+        }
+    }
+
+    /// A loopback port nothing listens on now.
+    static func unusedPort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw TestSetupError("no free loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
 }

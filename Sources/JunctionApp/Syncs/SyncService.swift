@@ -64,15 +64,15 @@ public struct SyncService: Sendable {
     private let database: Database
     private let queue: JobQueue
     private let catalog: ProviderCatalog
-    private let publicURL: String
+    private let subscriptions: RealtimeSubscriptions
 
-    /// A service over the store and queue, knowing the providers of `catalog`; `publicURL` is where providers reach
-    /// this server's webhooks.
-    public init(database: Database, queue: JobQueue, catalog: ProviderCatalog, publicURL: String) {
+    /// A service over the store and queue, knowing the providers of `catalog`, subscribing real-time syncs through
+    /// `subscriptions`.
+    public init(database: Database, queue: JobQueue, catalog: ProviderCatalog, subscriptions: RealtimeSubscriptions) {
         self.database = database
         self.queue = queue
         self.catalog = catalog
-        self.publicURL = publicURL
+        self.subscriptions = subscriptions
     }
 
     private var repository: SyncRepository { SyncRepository(database: database) }
@@ -99,11 +99,25 @@ public struct SyncService: Sendable {
                 detail: "connection '\(draft.connectionID)' already has a sync of '\(resource.name)': \(existing.id)",
                 details: ["syncId": .string(existing.id)])
         }
-        let sync = SyncDefinition(
+        var sync = SyncDefinition(
             connectionID: draft.connectionID, resource: resource.name, mode: draft.mode ?? .incremental, everySeconds: every,
             realtime: draft.realtime ?? false, firstRunAt: Date().addingTimeInterval(Double.random(in: 0...2)))
-        try await repository.insert(sync)
+        if sync.realtime {
+            sync.subscription = try await subscriptions.subscribe(connectionID: sync.connectionID, resource: sync.resource)?.json
+        }
+        do {
+            try await repository.insert(sync)
+        } catch {
+            try? await unsubscribe(sync)
+            throw error
+        }
         return sync
+    }
+
+    /// Removes the sync's provider-side subscription, if it has one.
+    private func unsubscribe(_ sync: SyncDefinition) async throws {
+        guard let subscription = RealtimeSubscriptions.Subscription(json: sync.subscription) else { return }
+        try await subscriptions.unsubscribe(subscription, connectionID: sync.connectionID)
     }
 
     /// The resource `name` of `connector`, when a sync can read it.
@@ -141,7 +155,15 @@ public struct SyncService: Sendable {
     public func update(id: String, _ changes: Changes) async throws -> SyncDefinition {
         var sync = try await sync(id: id)
         if let mode = changes.mode { sync.mode = mode }
-        if let realtime = changes.realtime { sync.realtime = realtime }
+        if let realtime = changes.realtime, realtime != sync.realtime {
+            sync.realtime = realtime
+            if realtime {
+                sync.subscription = try await subscriptions.subscribe(connectionID: sync.connectionID, resource: sync.resource)?.json
+            } else {
+                try await unsubscribe(sync)
+                sync.subscription = nil
+            }
+        }
         if let every = changes.every {
             sync.everySeconds = try SyncInterval.seconds(every)
             if sync.nextRunAt != nil, !sync.paused {
@@ -153,9 +175,10 @@ public struct SyncService: Sendable {
         return sync
     }
 
-    /// Deletes the sync with its runs and records.
+    /// Deletes the sync with its runs and records, and its provider-side subscription (a provider that cannot be
+    /// reached for it fails the delete, so no subscription is left sending to nothing).
     public func delete(id: String) async throws {
-        _ = try await sync(id: id)
+        try await unsubscribe(try await sync(id: id))
         guard try await repository.delete(id: id) else { throw ApplicationError.notFound("sync", id: id, prefix: SyncDefinition.idPrefix) }
     }
 
@@ -231,10 +254,8 @@ public struct SyncService: Sendable {
             entries: entries, nextCursor: FeedCursor.encode(entries.last?.position ?? position, syncID: id), hasMore: fetched.count > limit)
     }
 
-    /// What to configure at the provider so its webhooks reach this sync, for a real-time sync.
+    /// For a real-time sync, how the provider's webhooks reach it: subscribed, or what to configure at the provider.
     public func realtimeSetup(_ sync: SyncDefinition) -> String? {
-        guard sync.realtime else { return nil }
-        return "point the provider's webhooks for \(sync.resource) at \(publicURL)/webhooks/\(sync.connectionID) "
-            + "(with the signing secret in the connection's settings.webhook); verified events about \(sync.resource) update the records"
+        subscriptions.setupInstructions(sync)
     }
 }

@@ -28,6 +28,8 @@ struct ManagementAPI: APIProtocol {
         self.resources = ResourceService(runtime: services.runtime)
         self.authorizations = services.authorizations(logger: logger)
         self.syncs = SyncService(
-            database: services.database, queue: services.queue, catalog: services.catalog, publicURL: services.publicURL)
+            database: services.database, queue: services.queue, catalog: services.catalog,
+            subscriptions: RealtimeSubscriptions(
+                database: services.database, runtime: services.runtime, vault: services.vault, publicURL: services.publicURL))
     }
 }

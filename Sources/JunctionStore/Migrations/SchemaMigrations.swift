@@ -228,6 +228,7 @@ public enum SchemaMigrations {
                     last_run_at BIGINT,
                     next_run_at BIGINT,
                     notify_due_at BIGINT,
+                    subscription TEXT,
                     created_at BIGINT NOT NULL,
                     updated_at BIGINT NOT NULL
                 )

@@ -62,6 +62,8 @@ public struct SyncDefinition: Sendable, Equatable {
     public var lastRunAt: Date?
     /// When the next scheduled run is due; `nil` while one is queued or running, or while paused.
     public var nextRunAt: Date?
+    /// The provider-side webhook subscription made for a real-time sync (its kind and id), to remove with it.
+    public var subscription: JSONValue?
     /// When it was created.
     public var createdAt: Date
     /// When it last changed.
@@ -93,6 +95,7 @@ public struct SyncDefinition: Sendable, Equatable {
         self.lastRunID = nil
         self.lastRunAt = nil
         self.nextRunAt = firstRunAt
+        self.subscription = nil
         self.createdAt = now
         self.updatedAt = now
     }

@@ -20,13 +20,14 @@ public struct SyncRepository: Sendable {
                 """
                 INSERT INTO syncs (id, connection_id, resource, mode, every_seconds, realtime, status, status_reason, paused, \
                 checkpoint, change_sequence, notified_sequence, generation, record_count, consecutive_failures, last_run_id, \
-                last_run_at, next_run_at, created_at, updated_at)
+                last_run_at, next_run_at, subscription, created_at, updated_at)
                 VALUES (\(bind: sync.id), \(bind: sync.connectionID), \(bind: sync.resource), \(bind: sync.mode.rawValue), \
                 \(bind: sync.everySeconds), \(bind: sync.realtime ? 1 : 0), \(bind: sync.status.rawValue), \(bind: sync.statusReason), \
                 \(bind: sync.paused ? 1 : 0), \(bind: try sync.checkpoint.map { try $0.json.serialized() }), \
                 \(bind: sync.changeSequence), \(bind: sync.notifiedSequence), \(bind: sync.generation), \(bind: sync.recordCount), \
                 \(bind: sync.consecutiveFailures), \(bind: sync.lastRunID), \(bind: sync.lastRunAt?.epochMilliseconds), \
-                \(bind: sync.nextRunAt?.epochMilliseconds), \(bind: sync.createdAt.epochMilliseconds), \
+                \(bind: sync.nextRunAt?.epochMilliseconds), \(bind: try sync.subscription.map { try $0.serialized() }), \
+                \(bind: sync.createdAt.epochMilliseconds), \
                 \(bind: sync.updatedAt.epochMilliseconds))
                 """
             ).run()
@@ -86,7 +87,8 @@ public struct SyncRepository: Sendable {
         return try rows.map(Self.sync(from:))
     }
 
-    /// Saves what a person may change (mode, schedule, real-time) and when the next run is due; `false` when the sync
+    /// Saves what a person may change (mode, schedule, real-time, and the subscription that goes with real-time) and
+    /// when the next run is due; `false` when the sync
     /// no longer exists.
     public func updateSettings(_ sync: SyncDefinition) async throws -> Bool {
         try await database.withSQL { sql in
@@ -94,6 +96,7 @@ public struct SyncRepository: Sendable {
                 """
                 UPDATE syncs SET mode = \(bind: sync.mode.rawValue), every_seconds = \(bind: sync.everySeconds), \
                 realtime = \(bind: sync.realtime ? 1 : 0), next_run_at = \(bind: sync.nextRunAt?.epochMilliseconds), \
+                subscription = \(bind: try sync.subscription.map { try $0.serialized() }), \
                 updated_at = \(bind: sync.updatedAt.epochMilliseconds) WHERE id = \(bind: sync.id) RETURNING id
                 """
             ).all().isEmpty
@@ -382,6 +385,7 @@ public struct SyncRepository: Sendable {
         sync.lastRunID = try row.decode(column: "last_run_id", as: String?.self)
         sync.lastRunAt = try row.decode(column: "last_run_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
         sync.nextRunAt = try row.decode(column: "next_run_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        sync.subscription = try row.decode(column: "subscription", as: String?.self).flatMap { try? JSONValue.parse($0) }
         sync.updatedAt = Date(epochMilliseconds: try row.decode(column: "updated_at", as: Int64.self))
         return sync
     }
