@@ -266,6 +266,17 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(
+            name: "SyncThroughputBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                "JunctionCore", "JunctionStore", "JunctionAuth", "JunctionConnectors", "JunctionApp", "JunctionHTTP", "JunctionWebhooks",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Benchmarks/SyncThroughput",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
             name: "DataMappingBenchmark",
             dependencies: ["BenchmarkSupport", "JunctionCore", "JunctionConnectors"],
             path: "Benchmarks/DataMapping",

@@ -243,7 +243,8 @@ struct SyncTests {
             let first = try await setup.runToEnd(sync)
             #expect(first["added"] == 3)
             let cursor = try await setup.feed(sync).cursor
-            let handler = RealtimeSyncHandler(database: setup.harness.database, runner: setup.harness.services.syncRunner(logger: TestDatabase.logger))
+            let handler = RealtimeSyncHandler(
+                database: setup.harness.database, catalog: Self.catalog, runner: setup.harness.services.syncRunner(logger: TestDatabase.logger))
             func event(_ id: String, _ type: String, at occurred: Date, _ data: JSONValue) -> NormalizedEvent {
                 var event = NormalizedEvent(id: id, connectionId: setup.connection, provider: "hmac", type: "hmac." + type, occurredAt: occurred, data: data)
                 event.resource = "accounts"

@@ -11,28 +11,40 @@ import JunctionWebhooks
 /// record's time does not overwrite it, as events arrive out of order.
 public struct RealtimeSyncHandler: WebhookEventHandler {
     let database: Database
+    let catalog: ProviderCatalog
     let runner: SyncRunner
 
-    /// A handler that opens connections the way `runner` does.
-    public init(database: Database, runner: SyncRunner) {
+    /// A handler knowing the providers of `catalog`, opening connections (for thin events) the way `runner` does.
+    public init(database: Database, catalog: ProviderCatalog, runner: SyncRunner) {
         self.database = database
+        self.catalog = catalog
         self.runner = runner
     }
 
     public func handle(_ event: NormalizedEvent, replay: Int) async throws {
         guard let resourceName = event.resource else { return }
         let syncs = try await SyncRepository(database: database).realtime(connectionID: event.connectionId, resource: resourceName)
+        guard !syncs.isEmpty, let connection = try await ConnectionRepository(database: database).find(id: event.connectionId),
+            let connector = catalog.connector(named: connection.provider), let resource = try? connector.resource(named: resourceName)
+        else { return }
+        // The connection's credentials are opened only for a thin event, whose record must be read from the provider.
+        let mapper = try connection.settings["mappings"].map { try ResourceMappings(settings: $0, provider: connector.descriptor) }?
+            .mapper(for: resourceName)
         let store = SyncRecordStore(database: database)
         for sync in syncs {
-            let target = try await runner.open(sync)
-            guard let change = try await change(for: event, target: target) else { continue }
+            let change = try await change(for: event, resource: resource, mapper: mapper) {
+                let target = try await runner.open(sync)
+                return try await target.connector.get(resource, id: $0, session: target.session)
+            }
+            guard let change else { continue }
             _ = try await store.apply([change], syncID: sync.id)
         }
     }
 
-    /// What `event` says happened to a record of the target's resource, if it names one.
-    func change(for event: NormalizedEvent, target: SyncRunner.Target) async throws -> SyncRecordChange? {
-        let resource = target.resource
+    /// What `event` says happened to a record of `resource`, if it names one; `read` gets a record from the provider.
+    func change(
+        for event: NormalizedEvent, resource: ResourceDescriptor, mapper: DataMapper?, read: (String) async throws -> JSONValue
+    ) async throws -> SyncRecordChange? {
         guard let id = resource.externalID(of: event.data) else { return nil }
         if Self.isDeletion(event.providerType, resource: resource) {
             return .delete(externalID: id, at: event.occurredAt)
@@ -40,7 +52,7 @@ public struct RealtimeSyncHandler: WebhookEventHandler {
         var record = event.data
         if Self.isThin(record, resource: resource) {
             do {
-                record = try await target.connector.get(resource, id: id, session: target.session)
+                record = try await read(id)
             } catch APIError.notFound {
                 return .delete(externalID: id, at: event.occurredAt)
             }
@@ -49,7 +61,7 @@ public struct RealtimeSyncHandler: WebhookEventHandler {
             return .delete(externalID: id, at: event.occurredAt)
         }
         let time = max(resource.changeTime(of: record) ?? event.occurredAt, event.occurredAt)
-        return .upsert(IncomingRecord(externalID: id, raw: record, data: try? target.mapper?.inbound(record), remoteModifiedAt: time))
+        return .upsert(IncomingRecord(externalID: id, raw: record, data: try? mapper?.inbound(record), remoteModifiedAt: time))
     }
 
     /// Whether an event of `type` reports a deletion: `*.deleted` (Stripe, HubSpot `*.deletion`), or one of the

@@ -115,7 +115,7 @@ public struct SyncRunner: JobHandler {
     }
 
     /// A sync's connection, opened, with the resource it keeps.
-    struct Target {
+    struct Target: Sendable {
         let connector: any Connector
         let resource: ResourceDescriptor
         let session: ConnectorSession
@@ -143,12 +143,12 @@ public struct SyncRunner: JobHandler {
             query.checkpoint = checkpoint.providerCheckpoint
         }
         var highest = run.highestCursorValue.flatMap(ProviderTime.parse)
+        // One page is read ahead while the one before is committed: the provider's latency and the store's writes
+        // overlap, and at most two pages are held at once.
+        var fetched = try await fetch(query, target: target)
         while true {
             try Task.checkCancellation()
-            let fetchedAt = Date()
-            let page = try await ProviderPause.catching(configuration.rateLimitPause) {
-                try await target.connector.list(target.resource, query: query, session: target.session)
-            }
+            let (page, fetchedAt) = fetched
             let changes = page.records.compactMap { changeFromListing($0, target: target, fetchedAt: fetchedAt) }
             for record in page.records {
                 if let time = target.resource.cursorTime(of: record), time > highest ?? .distantPast { highest = time }
@@ -169,10 +169,23 @@ public struct SyncRunner: JobHandler {
                 if completion.previousFailures > 0 { try await announcer.runRecovered(sync, runID: run.id, failures: completion.previousFailures) }
                 return
             }
-            _ = try await store.commitPage(
-                changes, runID: run.id, syncID: sync.id, holder: holder, nextCursor: next, highestCursorValue: highestText)
             query.cursor = next
+            let nextQuery = query
+            async let ahead = fetch(nextQuery, target: target)
+            _ = try await store.commitPage(
+                changes, runID: run.id, syncID: sync.id, holder: holder, nextCursor: next, highestCursorValue: highestText,
+                marksSeen: run.kind == .full)
+            fetched = try await ahead
         }
+    }
+
+    /// One page of the target's resource, and when it was asked for; a rate limit or open circuit is a ``ProviderPause``.
+    private func fetch(_ query: ListQuery, target: Target) async throws -> (RecordPage, Date) {
+        let fetchedAt = Date()
+        let page = try await ProviderPause.catching(configuration.rateLimitPause) {
+            try await target.connector.list(target.resource, query: query, session: target.session)
+        }
+        return (page, fetchedAt)
     }
 
     /// A listed record as a change: an upsert, or a deletion where the provider lists deleted records with a flag.

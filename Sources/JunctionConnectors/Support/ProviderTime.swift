@@ -18,18 +18,71 @@ public enum ProviderTime {
     /// The time `text` stands for, or `nil` when it is not one.
     public static func parse(_ text: String) -> Date? {
         if let number = Double(text), number.isFinite { return seconds(number) }
-        var text = text.uppercased()
-        if text.count >= 19, text[text.index(text.startIndex, offsetBy: 10)] == " " {
-            text.replace(" ", with: "T", maxReplacements: 1)
+        var text = text
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM|±HHMM]` read digit by digit: a sync reads one per record, and
+    /// Foundation's parser (or a regular expression) cost more than the rest of a record's handling.
+    static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        var index = 0
+        func number(_ count: Int) -> Int? {
+            guard index + count <= bytes.count else { return nil }
+            var value = 0
+            for _ in 0..<count {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+                index += 1
+            }
+            return value
         }
-        // `+0000` (no colon) as `+00:00`, and no zone as UTC.
-        if let match = text.firstMatch(of: /([+-])(\d{2})(\d{2})$/) {
-            text = String(text[..<match.range.lowerBound]) + "\(match.1)\(match.2):\(match.3)"
-        } else if text.count >= 19, !text.hasSuffix("Z"), text.firstMatch(of: /[+-]\d{2}:\d{2}$/) == nil {
-            text += "Z"
+        func expect(_ characters: String) -> Bool {
+            guard index < bytes.count, characters.utf8.contains(bytes[index]) else { return false }
+            index += 1
+            return true
         }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
+            (1...12).contains(month), (1...31).contains(day), expect("Tt "), let hour = number(2), expect(":"), let minute = number(2),
+            expect(":"), let second = number(2), hour < 24, minute < 60, second <= 60
+        else { return nil }
+        var fraction = 0.0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale = 0.1
+            let start = index
+            while index < bytes.count, (48...57).contains(bytes[index]) {
+                fraction += Double(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        var offset = 0
+        if index == bytes.count || expect("Zz") {
+            offset = 0
+        } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+            let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+            index += 1
+            guard let hours = number(2) else { return nil }
+            _ = expect(":")
+            guard let minutes = number(2), hours < 24, minutes < 60 else { return nil }
+            offset = sign * (hours * 3600 + minutes * 60)
+        }
+        guard index == bytes.count else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let shifted = month <= 2 ? year - 1 : year
+        let era = (shifted >= 0 ? shifted : shifted - 399) / 400
+        let yearOfEra = shifted - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// Seconds or, when the number is too large to be seconds of this era, milliseconds since 1970.

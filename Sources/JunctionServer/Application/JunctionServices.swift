@@ -105,7 +105,7 @@ public struct JunctionServices: Sendable {
             WebhookInbox.processJobKind: WebhookEventProcessor(
                 events: WebhookEventRepository(database: database),
                 queue: queue,
-                handlers: [OutboundForwardingHandler(dispatcher: dispatcher), RealtimeSyncHandler(database: database, runner: runner)],
+                handlers: [OutboundForwardingHandler(dispatcher: dispatcher), RealtimeSyncHandler(database: database, catalog: catalog, runner: runner)],
                 enricher: eventEnricher,
                 logger: logger
             ),

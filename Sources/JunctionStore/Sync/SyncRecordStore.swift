@@ -27,14 +27,15 @@ public struct SyncRecordStore: Sendable {
     // MARK: Writes
 
     /// Commits one page of a run: its changes, the run's counts, and where its next page starts, in one transaction;
-    /// refused with ``WriteError/runNotHeld(runID:)`` unless `holder` still holds the run.
+    /// refused with ``WriteError/runNotHeld(runID:)`` unless `holder` still holds the run. A full run `marksSeen`: its
+    /// unchanged records are marked as seen, so its completion does not delete them.
     public func commitPage(
         _ changes: [SyncRecordChange], runID: String, syncID: String, holder: String, nextCursor: String?, highestCursorValue: String?,
-        at now: Date = Date()
+        marksSeen: Bool, at now: Date = Date()
     ) async throws -> SyncRun.Counts {
         try await database.transaction { sql in
             try await Self.requireHeld(runID: runID, holder: holder, using: sql)
-            let counts = try await Self.write(changes, syncID: syncID, ignoreOlder: true, announceAfter: .seconds(1), at: now, using: sql)
+            let counts = try await Self.write(changes, syncID: syncID, marksSeen: marksSeen, announceAfter: .seconds(1), at: now, using: sql)
             try await sql.raw(
                 """
                 UPDATE sync_runs SET pages = pages + 1, page_cursor = \(bind: nextCursor), \
@@ -63,7 +64,8 @@ public struct SyncRecordStore: Sendable {
     ) async throws -> Completion {
         try await database.transaction { sql in
             try await Self.requireHeld(runID: runID, holder: holder, using: sql)
-            var counts = try await Self.write(lastPage + deletions, syncID: syncID, ignoreOlder: true, announceAfter: .zero, at: now, using: sql)
+            var counts = try await Self.write(
+                lastPage + deletions, syncID: syncID, marksSeen: sweepGeneration != nil, announceAfter: .zero, at: now, using: sql)
             if let generation = sweepGeneration {
                 counts.deleted += try await Self.sweep(syncID: syncID, olderThan: generation, at: now, using: sql)
             }
@@ -93,11 +95,11 @@ public struct SyncRecordStore: Sendable {
         }
     }
 
-    /// Applies changes that arrived outside a run (webhooks): a change older than the stored record's provider time is
-    /// ignored, as events arrive out of order.
+    /// Applies changes that arrived outside a run (webhooks); the records they name count as seen by a full run in
+    /// progress.
     public func apply(_ changes: [SyncRecordChange], syncID: String, at now: Date = Date()) async throws -> SyncRun.Counts {
         try await database.transaction { sql in
-            try await Self.write(changes, syncID: syncID, ignoreOlder: true, announceAfter: .seconds(1), at: now, using: sql)
+            try await Self.write(changes, syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, using: sql)
         }
     }
 
@@ -119,9 +121,11 @@ public struct SyncRecordStore: Sendable {
     }
 
     /// Writes `changes` under the sync's next change version and, when anything changed, makes the sync's
-    /// `sync.records.changed` announcement due within `announceAfter` (changes within that time share one).
+    /// `sync.records.changed` announcement due within `announceAfter` (changes within that time share one). A change
+    /// older than the stored record's provider time is not applied (events and pages arrive out of order); with
+    /// `marksSeen`, unchanged records are marked with the sync's generation, for a full run's sweep.
     static func write(
-        _ changes: [SyncRecordChange], syncID: String, ignoreOlder: Bool, announceAfter: Duration, at now: Date,
+        _ changes: [SyncRecordChange], syncID: String, marksSeen: Bool, announceAfter: Duration, at now: Date,
         using sql: any SQLDatabase
     ) async throws -> SyncRun.Counts {
         guard !changes.isEmpty else { return SyncRun.Counts() }
@@ -156,7 +160,7 @@ public struct SyncRecordStore: Sendable {
             switch change {
             case .upsert(let record):
                 guard let hash = record.raw.contentHash else { continue }
-                if ignoreOlder, let existing, let storedTime = existing.remoteModifiedAt,
+                if let existing, let storedTime = existing.remoteModifiedAt,
                     let incomingTime = record.remoteModifiedAt?.epochMilliseconds, incomingTime < storedTime
                 {
                     // Older than what is stored: the stored record stands (and was seen, for a full run's sweep).
@@ -175,7 +179,7 @@ public struct SyncRecordStore: Sendable {
                 guard let existing, !existing.deleted else { continue }
                 // Providers often date deletions to the second (Stripe's `created`): only a stored change more than a
                 // second newer outranks one.
-                if ignoreOlder, let storedTime = existing.remoteModifiedAt, let time = deletedAt?.epochMilliseconds, time + 1000 < storedTime {
+                if let storedTime = existing.remoteModifiedAt, let time = deletedAt?.epochMilliseconds, time + 1000 < storedTime {
                     continue
                 }
                 counts.deleted += 1
@@ -205,7 +209,7 @@ public struct SyncRecordStore: Sendable {
                     .set("first_sequence", to: SQLRaw("CASE WHEN sync_records.deleted = 1 THEN excluded.first_sequence ELSE sync_records.first_sequence END"))
             }.run()
         }
-        for chunk in seen.chunked(into: 500) {
+        for chunk in (marksSeen ? seen : []).chunked(into: 500) {
             try await sql.raw(
                 """
                 UPDATE sync_records SET generation = \(bind: generation) WHERE sync_id = \(bind: syncID) \
