@@ -365,6 +365,13 @@ struct SyncTests {
             #expect(try await setup.ok(.get, "/api/v1/syncs/\(sync)")["recordCount"] == 19)
             let runs = try await setup.ok(.get, "/api/v1/syncs/\(sync)/runs")["data"]?.arrayValue ?? []
             #expect(runs.count >= 2)
+            // Deleting the connection deletes its syncs and their records.
+            #expect(try await setup.call(.delete, "/api/v1/connections/\(setup.connection)").status == .noContent)
+            #expect(try await setup.call(.get, "/api/v1/syncs/\(sync)").status == .notFound)
+            let left = try await setup.harness.database.withSQL { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM sync_records").first()?.decode(column: "n", as: Int64.self)
+            }
+            #expect(left == 0)
         }
     }
 }

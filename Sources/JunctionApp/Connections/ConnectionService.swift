@@ -134,7 +134,8 @@ public struct ConnectionService: Sendable {
         return Connection(record: record, credentials: credentials)
     }
 
-    /// Deletes the connection and its credentials, first revoking its OAuth tokens where the provider can.
+    /// Deletes the connection, its credentials and its syncs (with their runs and records), first revoking its OAuth
+    /// tokens where the provider can.
     public func delete(id: String) async throws {
         let record = try await repository.existing(id: id)
         await revokeTokens(of: record)

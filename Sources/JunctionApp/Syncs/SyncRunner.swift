@@ -69,8 +69,10 @@ public struct SyncRunner: JobHandler {
             guard try await repository.takeOver(active, holder: job.leaseToken) else { return }
             run = active
         } else {
-            let target = try? await open(sync)
-            let full = sync.mode == .full || sync.checkpoint == nil || target?.resource.cursorField == nil && sync.checkpoint?.providerCheckpoint == nil
+            // A checkpoint with neither a cursor value nor the provider's sync state comes from a resource that has
+            // neither: every run of it reads everything, and so is a full run.
+            let checkpoint = sync.checkpoint
+            let full = sync.mode == .full || checkpoint == nil || checkpoint?.cursorValue == nil && checkpoint?.providerCheckpoint == nil
             run = SyncRun(
                 syncID: syncID, kind: full ? .full : .incremental, trigger: trigger, generation: full ? sync.generation + 1 : sync.generation,
                 checkpointBefore: sync.checkpoint)

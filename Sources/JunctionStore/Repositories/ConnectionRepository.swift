@@ -71,9 +71,11 @@ public struct ConnectionRepository: Sendable {
         }
     }
 
-    /// Deletes the connection and its credentials; returns `false` when it did not exist.
+    /// Deletes the connection with its credentials and its syncs (their runs and records); returns `false` when it
+    /// did not exist.
     public func delete(id: String) async throws -> Bool {
         try await database.transaction { sql in
+            try await SyncRepository.deleteSyncs(ofConnection: id, using: sql)
             try await sql.raw("DELETE FROM vault_secrets WHERE owner_id = \(bind: id)").run()
             let rows = try await sql.raw("DELETE FROM connections WHERE id = \(bind: id) RETURNING id").all()
             return !rows.isEmpty

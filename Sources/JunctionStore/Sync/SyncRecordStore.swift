@@ -160,9 +160,7 @@ public struct SyncRecordStore: Sendable {
             switch change {
             case .upsert(let record):
                 guard let hash = record.raw.contentHash else { continue }
-                if let existing, let storedTime = existing.remoteModifiedAt,
-                    let incomingTime = record.remoteModifiedAt?.epochMilliseconds, incomingTime < storedTime
-                {
+                if let existing, Self.isOlder(record.remoteModifiedAt, than: existing.remoteModifiedAt) {
                     // Older than what is stored: the stored record stands (and was seen, for a full run's sweep).
                     counts.unchanged += 1
                     if !existing.deleted { seen.append(id) }
@@ -177,11 +175,7 @@ public struct SyncRecordStore: Sendable {
                 upserts.append((record, hash))
             case .delete(_, let deletedAt):
                 guard let existing, !existing.deleted else { continue }
-                // Providers often date deletions to the second (Stripe's `created`): only a stored change more than a
-                // second newer outranks one.
-                if let storedTime = existing.remoteModifiedAt, let time = deletedAt?.epochMilliseconds, time + 1000 < storedTime {
-                    continue
-                }
+                if Self.isOlder(deletedAt, than: existing.remoteModifiedAt) { continue }
                 counts.deleted += 1
                 deletions.append((id, deletedAt?.epochMilliseconds))
             }
@@ -244,6 +238,15 @@ public struct SyncRecordStore: Sendable {
             ELSE notify_due_at END WHERE id = \(bind: syncID)
             """
         ).run()
+    }
+
+    /// Whether a change dated `incoming` is older than the stored one dated `stored`. Providers date events to the
+    /// second (Stripe's `created`) while a page is dated to the millisecond when it was asked for, so only a stored time
+    /// a whole second newer outranks a change; within one second the later write wins, and the next run or event
+    /// corrects it if that was the older state. Undated changes always apply.
+    static func isOlder(_ incoming: Date?, than stored: EpochMilliseconds?) -> Bool {
+        guard let incoming = incoming?.epochMilliseconds, let stored else { return false }
+        return incoming + 1000 <= stored
     }
 
     private static func stored(syncID: String, ids: [String], using sql: any SQLDatabase) async throws -> [String: Stored] {

@@ -112,6 +112,15 @@ public struct SyncRepository: Sendable {
         }
     }
 
+    /// Deletes every sync of the connection with their runs and records, in the transaction `sql` stands for.
+    static func deleteSyncs(ofConnection connectionID: String, using sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            "DELETE FROM sync_records WHERE sync_id IN (SELECT id FROM syncs WHERE connection_id = \(bind: connectionID))"
+        ).run()
+        try await sql.raw("DELETE FROM sync_runs WHERE sync_id IN (SELECT id FROM syncs WHERE connection_id = \(bind: connectionID))").run()
+        try await sql.raw("DELETE FROM syncs WHERE connection_id = \(bind: connectionID)").run()
+    }
+
     /// Holds the sync's runs (`paused`) with a reason, cancelling the run in progress (its committed pages stay; it
     /// deletes nothing and does not move the checkpoint); `false` when the sync does not exist.
     public func pause(id: String, reason: String, at now: Date = Date()) async throws -> Bool {
