@@ -10,7 +10,7 @@ build:
 serve:
 	swift run -c release junction serve
 
-# Job queue throughput, API client overhead, webhook delivery, inbox commits and ingest, data mapping (see README, Performance).
+# Job queue throughput, API client overhead, webhook delivery, inbox commits and ingest, data mapping, sync (see README, Performance).
 benchmark:
 	Benchmarks/run-queue-benchmark.sh
 	Benchmarks/run-api-client-benchmark.sh
@@ -19,3 +19,4 @@ benchmark:
 	Benchmarks/run-webhook-ingest-benchmark.sh
 	JOB_CONCURRENCY=0 Benchmarks/run-webhook-ingest-benchmark.sh
 	Benchmarks/run-data-mapping-benchmark.sh
+	Benchmarks/run-sync-benchmark.sh

@@ -209,6 +209,75 @@ struct SyncProcessTests {
         }
     }
 
+    @Test("A real-time Google Calendar sync opens a watch channel; a notification (no record) starts a run; the channel is stopped with the sync")
+    func googleWatchChannel() async throws {
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let keyFile = folder + "/service-account.json"
+        try await PythonPeer.with("jwt_token_endpoint.py", arguments: ["--key-file", keyFile]) { (login: PythonPeer) async throws -> Void in
+            try await PythonPeer.with("google_fixtures.py") { (google: PythonPeer) async throws -> Void in
+                var started: ServeProcessTests.Server?
+                for _ in 0..<3 where started == nil {
+                    let port = try Self.unusedPort()
+                    started = try? await ServeProcessTests.Server.start(
+                        environment: ["JUNCTION_ADMIN_TOKEN": Self.token], workingDirectory: folder,
+                        extraArguments: ["--port", "\(port)", "--public-url", "http://127.0.0.1:\(port)", "--log-level", "info"])
+                }
+                let server = try #require(started)
+                func calendar(_ method: String, _ path: String, _ body: String? = nil) async throws -> JSONValue {
+                    let output = try await ChildProcess.run(
+                        "/usr/bin/curl",
+                        arguments: ["-s", "-X", method, "-H", "Authorization: Bearer ya29.fixture", "-H", "Content-Type: application/json",
+                            google.baseURL + path] + (body.map { ["-d", $0] } ?? []))
+                    return output.standardOutput.isEmpty ? .null : try JSONValue.parse(output.standardOutput)
+                }
+                let event = #"{"summary": "%@", "start": {"dateTime": "2026-12-01T10:00:00Z"}, "end": {"dateTime": "2026-12-01T11:00:00Z"}}"#
+                _ = try await calendar("POST", "/calendar/v3/calendars/primary/events", event.replacingOccurrences(of: "%@", with: "Standup"))
+                let settings = try JSONValue.object([
+                    "oauth": ["grantType": "jwt_bearer", "tokenURL": .string(login.baseURL + "/token"), "scopes": ["https://www.googleapis.com/auth/calendar"]],
+                    "google": ["endpoints": ["calendar": .string(google.baseURL + "/calendar/v3")]],
+                ]).serialized()
+                let key = try String(contentsOfFile: keyFile, encoding: .utf8)
+                let credentials = try JSONValue.object(["serviceAccountKey": .string(key)]).serialized()
+                let created = try await server.request(
+                    .POST, "/api/v1/connections", body: #"{"provider": "google", "name": "calendar", "settings": \#(settings), "credentials": \#(credentials)}"#)
+                let connection = try #require(created.json["id"]?.stringValue, "\(created.json)")
+                let sync = try await server.request(
+                    .POST, "/api/v1/syncs", body: #"{"connectionId": "\#(connection)", "resource": "calendar_events", "realtime": true}"#)
+                #expect(sync.status == 201, "\(sync.json)")
+                let syncID = try #require(sync.json["id"]?.stringValue)
+                #expect(sync.json["realtimeSetup"]?.stringValue?.contains("watch-channel") == true, "\(sync.json)")
+                let channels = try await calendar("GET", "/_calendar/channels")["channels"]?.arrayValue ?? []
+                #expect(channels.count == 1)
+                #expect(channels.first?["address"] == .string("http://127.0.0.1:\(server.port)/webhooks/\(connection)"))
+                do {
+                    try await ServerTestHarness.eventually(timeout: .seconds(30)) {
+                        try await server.request(.GET, "/api/v1/syncs/\(syncID)").json["recordCount"] == 1
+                    }
+                } catch {
+                    let state = try await server.request(.GET, "/api/v1/syncs/\(syncID)/runs").json
+                    Issue.record("\(state)\n\(server.process.standardError.suffix(3000))")
+                    throw error
+                }
+                // The `sync` notification the channel opened with was verified by its token, and changed nothing.
+                let events = try await server.request(.GET, "/api/v1/events?connectionId=\(connection)").json["data"]?.arrayValue ?? []
+                #expect(events.contains { $0["type"] == "google-channel.sync" })
+
+                // A new event at Google: its notification names no record, so the sync runs (incrementally, with its sync token).
+                _ = try await calendar("POST", "/calendar/v3/calendars/primary/events", event.replacingOccurrences(of: "%@", with: "Review"))
+                try await ServerTestHarness.eventually(timeout: .seconds(30)) {
+                    try await server.request(.GET, "/api/v1/syncs/\(syncID)").json["recordCount"] == 2
+                }
+                let runs = try await server.request(.GET, "/api/v1/syncs/\(syncID)/runs").json["data"]?.arrayValue ?? []
+                #expect(runs.first?["kind"] == "incremental")
+
+                #expect(try await server.request(.DELETE, "/api/v1/syncs/\(syncID)").status == 204)
+                #expect(try await calendar("GET", "/_calendar/channels")["channels"] == [])
+                #expect(try await server.stop() == 0)
+            }
+        }
+    }
+
     /// A loopback port nothing listens on now.
     static func unusedPort() throws -> Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -14,12 +14,21 @@ Sheets (https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets.
 Cloud Storage object listing (https://cloud.google.com/storage/docs/json_api/v1/objects/list), which
 gcp-storage-emulator does not page: GET /storage/v1/b/{bucket}/o with maxResults / pageToken -> {"kind":
 "storage#objects", "items", "nextPageToken"} over five fixed objects.
+Calendar push notifications (https://developers.google.com/calendar/api/guides/push and .../v3/reference/channels):
+  POST .../calendars/{calendarId}/events/watch {"id", "type": "web_hook", "address", "token"} opens a channel and
+  answers {"kind": "api#channel", "id", "resourceId", "resourceUri", "token", "expiration" (ms, as text)}; it then
+  posts a `sync` notification, and an `exists` one after every change, to the address with the X-Goog-Channel-ID,
+  -Token, -Expiration, X-Goog-Resource-ID, -URI, -State and X-Goog-Message-Number headers and no body.
+  POST /calendar/v3/channels/stop {"id", "resourceId"} stops one (404 for an unknown one). Test controls:
+  GET /_calendar/channels lists the open channels; POST /_calendar/channel-ttl {"seconds"} sets new channels' lifetime.
 All need a bearer access token from the service-account token endpoint (ya29.*); errors have Google's shape
 {"error": {"code", "message", "status", "errors": [{"reason"}]}}.
 """
 import json
 import re
 import threading
+import time
+import urllib.request
 import uuid
 from datetime import datetime, timezone
 from urllib.parse import unquote
@@ -32,6 +41,28 @@ changes = []       # (sequence, id): every create, update and delete in order
 sync_tokens = {}   # token -> sequence it was issued at
 sheets = {"sheet-1": {"Sheet1": [["Name", "Email", "Plan"]]}}
 sequence = [0]
+channels = {}      # id -> {"address", "token", "resourceId", "expiration", "number"}
+channel_ttl = [7 * 86400]
+
+
+def notify(channel_id, state):
+    """Posts a notification to a channel's address, as Google does: headers only, on its own thread."""
+    channel = channels.get(channel_id)
+    if channel is None:
+        return
+    channel["number"] += 1
+    headers = {"X-Goog-Channel-ID": channel_id, "X-Goog-Channel-Token": channel["token"],
+               "X-Goog-Channel-Expiration": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(channel["expiration"] / 1000)),
+               "X-Goog-Resource-ID": channel["resourceId"], "X-Goog-Resource-URI": channel["resourceUri"],
+               "X-Goog-Resource-State": state, "X-Goog-Message-Number": str(channel["number"]), "Content-Length": "0"}
+
+    def send():
+        try:
+            urllib.request.urlopen(urllib.request.Request(channel["address"], data=b"", headers=headers, method="POST"), timeout=5).read()
+        except Exception:
+            pass  # Google retries with backoff; a test that needs the notification waits for it
+
+    threading.Thread(target=send, daemon=True).start()
 
 
 def now():
@@ -44,12 +75,39 @@ def google_error(code, status, message, reason):
 
 class Handler(JSONHandler):
     def respond(self, method, url, query):
+        if url.path == "/_calendar/channels" and method == "GET":
+            return self.reply(200, {"channels": [dict(c, id=i) for i, c in channels.items()]})
+        if url.path == "/_calendar/channel-ttl" and method == "POST":
+            channel_ttl[0] = int(self.body()["seconds"])
+            return self.reply(204)
         if url.path == "/_calendar/expire" and method == "POST":
             with lock:
                 sync_tokens.clear()
             return self.reply(204)
         if not (self.headers.get("Authorization") or "").startswith("Bearer ya29."):
             return self.reply(401, google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", "authError"))
+        match = re.match(r"^/calendar/v3/calendars/([^/]+)/events/watch$", url.path)
+        if match and method == "POST":
+            request = self.body()
+            if request.get("type") != "web_hook" or not request.get("id") or not str(request.get("address", "")).startswith("http"):
+                return self.reply(400, google_error(400, "INVALID_ARGUMENT", "Invalid channel.", "invalid"))
+            with lock:
+                resource_id = uuid.uuid4().hex
+                expiration = int((time.time() + channel_ttl[0]) * 1000)
+                uri = "https://www.googleapis.com/calendar/v3/calendars/%s/events" % match.group(1)
+                channels[request["id"]] = {"address": request["address"], "token": request.get("token", ""), "resourceId": resource_id,
+                                           "resourceUri": uri, "expiration": expiration, "number": 0}
+            self.reply(200, {"kind": "api#channel", "id": request["id"], "resourceId": resource_id, "resourceUri": uri,
+                             "token": request.get("token", ""), "expiration": str(expiration)})
+            return notify(request["id"], "sync")
+        if url.path == "/calendar/v3/channels/stop" and method == "POST":
+            request = self.body()
+            with lock:
+                channel = channels.get(request.get("id"))
+                if channel is None or channel["resourceId"] != request.get("resourceId"):
+                    return self.reply(404, google_error(404, "NOT_FOUND", "Channel not found", "notFound"))
+                del channels[request["id"]]
+            return self.reply(204)
         match = re.match(r"^/calendar/v3/calendars/([^/]+)/events(?:/([^/]+))?$", url.path)
         if match:
             with lock:
@@ -75,6 +133,8 @@ class Handler(JSONHandler):
     def record_change(self, event_id):
         sequence[0] += 1
         changes.append((sequence[0], event_id))
+        for channel_id in list(channels):
+            notify(channel_id, "exists")
 
     def calendar(self, method, calendar, event_id, query):
         if calendar != "primary" and not calendar.endswith("@group.calendar.google.com"):

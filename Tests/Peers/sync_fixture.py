@@ -11,8 +11,8 @@ run, written in the shape most incremental APIs share (HubSpot's and Zendesk's i
 
 Test controls (no auth): POST /_admin/upsert {"records": [{"id", "name", "updated_at"?}...]} (updated_at defaults to now),
 POST /_admin/delete {"ids": [...], "silent"?: true}, POST /_admin/generate {"count", "bytes", "updated_at"?} (count records of about
-`bytes` each, ids acc_0000001…), POST /_admin/faults {"status": 429, "count": n, "retryAfter": s} (the next n list
-calls fail), POST /_admin/delay {"seconds": s} (each list page waits), GET /_admin/stats (list calls made, and the most that overlapped).
+`bytes` each, ids acc_0000001…), POST /_admin/faults {"status": 429, "count": n, "retryAfter": s, "after": k} (after k more
+list calls, the next n fail), POST /_admin/delay {"seconds": s} (each list page waits), GET /_admin/stats (list calls made, and the most that overlapped).
 """
 import base64
 import bisect
@@ -27,7 +27,7 @@ LEDGER_TOKEN = "ledger-fixture-token"
 lock = threading.Lock()
 accounts = {}
 events = []
-faults = {"status": 0, "count": 0, "retryAfter": 0}
+faults = {"status": 0, "count": 0, "retryAfter": 0, "after": 0}
 settings = {"delay": 0.0}
 stats = {"lists": 0, "pages_failed": 0, "in_flight": 0, "max_in_flight": 0}
 sorted_cache = {"keys": None, "records": None}
@@ -105,7 +105,9 @@ class Handler(JSONHandler):
     def list_accounts_now(self, query):
         with lock:
             stats["lists"] += 1
-            if faults["count"] > 0:
+            if faults["count"] > 0 and faults["after"] > 0:
+                faults["after"] -= 1
+            elif faults["count"] > 0:
                 faults["count"] -= 1
                 stats["pages_failed"] += 1
                 self.send_response(faults["status"])
@@ -181,7 +183,8 @@ class Handler(JSONHandler):
                                            "notes": filler, "updated_at": stamp}
                 changed()
             elif action == "faults":
-                faults.update(status=payload.get("status", 429), count=payload.get("count", 1), retryAfter=payload.get("retryAfter", 0))
+                faults.update(status=payload.get("status", 429), count=payload.get("count", 1), retryAfter=payload.get("retryAfter", 0),
+                              after=payload.get("after", 0))
             elif action == "delay":
                 settings["delay"] = float(payload.get("seconds", 0))
             else:

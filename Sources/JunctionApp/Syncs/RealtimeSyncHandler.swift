@@ -7,7 +7,8 @@ import JunctionWebhooks
 
 /// Updates the record store from verified webhooks, in the event's processing, for the syncs of its connection and
 /// resource that are real-time: the event's record when it carries one, the provider's current record (a `get`) when
-/// the event is thin (an id and little else), a deletion for a `*.deleted` event. An event older than the stored
+/// the event is thin (an id and little else), a deletion for a `*.deleted` event, and a run now for a notification
+/// that names no record (a Google watch channel's). An event older than the stored
 /// record's time does not overwrite it, as events arrive out of order.
 public struct RealtimeSyncHandler: WebhookEventHandler {
     let database: Database
@@ -23,7 +24,14 @@ public struct RealtimeSyncHandler: WebhookEventHandler {
 
     public func handle(_ event: NormalizedEvent, replay: Int) async throws {
         guard let resourceName = event.resource else { return }
-        let syncs = try await SyncRepository(database: database).realtime(connectionID: event.connectionId, resource: resourceName)
+        let repository = SyncRepository(database: database)
+        let syncs = try await repository.realtime(connectionID: event.connectionId, resource: resourceName)
+        if event.provider == Self.notificationVerifier {
+            // A watch-channel notification names no record: the resource changed, so each sync runs now.
+            guard event.providerType != "sync" else { return }
+            for sync in syncs { try await repository.requestRun(id: sync.id) }
+            return
+        }
         guard !syncs.isEmpty, let connection = try await ConnectionRepository(database: database).find(id: event.connectionId),
             let connector = catalog.connector(named: connection.provider), let resource = try? connector.resource(named: resourceName)
         else { return }
@@ -40,6 +48,9 @@ public struct RealtimeSyncHandler: WebhookEventHandler {
             _ = try await store.apply([change], syncID: sync.id)
         }
     }
+
+    /// The verifier of notifications that carry no record (Google watch channels).
+    static let notificationVerifier = "google-channel"
 
     /// What `event` says happened to a record of `resource`, if it names one; `read` gets a record from the provider.
     func change(

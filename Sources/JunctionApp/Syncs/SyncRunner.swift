@@ -139,10 +139,12 @@ public struct SyncRunner: JobHandler {
         let store = SyncRecordStore(database: database)
         var query = ListQuery(cursor: run.pageCursor, limit: configuration.pageSize)
         if run.kind == .incremental, let checkpoint = run.checkpointBefore {
-            if let value = checkpoint.cursorValue, let since = ProviderTime.parse(value) {
+            // The provider's own sync state (Google's sync token) is exact and replaces the time with its overlap.
+            if let providerCheckpoint = checkpoint.providerCheckpoint {
+                query.checkpoint = providerCheckpoint
+            } else if let value = checkpoint.cursorValue, let since = ProviderTime.parse(value) {
                 query.updatedSince = since.addingTimeInterval(-Double(configuration.overlap.milliseconds) / 1000)
             }
-            query.checkpoint = checkpoint.providerCheckpoint
         }
         var highest = run.highestCursorValue.flatMap(ProviderTime.parse)
         // One page is read ahead while the one before is committed: the provider's latency and the store's writes

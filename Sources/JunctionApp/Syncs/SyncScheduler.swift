@@ -5,27 +5,42 @@ import ServiceLifecycle
 
 /// Starts syncs when they are due and announces their changes, on every node: each tick takes the due syncs (a
 /// sync is taken by one node only) and queues their runs in the same transaction, sends the announcements that are
-/// due, and lets syncs paused for their connection's authorization run again once it is authorized.
+/// due, and lets syncs paused for their connection's authorization run again once it is authorized; about once a
+/// minute it renews the watch channels that expire within a day.
 public struct SyncScheduler: Service {
     let database: Database
     let queue: JobQueue
     let announcer: SyncAnnouncer
+    let subscriptions: RealtimeSubscriptions?
     let interval: Duration
+    let renewalInterval: Duration
     let logger: Logger
 
-    /// A scheduler ticking every `interval`.
-    public init(database: Database, queue: JobQueue, announcer: SyncAnnouncer, interval: Duration = .seconds(1), logger: Logger) {
+    /// A scheduler ticking every `interval`, and renewing expiring watch channels through `subscriptions` every
+    /// `renewalInterval`.
+    public init(
+        database: Database, queue: JobQueue, announcer: SyncAnnouncer, subscriptions: RealtimeSubscriptions? = nil,
+        interval: Duration = .seconds(1), renewalInterval: Duration = .seconds(60), logger: Logger
+    ) {
         self.database = database
         self.queue = queue
         self.announcer = announcer
+        self.subscriptions = subscriptions
         self.interval = interval
+        self.renewalInterval = renewalInterval
         self.logger = logger
     }
 
     public func run() async throws {
+        var nextRenewal = ContinuousClock.now
         while !Task.isCancelledOrShuttingDown {
             do {
                 try await tick()
+                if let subscriptions, ContinuousClock.now >= nextRenewal {
+                    nextRenewal = ContinuousClock.now + renewalInterval
+                    let renewed = try await subscriptions.renewExpiring()
+                    if renewed > 0 { logger.info("watch channels renewed", metadata: ["count": "\(renewed)"]) }
+                }
             } catch is CancellationError {
                 return
             } catch {

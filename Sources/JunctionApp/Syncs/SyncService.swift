@@ -139,6 +139,12 @@ public struct SyncService: Sendable {
 
     /// A page of syncs.
     public func list(_ filter: SyncRepository.Filter, page: PageRequest) async throws -> Page<SyncDefinition> {
+        for (name, value, limit) in [("connectionId", filter.connectionID, 64), ("resource", filter.resource, 100)] {
+            if let value, value.isEmpty || value.count > limit {
+                throw ApplicationError.invalid(
+                    "query parameter '\(name)' must be 1 to \(limit) characters", code: "invalid-parameter")
+            }
+        }
         let fetched = try await repository.list(filter, after: page.cursor, limit: page.limit + 1)
         return Page(fetched: fetched, limit: page.limit, cursor: \.id)
     }

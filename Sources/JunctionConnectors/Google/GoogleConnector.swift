@@ -17,7 +17,7 @@ import JunctionHTTP
 ///   download, delete. (https://cloud.google.com/storage/docs/json_api/v1/objects)
 ///
 /// `settings.google.endpoints.{calendar,sheets,storage}` point an API elsewhere (a private endpoint, an emulator).
-public struct GoogleConnector: Connector {
+public struct GoogleConnector: Connector, WebhookSubscribing {
     /// Where each API lives unless the connection says otherwise.
     public static let defaultEndpoints = [
         "calendar": "https://www.googleapis.com/calendar/v3", "sheets": "https://sheets.googleapis.com/v4",
@@ -45,7 +45,10 @@ public struct GoogleConnector: Connector {
                 name: "storage_objects", description: "Cloud Storage objects (upload, download, delete)",
                 operations: [.list, .get, .create, .delete],
                 idField: "name"),
-        ]
+        ],
+        // Watch-channel notifications name no record: each one says the calendar changed.
+        webhookVerifier: "google-channel",
+        eventResources: ["exists": "calendar_events", "not_exists": "calendar_events"]
     )
 
     /// The connector.
@@ -156,6 +159,37 @@ public struct GoogleConnector: Connector {
     private func eventsURL(_ session: ConnectorSession) throws -> String {
         let calendar = session.settings["google"]?["calendarId"]?.stringValue ?? "primary"
         return try endpoint("calendar", session) + "/calendars/" + Self.segment(calendar) + "/events"
+    }
+
+    // MARK: Watch channels
+
+    public func canSubscribe(_ resource: ResourceDescriptor) -> Bool {
+        resource.name == "calendar_events"
+    }
+
+    /// Opens a watch channel on the calendar's events
+    /// (https://developers.google.com/calendar/api/v3/reference/events/watch): Google then posts a notification, with
+    /// `secret` as the channel token, to `address` whenever an event changes, until the channel expires.
+    public func subscribe(_ resource: ResourceDescriptor, address: String, secret: String, session: ConnectorSession) async throws
+        -> ProviderSubscription
+    {
+        guard canSubscribe(resource) else { throw ConnectorError.unsupportedOperation("watch", resource: resource.name) }
+        let channel: JSONValue = ["id": .string(UUID().uuidString.lowercased()), "type": "web_hook", "address": .string(address), "token": .string(secret)]
+        let answer = try await call(.post, try eventsURL(session) + "/watch", json: channel, session: session).jsonBody()
+        guard let id = answer["id"]?.stringValue else { throw ConnectorError.unexpectedResponse("a watch channel without an id") }
+        let expiration = answer["expiration"]?.scalarText.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+        return ProviderSubscription(id: id, resourceID: answer["resourceId"]?.stringValue, expiresAt: expiration)
+    }
+
+    /// Stops a watch channel (https://developers.google.com/calendar/api/v3/reference/channels/stop).
+    public func unsubscribe(_ subscription: ProviderSubscription, session: ConnectorSession) async throws {
+        var body: [String: JSONValue] = ["id": .string(subscription.id)]
+        if let resource = subscription.resourceID { body["resourceId"] = .string(resource) }
+        do {
+            _ = try await call(.post, try endpoint("calendar", session) + "/channels/stop", json: .object(body), session: session)
+        } catch APIError.notFound {
+            return
+        }
     }
 
     // MARK: Sheets

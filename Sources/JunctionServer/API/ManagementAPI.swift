@@ -29,7 +29,6 @@ struct ManagementAPI: APIProtocol {
         self.authorizations = services.authorizations(logger: logger)
         self.syncs = SyncService(
             database: services.database, queue: services.queue, catalog: services.catalog,
-            subscriptions: RealtimeSubscriptions(
-                database: services.database, runtime: services.runtime, vault: services.vault, publicURL: services.publicURL))
+            subscriptions: services.realtimeSubscriptions)
     }
 }

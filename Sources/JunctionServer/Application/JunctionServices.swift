@@ -122,9 +122,17 @@ public struct JunctionServices: Sendable {
         SyncRunner(database: database, runtime: runtime, announcer: syncAnnouncer, configuration: syncConfiguration, logger: logger)
     }
 
-    /// Starts due syncs and sends due announcements every `interval`, as a service of `junction serve`.
+    /// Starts due syncs and sends due announcements every `interval`, and renews watch channels, as a service of
+    /// `junction serve`.
     public func syncScheduler(logger: Logger, interval: Duration = .seconds(1)) -> SyncScheduler {
-        SyncScheduler(database: database, queue: queue, announcer: syncAnnouncer, interval: interval, logger: logger)
+        SyncScheduler(
+            database: database, queue: queue, announcer: syncAnnouncer, subscriptions: realtimeSubscriptions, interval: interval,
+            logger: logger)
+    }
+
+    /// Subscribes real-time syncs to their provider's webhooks, pointing providers at ``publicURL``.
+    public var realtimeSubscriptions: RealtimeSubscriptions {
+        RealtimeSubscriptions(database: database, runtime: runtime, vault: vault, publicURL: publicURL)
     }
 }
 

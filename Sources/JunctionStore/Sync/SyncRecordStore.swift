@@ -57,7 +57,8 @@ public struct SyncRecordStore: Sendable {
     }
 
     /// Completes a run in one transaction: commits its last page and `deletions`, and for a full run marks deleted
-    /// every record it did not see (`sweepGeneration`); moves the sync's checkpoint and schedules its next run.
+    /// every record it did not see (`sweepGeneration`); moves the sync's checkpoint and schedules its next run (sooner
+    /// when a run was requested while this one ran).
     public func complete(
         runID: String, syncID: String, holder: String, lastPage: [SyncRecordChange], deletions: [SyncRecordChange],
         sweepGeneration: Int64?, checkpoint: SyncCheckpoint, nextRunAt: Date?, at now: Date = Date()
@@ -87,7 +88,8 @@ public struct SyncRecordStore: Sendable {
                 status = CASE WHEN paused = 1 THEN status ELSE \(bind: SyncDefinition.Status.idle.rawValue) END, \
                 status_reason = CASE WHEN paused = 1 THEN status_reason ELSE NULL END, \
                 last_run_at = \(bind: now.epochMilliseconds), \
-                next_run_at = CASE WHEN paused = 1 THEN NULL ELSE \(bind: nextRunAt?.epochMilliseconds) END, \
+                next_run_at = CASE WHEN paused = 1 THEN NULL WHEN next_run_at IS NOT NULL AND next_run_at < \
+                \(bind: nextRunAt?.epochMilliseconds) THEN next_run_at ELSE \(bind: nextRunAt?.epochMilliseconds) END, \
                 updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: syncID)
                 """
             ).run()

@@ -87,6 +87,24 @@ public struct SyncRepository: Sendable {
         return try rows.map(Self.sync(from:))
     }
 
+    /// The syncs with a provider-side subscription, for renewal.
+    public func subscribed() async throws -> [SyncDefinition] {
+        let rows = try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM syncs WHERE subscription IS NOT NULL AND realtime = 1 ORDER BY id").all()
+        }
+        return try rows.map(Self.sync(from:))
+    }
+
+    /// Makes the sync's next run due now (a provider notification said something changed); a run in progress is
+    /// followed by another as soon as it ends. Paused syncs are left alone.
+    public func requestRun(id: String, at now: Date = Date()) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                "UPDATE syncs SET next_run_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: id) AND paused = 0"
+            ).run()
+        }
+    }
+
     /// Saves what a person may change (mode, schedule, real-time, and the subscription that goes with real-time) and
     /// when the next run is due; `false` when the sync
     /// no longer exists.

@@ -4,7 +4,7 @@ import JunctionCore
 /// How a connection receives webhooks, read from its `settings.webhook`:
 ///
 ///     "webhook": {
-///       "verifier": "stripe" | "standard-webhooks" | "svix" | "github" | "shopify" | "slack" | "hmac",
+///       "verifier": "stripe" | "standard-webhooks" | "svix" | "github" | "shopify" | "slack" | "google-channel" | "hmac",
 ///       "toleranceSeconds": 300,          // signed-timestamp tolerance
 ///       "rateLimit": 100,                 // requests per second for this connection
 ///       "challengeParameter": "challenge", // GET echo handshake (hmac only)
@@ -25,7 +25,7 @@ public struct WebhookSourceSettings: Sendable {
     public var challengeParameter: String?
 
     /// The verifier names accepted in `settings.webhook.verifier`.
-    public static let verifierNames = ["stripe", "standard-webhooks", "svix", "github", "shopify", "slack", "hmac"]
+    public static let verifierNames = ["stripe", "standard-webhooks", "svix", "github", "shopify", "slack", "google-channel", "hmac"]
 
     /// Reads the settings of a connection to `provider`, whose definition may name its verifier (`defaultVerifier`)
     /// so its connections need not. Throws ``WebhookSettingsError`` naming the first wrong field.
@@ -55,6 +55,7 @@ public struct WebhookSourceSettings: Sendable {
         case "github": verifier = GitHubSignatureVerifier()
         case "shopify": verifier = ShopifySignatureVerifier()
         case "slack": verifier = SlackSignatureVerifier(tolerance: tolerance)
+        case "google-channel": verifier = GoogleChannelVerifier()
         case "hmac": verifier = try Self.genericVerifier(webhook["hmac"] ?? .null, tolerance: tolerance)
         default:
             throw WebhookSettingsError(
@@ -88,6 +89,7 @@ public struct WebhookSourceSettings: Sendable {
         case "github": GitHubSignatureVerifier()
         case "shopify": ShopifySignatureVerifier()
         case "slack": SlackSignatureVerifier()
+        case "google-channel": GoogleChannelVerifier()
         default: GenericHMACVerifier(signatureHeader: "X-Signature")
         }
     }
