@@ -373,13 +373,16 @@ struct SyncTests {
         }
     }
 
-    @Test("Watch channels about to expire are replaced: a new channel first, then the old one stopped")
-    func watchChannelRenewal() async throws {
+    /// Runs `body` with an in-process server and a Google connection (a service account, its token endpoint and the
+    /// Calendar fixture running); the connection's id.
+    static func withGoogle(
+        _ body: @escaping @Sendable (ServerTestHarness, any TestClientProtocol, _ connection: String, _ google: PythonPeer) async throws -> Void
+    ) async throws {
         let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("gsa-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: keyFile) }
         try await PythonPeer.with("jwt_token_endpoint.py", arguments: ["--key-file", keyFile]) { (login: PythonPeer) async throws -> Void in
             try await PythonPeer.with("google_fixtures.py") { (google: PythonPeer) async throws -> Void in
-                try await ServerTestHarness.with(.sqlite) { harness, client in
+                try await ServerTestHarness.with(.sqlite, syncConfiguration: testConfiguration) { harness, client in
                     let settings = try JSONValue.object([
                         "oauth": ["grantType": "jwt_bearer", "tokenURL": .string(login.baseURL + "/token"), "scopes": ["https://www.googleapis.com/auth/calendar"]],
                         "google": ["endpoints": ["calendar": .string(google.baseURL + "/calendar/v3")]],
@@ -389,24 +392,64 @@ struct SyncTests {
                         uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized,
                         body: .json(#"{"provider": "google", "name": "calendar", "settings": \#(settings), "credentials": \#(credentials)}"#))
                     let connection = try #require(try created.json["id"]?.stringValue, "\(created.text)")
-                    let sync = try await client.execute(
-                        uri: "/api/v1/syncs", method: .post, headers: ServerTestHarness.authorized,
-                        body: .json(#"{"connectionId": "\#(connection)", "resource": "calendar_events", "realtime": true}"#))
-                    let syncID = try #require(try sync.json["id"]?.stringValue, "\(sync.text)")
-                    func channels() async throws -> [String] {
-                        try JSONValue.parse(try await PeerHTTP.get(google.baseURL + "/_calendar/channels"))["channels"]?.arrayValue?
-                            .compactMap { $0["id"]?.stringValue } ?? []
-                    }
-                    let first = try await channels()
-                    #expect(first.count == 1)
-                    let subscriptions = harness.services.realtimeSubscriptions
-                    #expect(try await subscriptions.renewExpiring() == 0, "a channel a week from expiring stays")
-                    #expect(try await subscriptions.renewExpiring(now: Date().addingTimeInterval(6.5 * 86_400)) == 1)
-                    let second = try await channels()
-                    #expect(second.count == 1)
-                    #expect(second != first)
-                    let stored = try await SyncRepository(database: harness.database).find(id: syncID)?.subscription
-                    #expect(stored?["id"]?.stringValue == second.first)
+                    try await body(harness, client, connection, google)
+                }
+            }
+        }
+    }
+
+    /// Creates a sync of the connection's calendar events; its id.
+    static func calendarSync(_ client: any TestClientProtocol, connection: String, realtime: Bool) async throws -> String {
+        let sync = try await client.execute(
+            uri: "/api/v1/syncs", method: .post, headers: ServerTestHarness.authorized,
+            body: .json(#"{"connectionId": "\#(connection)", "resource": "calendar_events", "realtime": \#(realtime)}"#))
+        return try #require(try sync.json["id"]?.stringValue, "\(sync.text)")
+    }
+
+    @Test("Watch channels about to expire are replaced: a new channel first, then the old one stopped")
+    func watchChannelRenewal() async throws {
+        try await Self.withGoogle { harness, client, connection, google in
+            let syncID = try await Self.calendarSync(client, connection: connection, realtime: true)
+            func channels() async throws -> [String] {
+                try JSONValue.parse(try await PeerHTTP.get(google.baseURL + "/_calendar/channels"))["channels"]?.arrayValue?
+                    .compactMap { $0["id"]?.stringValue } ?? []
+            }
+            let first = try await channels()
+            #expect(first.count == 1)
+            let subscriptions = harness.services.realtimeSubscriptions
+            #expect(try await subscriptions.renewExpiring() == 0, "a channel a week from expiring stays")
+            #expect(try await subscriptions.renewExpiring(now: Date().addingTimeInterval(6.5 * 86_400)) == 1)
+            let second = try await channels()
+            #expect(second.count == 1)
+            #expect(second != first)
+            let stored = try await SyncRepository(database: harness.database).find(id: syncID)?.subscription
+            #expect(stored?["id"]?.stringValue == second.first)
+        }
+    }
+
+    @Test("A connection that needs authorizing again pauses its syncs, which resume by themselves once it is authorized")
+    func pausedUntilAuthorized() async throws {
+        try await Self.withGoogle { harness, client, connection, _ in
+            try await harness.withWorkers(scheduler: true) {
+                let syncID = try await Self.calendarSync(client, connection: connection, realtime: false)
+                func sync() async throws -> [String: JSONValue] {
+                    try await client.execute(uri: "/api/v1/syncs/\(syncID)", method: .get, headers: ServerTestHarness.authorized).json
+                }
+                try await ServerTestHarness.eventually { try await sync()["lastRunAt"] != nil }
+                // As the token manager marks it after an invalid_grant.
+                let connections = ConnectionRepository(database: harness.database)
+                try await connections.setStatus(id: connection, status: "reauthorization_required", reason: "consent revoked")
+                _ = try await client.execute(uri: "/api/v1/syncs/\(syncID)/run", method: .post, headers: ServerTestHarness.authorized)
+                try await ServerTestHarness.eventually { try await sync()["status"] == "paused" }
+                #expect(try await sync()["statusReason"] == .string(SyncRunner.awaitingAuthorization))
+                let runs = try await SyncRepository(database: harness.database).runs(syncID: syncID, before: nil, limit: 10)
+                #expect(runs.first?.status == .cancelled, "the run was stopped, not failed")
+
+                try await connections.setStatus(id: connection, status: "active", reason: nil)
+                try await ServerTestHarness.eventually { try await sync()["paused"] == false }
+                try await ServerTestHarness.eventually {
+                    let latest = try await SyncRepository(database: harness.database).runs(syncID: syncID, before: nil, limit: 1).first
+                    return latest?.status == .succeeded && latest?.id != runs.first?.id
                 }
             }
         }
