@@ -278,6 +278,57 @@ struct SyncProcessTests {
         }
     }
 
+    @Test("junction syncs: create, list, run --follow, runs, records with a cursor, pause, resume, reset, and one-line errors")
+    func commandLine() async throws {
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let key = try await Self.masterKey()
+        try await PythonPeer.with("sync_fixture.py") { (ledger: PythonPeer) async throws -> Void in
+            _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/generate", body: #"{"count": 250, "bytes": 200}"#)
+            let server = try await Self.start("sqlite://\(folder)/junction.sqlite", folder: folder, masterKey: key)
+            let environment = ["JUNCTION_URL": "http://127.0.0.1:\(server.port)", "JUNCTION_ADMIN_TOKEN": Self.token]
+            func junction(_ arguments: String...) async throws -> (status: Int32, output: String, errors: String) {
+                let run = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: arguments, environment: environment)
+                return (run.status, run.standardOutput, run.standardError)
+            }
+            let connection = try await junction(
+                "connections", "add", "--provider", "ledger", "--name", "Ledger", "--setting", "baseURL=\(ledger.baseURL)",
+                "--credential", "apiKey=ledger-fixture-token")
+            #expect(connection.status == 0, "\(connection.errors)")
+            let connectionID = connection.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let created = try await junction("syncs", "create", "--connection", connectionID, "--resource", "accounts", "--every", "15m")
+            #expect(created.status == 0, "\(created.errors)")
+            let syncID = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(syncID.hasPrefix("sync_"))
+
+            let followed = try await junction("syncs", "run", syncID, "--follow")
+            #expect(followed.status == 0, "\(followed.errors)")
+            #expect(followed.errors.contains("succeeded: 3 pages, 250 records"), "\(followed.errors)")
+            let list = try await junction("syncs", "list")
+            #expect(list.output.contains(syncID) && list.output.contains("15m") && list.output.contains("250"), "\(list.output)")
+            let runs = try await junction("syncs", "runs", syncID)
+            #expect(runs.output.contains("succeeded"), "\(runs.output)")
+
+            let firstPage = try await junction("syncs", "records", syncID, "--limit", "100")
+            #expect(firstPage.output.split(separator: "\n").count == 100)
+            let cursor = try #require(firstPage.errors.split(separator: "\n").last { $0.hasPrefix("next cursor: ") }?.dropFirst(13))
+            let rest = try await junction("syncs", "records", syncID, "--cursor", String(cursor), "--all")
+            #expect(rest.output.split(separator: "\n").count == 150, "\(rest.errors)")
+
+            #expect(try await junction("syncs", "pause", syncID).output.contains("paused"))
+            let refused = try await junction("syncs", "run", syncID)
+            #expect(refused.status != 0)
+            #expect(refused.errors.split(separator: "\n").count == 1, "one line: \(refused.errors)")
+            #expect(refused.errors.contains("paused"))
+            #expect(try await junction("syncs", "resume", syncID).status == 0)
+            let reset = try await junction("syncs", "reset", syncID)
+            #expect(reset.status == 0 && !reset.output.contains("checkpoint:"), "\(reset.output)")
+            let short = try await junction("syncs", "create", "--connection", connectionID, "--resource", "accounts", "--every", "5s")
+            #expect(short.status != 0 && short.errors.contains("at least 30s"), "\(short.errors)")
+            #expect(try await server.stop() == 0)
+        }
+    }
+
     /// A loopback port nothing listens on now.
     static func unusedPort() throws -> Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

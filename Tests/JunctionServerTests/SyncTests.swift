@@ -304,6 +304,7 @@ struct SyncTests {
             let cases: [(String, HTTPResponse.Status, String)] = [
                 (#"{"connectionId": "conn_01J0000000000000000000000X", "resource": "accounts"}"#, .badRequest, "no connection"),
                 (#"{"connectionId": "\#(connection)", "resource": "invoices"}"#, .badRequest, "invoices"),
+                (#"{"connectionId": "\#(connection)", "resource": "transfers"}"#, .badRequest, "cannot be listed"),
                 (#"{"connectionId": "\#(connection)", "resource": "accounts", "schedule": {"every": "10s"}}"#, .badRequest, "at least 30s"),
                 (#"{"connectionId": "\#(connection)", "resource": "accounts", "schedule": {"every": "soon"}}"#, .badRequest, "every"),
                 (#"{"connectionId": "\#(connection)", "resource": "accounts", "colour": "blue"}"#, .badRequest, "colour"),
