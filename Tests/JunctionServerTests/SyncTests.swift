@@ -330,6 +330,10 @@ struct SyncTests {
             #expect(short.status == .badRequest)
             #expect(try await setup.ok(.get, "/api/v1/syncs/\(sync)")["schedule"] == ["every": "1h"])
             #expect(try await setup.call(.get, "/api/v1/syncs/sync_01J0000000000000000000000X").status == .notFound)
+            // Found by schemathesis on PostgreSQL, which cannot store or compare a NUL.
+            #expect(try await setup.call(.get, "/api/v1/syncs?resource=%F0%9B%A7%B1%006").status == .badRequest)
+            let nul = FeedCursor.encode(FeedPosition(sequence: 3, externalID: "a\u{0}b"), syncID: sync)
+            #expect(try await setup.call(.get, "/api/v1/syncs/\(sync)/records?cursor=\(nul)").status == .badRequest)
         }
     }
 

@@ -15,7 +15,8 @@ public enum FeedCursor {
     public static func decode(_ cursor: String, syncID: String) throws(ApplicationError) -> FeedPosition {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard cursor.count <= 2048, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else {
+        guard cursor.count <= 2048, let data = Data(base64Encoded: base64), !data.contains(0), let text = String(data: data, encoding: .utf8)
+        else {
             throw invalid
         }
         let parts = text.split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false)

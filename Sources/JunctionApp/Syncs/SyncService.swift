@@ -139,11 +139,14 @@ public struct SyncService: Sendable {
 
     /// A page of syncs.
     public func list(_ filter: SyncRepository.Filter, page: PageRequest) async throws -> Page<SyncDefinition> {
-        for (name, value, limit) in [("connectionId", filter.connectionID, 64), ("resource", filter.resource, 100)] {
-            if let value, value.isEmpty || value.count > limit {
-                throw ApplicationError.invalid(
-                    "query parameter '\(name)' must be 1 to \(limit) characters", code: "invalid-parameter")
-            }
+        if let id = filter.connectionID, !ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix) {
+            throw ApplicationError.invalid("query parameter 'connectionId' is not a connection id (conn_01J…)", code: "invalid-parameter")
+        }
+        if let resource = filter.resource,
+            !(1...100).contains(resource.count) || !resource.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
+        {
+            throw ApplicationError.invalid(
+                "query parameter 'resource' must be 1 to 100 letters, digits, '_', '.' or '-'", code: "invalid-parameter")
         }
         let fetched = try await repository.list(filter, after: page.cursor, limit: page.limit + 1)
         return Page(fetched: fetched, limit: page.limit, cursor: \.id)

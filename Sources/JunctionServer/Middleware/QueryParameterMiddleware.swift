@@ -8,6 +8,11 @@ import JunctionCore
 struct QueryParameterMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let parameters = request.uri.queryParameters
+        // A NUL cannot be stored or compared as text on PostgreSQL, and is never part of a valid value.
+        if let name = parameters.first(where: { $0.value.utf8.contains(0) })?.key {
+            throw ApplicationError.invalid(
+                "query parameter '\(String(name).prefix(64))' contains a NUL character", code: "invalid-parameter")
+        }
         if !parameters.isEmpty,
             let accepted = OpenAPIDocument.routes.queryParameters(forPath: request.uri.path, method: request.method.rawValue)
         {
