@@ -58,7 +58,13 @@ struct ServerTestHarness: Sendable {
             queue: services.queue, handlers: services.jobHandlers(logger: TestDatabase.logger), configuration: configuration,
             logger: TestDatabase.logger
         )
-        let task = Task { try await workers.run() }
+        let syncWorkers = services.syncWorkers(count: 2, pollInterval: .milliseconds(100), logger: TestDatabase.logger)
+        let task = Task {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await workers.run() }
+                for worker in syncWorkers { group.addTask { try await worker.run() } }
+            }
+        }
         let schedulerService = services.syncScheduler(logger: TestDatabase.logger, interval: .milliseconds(100))
         let schedulerTask = scheduler ? Task { try await schedulerService.run() } : nil
         defer {

@@ -141,14 +141,12 @@ public struct RealtimeSubscriptions: Sendable {
     public func renewExpiring(now: Date = Date()) async throws -> Int {
         let repository = SyncRepository(database: database)
         var renewed = 0
-        for var sync in try await repository.subscribed() {
+        for sync in try await repository.subscribed() {
             guard let old = Subscription(json: sync.subscription), old.kind == Self.watchChannel, let expiresAt = old.expiresAt,
                 expiresAt.timeIntervalSince(now) < Self.renewalMargin
             else { continue }
             guard let new = try await subscribe(connectionID: sync.connectionID, resource: sync.resource) else { continue }
-            sync.subscription = new.json
-            sync.updatedAt = now
-            _ = try await repository.updateSettings(sync)
+            try await repository.setSubscription(id: sync.id, new.json)
             try? await unsubscribe(old, connectionID: sync.connectionID)
             renewed += 1
         }

@@ -56,7 +56,7 @@ public struct RealtimeSyncHandler: WebhookEventHandler {
     func change(
         for event: NormalizedEvent, resource: ResourceDescriptor, mapper: DataMapper?, read: (String) async throws -> JSONValue
     ) async throws -> SyncRecordChange? {
-        guard let id = resource.externalID(of: event.data) else { return nil }
+        guard let id = resource.externalID(of: event.data), Self.isRecord(of: resource, event: event) else { return nil }
         if Self.isDeletion(event.providerType, resource: resource) {
             return .delete(externalID: id, at: event.occurredAt)
         }
@@ -73,6 +73,14 @@ public struct RealtimeSyncHandler: WebhookEventHandler {
         }
         let time = max(resource.changeTime(of: record) ?? event.occurredAt, event.occurredAt)
         return .upsert(IncomingRecord(externalID: id, raw: record, data: try? mapper?.inbound(record), remoteModifiedAt: time))
+    }
+
+    /// Whether the event's object is a record of `resource`: Stripe's event types are matched by prefix, and
+    /// `customer.*` also names a customer's cards (`customer.source.created`) and discounts, whose `data.object` says
+    /// what it is (`"object": "card"`); such an event is not about a customer record.
+    static func isRecord(of resource: ResourceDescriptor, event: NormalizedEvent) -> Bool {
+        guard event.provider == "stripe", let kind = event.data["object"]?.stringValue else { return true }
+        return resource.name == kind + "s"
     }
 
     /// Whether an event of `type` reports a deletion: `*.deleted` (Stripe, HubSpot `*.deletion`), or one of the

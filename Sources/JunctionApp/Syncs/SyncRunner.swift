@@ -160,11 +160,15 @@ public struct SyncRunner: JobHandler {
             let highestText = highest.map { $0.formatted(Self.checkpointFormat) }
             guard let next = page.nextCursor else {
                 // The last page is committed with the run's completion, so the two happen together or not at all.
-                let deletions = try await ProviderPause.catching(configuration.rateLimitPause) {
-                    try await self.deletions(since: run.checkpointBefore?.changesSince, until: run.startedAt, kind: run.kind, target: target)
+                let (deletions, coveredUntil) = try await ProviderPause.catching(configuration.rateLimitPause) {
+                    try await self.deletions(since: run.checkpointBefore?.changesSince, kind: run.kind, target: target)
                 }
+                // A cursor that is a creation time finds no changed records, so such a resource keeps no cursor value
+                // and every run of it reads everything (a full run). Deletions are read next from where the change
+                // source's answer was complete, not from where this run started, when it stopped short.
                 let checkpoint = SyncCheckpoint(
-                    cursorValue: highestText ?? run.checkpointBefore?.cursorValue, changesSince: run.startedAt,
+                    cursorValue: target.resource.cursorIsCreationTime ? nil : highestText ?? run.checkpointBefore?.cursorValue,
+                    changesSince: coveredUntil.map { min($0, run.startedAt) } ?? run.checkpointBefore?.changesSince ?? run.startedAt,
                     providerCheckpoint: page.checkpoint ?? run.checkpointBefore?.providerCheckpoint)
                 let completion = try await store.complete(
                     runID: run.id, syncID: sync.id, holder: holder, lastPage: changes, deletions: deletions,
@@ -207,16 +211,18 @@ public struct SyncRunner: JobHandler {
     }
 
     /// Deletions a list cannot show, for an incremental run: from the connector's change source (Stripe `*.deleted`
-    /// events, Salesforce `getDeleted`, HubSpot's archived records), read again with the overlap. None for a full run,
-    /// whose completion deletes what it did not see.
-    private func deletions(since: Date?, until: Date, kind: SyncRun.Kind, target: Target) async throws -> [SyncRecordChange] {
-        guard kind == .incremental, let since, target.resource.deleteSource != .none else { return [] }
+    /// events, Salesforce `getDeleted`, HubSpot's archived records), read again with the overlap, and up to when the
+    /// source's answer is complete (`nil` when it stopped short). None for a full run, whose completion deletes what
+    /// it did not see.
+    private func deletions(since: Date?, kind: SyncRun.Kind, target: Target) async throws -> ([SyncRecordChange], Date?) {
+        let now = Date()
+        guard kind == .incremental, let since, target.resource.deleteSource != .none else { return ([], now) }
         let from = since.addingTimeInterval(-Double(configuration.overlap.milliseconds) / 1000)
         do {
-            let changes = try await target.connector.changes(target.resource, since: from, until: Date(), session: target.session)
-            return changes.deleted.map { .delete(externalID: $0.id, at: $0.deletedAt) }
+            let changes = try await target.connector.changes(target.resource, since: from, until: now, session: target.session)
+            return (changes.deleted.map { .delete(externalID: $0.id, at: $0.deletedAt) }, changes.coveredUntil)
         } catch ConnectorError.unsupportedOperation {
-            return []
+            return ([], now)
         }
     }
 

@@ -55,7 +55,8 @@ public struct SyncScheduler: Service {
         let repository = SyncRepository(database: database)
         let queue = queue
         let queued = try await repository.claimDue(at: now, limit: 100) { ids, sql in
-            _ = try await queue.enqueue(ids.map { SyncRunner.job(syncID: $0, trigger: .schedule) }, using: sql)
+            let outcomes = try await queue.enqueue(ids.map { SyncRunner.job(syncID: $0, trigger: .schedule) }, using: sql)
+            return Dictionary(zip(ids, outcomes.map { $0 != .duplicate }), uniquingKeysWith: { $0 || $1 })
         }
         if !queued.isEmpty { queue.wakeLocalWorkers() }
         try await announcer.announceDue()

@@ -109,6 +109,15 @@ public struct SyncService: Sendable {
             try await repository.insert(sync)
         } catch {
             try? await unsubscribe(sync)
+            // The unique index refused a second sync made at the same moment (a client's retry).
+            if let existing = try? await repository.list(.init(connectionID: sync.connectionID, resource: sync.resource), after: nil, limit: 1)
+                .first
+            {
+                throw ApplicationError(
+                    kind: .conflict, code: "sync-exists", title: "Sync exists",
+                    detail: "connection '\(sync.connectionID)' already has a sync of '\(sync.resource)': \(existing.id)",
+                    details: ["syncId": .string(existing.id)])
+            }
             throw error
         }
         return sync
@@ -163,6 +172,8 @@ public struct SyncService: Sendable {
     /// Applies `changes`; a new schedule takes effect from the last run (or now, if that is sooner than it allows).
     public func update(id: String, _ changes: Changes) async throws -> SyncDefinition {
         var sync = try await sync(id: id)
+        // Everything is checked before the provider is asked to subscribe or unsubscribe.
+        let every = try changes.every.map { text throws(ApplicationError) in try SyncInterval.seconds(text) }
         if let mode = changes.mode { sync.mode = mode }
         if let realtime = changes.realtime, realtime != sync.realtime {
             sync.realtime = realtime
@@ -173,15 +184,16 @@ public struct SyncService: Sendable {
                 sync.subscription = nil
             }
         }
-        if let every = changes.every {
-            sync.everySeconds = try SyncInterval.seconds(every)
-            if sync.nextRunAt != nil, !sync.paused {
-                sync.nextRunAt = max(Date(), (sync.lastRunAt ?? sync.createdAt).addingTimeInterval(Double(sync.everySeconds)))
-            }
+        var sooner: Date?
+        if let every {
+            sync.everySeconds = every
+            sooner = max(Date(), (sync.lastRunAt ?? sync.createdAt).addingTimeInterval(Double(every)))
         }
         sync.updatedAt = Date()
-        guard try await repository.updateSettings(sync) else { throw ApplicationError.notFound("sync", id: id, prefix: SyncDefinition.idPrefix) }
-        return sync
+        guard try await repository.updateSettings(sync, nextRunAt: sooner) else {
+            throw ApplicationError.notFound("sync", id: id, prefix: SyncDefinition.idPrefix)
+        }
+        return try await self.sync(id: id)
     }
 
     /// Deletes the sync with its runs and records, and its provider-side subscription (a provider that cannot be
@@ -200,12 +212,19 @@ public struct SyncService: Sendable {
                 detail: "sync \(id) is paused (\(sync.statusReason ?? "by request")); resume it to run it")
         }
         let queue = queue
-        let outcome = try await database.transaction { sql in
+        let queued = try await database.transaction { sql in
+            let outcome = try await queue.enqueue([SyncRunner.job(syncID: id, trigger: .manual)], using: sql).first
+            guard outcome != .duplicate else { return false }
             try await SyncRepository(database: database).markQueued(id: id, using: sql)
-            return try await queue.enqueue([SyncRunner.job(syncID: id, trigger: .manual)], using: sql).first
+            return true
         }
-        queue.wakeLocalWorkers()
-        return outcome != .duplicate
+        if queued {
+            queue.wakeLocalWorkers()
+        } else {
+            // A run is queued or running: one more follows it, so nothing changed since it started is missed.
+            try await repository.requestRun(id: id)
+        }
+        return queued
     }
 
     /// Pauses the sync.

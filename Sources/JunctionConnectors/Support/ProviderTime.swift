@@ -70,6 +70,7 @@ public enum ProviderTime {
             offset = sign * (hours * 3600 + minutes * 60)
         }
         guard index == bytes.count else { return nil }
+        guard year >= 1 else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
         return Date(timeIntervalSince1970: seconds)
@@ -88,8 +89,13 @@ public enum ProviderTime {
     /// Seconds or, when the number is too large to be seconds of this era, milliseconds since 1970.
     private static func seconds(_ number: Double) -> Date? {
         guard number.isFinite, number >= 0 else { return nil }
-        return Date(timeIntervalSince1970: number >= 100_000_000_000 ? number / 1000 : number)
+        let seconds = number >= 100_000_000_000 ? number / 1000 : number
+        // Nothing after the year 9999: a time that large is not one, and would overflow a stored time.
+        return seconds < latest ? Date(timeIntervalSince1970: seconds) : nil
     }
+
+    /// 10000-01-01T00:00:00Z, in seconds since 1970.
+    private static let latest: Double = 253_402_300_800
 }
 
 extension ResourceDescriptor {
@@ -97,8 +103,14 @@ extension ResourceDescriptor {
     /// time; `nil` when there is none, or when the cursor is a creation time (Stripe's `created`, which says nothing
     /// of later changes).
     public func changeTime(of record: JSONValue) -> Date? {
-        guard let cursorField, !cursorField.lowercased().hasPrefix("creat"), let path = JSONPath(cursorField) else { return nil }
+        guard let cursorField, !cursorIsCreationTime, let path = JSONPath(cursorField) else { return nil }
         return ProviderTime.parse(path.value(in: record))
+    }
+
+    /// Whether the cursor field is when a record was created (Stripe's `created`) rather than last changed: listing
+    /// from it finds new records only, never changed ones.
+    public var cursorIsCreationTime: Bool {
+        cursorField?.lowercased().hasPrefix("creat") ?? false
     }
 }
 

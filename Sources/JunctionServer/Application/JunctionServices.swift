@@ -98,7 +98,7 @@ public struct JunctionServices: Sendable {
             database: database, vault: vault, oauth: oauth, tokens: tokens, redirectURI: publicURL + "/oauth/callback", logger: logger)
     }
 
-    /// The handlers of the job kinds this server's workers run.
+    /// The handlers of the job kinds this server's workers run, sync runs aside (``syncWorkers(count:logger:)``).
     public func jobHandlers(logger: Logger) -> [String: any JobHandler] {
         let runner = syncRunner(logger: logger)
         return [
@@ -110,8 +110,23 @@ public struct JunctionServices: Sendable {
                 logger: logger
             ),
             MessageDispatcher.deliverJobKind: deliverer,
-            SyncRunner.jobKind: runner,
         ]
+    }
+
+    /// Workers for sync runs, `count` of them, each running one run at a time. Runs can take hours: kept apart from
+    /// the other jobs, and one per worker, a long run holds up neither webhook processing nor another sync.
+    public func syncWorkers(count: Int, leaseDuration: Duration = .seconds(30), pollInterval: Duration = .seconds(1), logger: Logger)
+        -> [JobWorkerService]
+    {
+        var configuration = JobWorkerService.Configuration()
+        configuration.concurrency = 1
+        configuration.batchSize = 1
+        configuration.leaseDuration = leaseDuration
+        configuration.pollInterval = pollInterval
+        let runner = syncRunner(logger: logger)
+        return (0..<count).map { _ in
+            JobWorkerService(queue: queue, handlers: [SyncRunner.jobKind: runner], configuration: configuration, logger: logger)
+        }
     }
 
     /// Announces sync changes and failures through the outbound webhooks.

@@ -233,7 +233,7 @@ public enum SchemaMigrations {
                     updated_at BIGINT NOT NULL
                 )
                 """,
-                "CREATE INDEX syncs_connection ON syncs (connection_id, resource)",
+                "CREATE UNIQUE INDEX syncs_connection ON syncs (connection_id, resource)",
                 "CREATE INDEX syncs_due ON syncs (next_run_at) WHERE next_run_at IS NOT NULL",
                 "CREATE INDEX syncs_notify_due ON syncs (notify_due_at) WHERE notify_due_at IS NOT NULL",
                 // One run of a sync. While it runs, `page_cursor` is where the next page starts and `holder` the job

@@ -105,11 +105,14 @@ public struct SyncRecordStore: Sendable {
         }
     }
 
+    /// Checks that `holder` still holds the run, and keeps it so until the transaction ends: the no-op update locks
+    /// the run's row on PostgreSQL, so a pause, reset or takeover waits for this page (and then finds the run moved
+    /// on), or this page waits for them (and then finds the run no longer held).
     private static func requireHeld(runID: String, holder: String, using sql: any SQLDatabase) async throws {
         let rows = try await sql.raw(
             """
-            SELECT id FROM sync_runs WHERE id = \(bind: runID) AND holder = \(bind: holder) \
-            AND status = \(bind: SyncRun.Status.running.rawValue)
+            UPDATE sync_runs SET holder = holder WHERE id = \(bind: runID) AND holder = \(bind: holder) \
+            AND status = \(bind: SyncRun.Status.running.rawValue) RETURNING id
             """
         ).all()
         guard !rows.isEmpty else { throw WriteError.runNotHeld(runID: runID) }

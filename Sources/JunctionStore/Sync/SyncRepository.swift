@@ -105,19 +105,33 @@ public struct SyncRepository: Sendable {
         }
     }
 
-    /// Saves what a person may change (mode, schedule, real-time, and the subscription that goes with real-time) and
-    /// when the next run is due; `false` when the sync
-    /// no longer exists.
-    public func updateSettings(_ sync: SyncDefinition) async throws -> Bool {
+    /// Saves what a person may change (mode, schedule, real-time, and the subscription that goes with real-time);
+    /// `false` when the sync no longer exists. The next run's time is left to the runs and the scheduler, except that
+    /// a shorter schedule brings it forward (`nextRunAt`, applied only when it is sooner).
+    public func updateSettings(_ sync: SyncDefinition, nextRunAt: Date? = nil) async throws -> Bool {
         try await database.withSQL { sql in
-            try await !sql.raw(
+            let sooner = nextRunAt?.epochMilliseconds
+            return try await !sql.raw(
                 """
                 UPDATE syncs SET mode = \(bind: sync.mode.rawValue), every_seconds = \(bind: sync.everySeconds), \
-                realtime = \(bind: sync.realtime ? 1 : 0), next_run_at = \(bind: sync.nextRunAt?.epochMilliseconds), \
-                subscription = \(bind: try sync.subscription.map { try $0.serialized() }), \
-                updated_at = \(bind: sync.updatedAt.epochMilliseconds) WHERE id = \(bind: sync.id) RETURNING id
+                realtime = \(bind: sync.realtime ? 1 : 0), subscription = \(bind: try sync.subscription.map { try $0.serialized() }), \
+                next_run_at = CASE WHEN \(bind: sooner) IS NOT NULL AND next_run_at IS NOT NULL AND next_run_at > \(bind: sooner) \
+                THEN \(bind: sooner) ELSE next_run_at END, updated_at = \(bind: sync.updatedAt.epochMilliseconds) \
+                WHERE id = \(bind: sync.id) RETURNING id
                 """
             ).all().isEmpty
+        }
+    }
+
+    /// Replaces the sync's provider-side subscription record (a renewed watch channel), and nothing else.
+    public func setSubscription(id: String, _ subscription: JSONValue?, at now: Date = Date()) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE syncs SET subscription = \(bind: try subscription.map { try $0.serialized() }), \
+                updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: id)
+                """
+            ).run()
         }
     }
 
@@ -143,6 +157,8 @@ public struct SyncRepository: Sendable {
     /// deletes nothing and does not move the checkpoint); `false` when the sync does not exist.
     public func pause(id: String, reason: String, at now: Date = Date()) async throws -> Bool {
         try await database.transaction { sql in
+            // The run first, then the sync: the order a run's own writes take them in, so the two cannot deadlock.
+            try await Self.cancelActiveRuns(syncID: id, reason: "the sync was paused", at: now, using: sql)
             let rows = try await sql.raw(
                 """
                 UPDATE syncs SET paused = 1, status = \(bind: SyncDefinition.Status.paused.rawValue), \
@@ -150,9 +166,7 @@ public struct SyncRepository: Sendable {
                 WHERE id = \(bind: id) RETURNING id
                 """
             ).all()
-            guard !rows.isEmpty else { return false }
-            try await Self.cancelActiveRuns(syncID: id, reason: "the sync was paused", at: now, using: sql)
-            return true
+            return !rows.isEmpty
         }
     }
 
@@ -176,23 +190,24 @@ public struct SyncRepository: Sendable {
     /// exist.
     public func reset(id: String, nextRunAt: Date, at now: Date = Date()) async throws -> Bool {
         try await database.transaction { sql in
+            try await Self.cancelActiveRuns(syncID: id, reason: "the sync was reset", at: now, using: sql)
             let rows = try await sql.raw(
                 """
                 UPDATE syncs SET checkpoint = NULL, next_run_at = CASE WHEN paused = 1 THEN NULL ELSE \
-                \(bind: nextRunAt.epochMilliseconds) END, updated_at = \(bind: now.epochMilliseconds) \
+                \(bind: nextRunAt.epochMilliseconds) END, status = CASE WHEN paused = 1 THEN status ELSE \
+                \(bind: SyncDefinition.Status.idle.rawValue) END, updated_at = \(bind: now.epochMilliseconds) \
                 WHERE id = \(bind: id) RETURNING id
                 """
             ).all()
-            guard !rows.isEmpty else { return false }
-            try await Self.cancelActiveRuns(syncID: id, reason: "the sync was reset", at: now, using: sql)
-            return true
+            return !rows.isEmpty
         }
     }
 
     /// Takes the syncs whose next run is due (at most `limit`), clearing their due time so no other node takes them
-    /// too, and hands their ids to `enqueue` in the same transaction.
+    /// too, and hands their ids to `enqueue` in the same transaction. Those whose job `enqueue` could not add (one
+    /// still runs, about to end) stay due, a few seconds later: a run asked for while another ends is never lost.
     public func claimDue(
-        at now: Date = Date(), limit: Int, enqueue: @Sendable ([String], any SQLDatabase) async throws -> Void
+        at now: Date = Date(), limit: Int, enqueue: @Sendable ([String], any SQLDatabase) async throws -> [String: Bool]
     ) async throws -> [String] {
         try await database.transaction { sql in
             let due = now.epochMilliseconds
@@ -206,8 +221,14 @@ public struct SyncRepository: Sendable {
                 """
             ).all()
             let ids = try rows.map { try $0.decode(column: "id", as: String.self) }
-            if !ids.isEmpty { try await enqueue(ids, sql) }
-            return ids
+            guard !ids.isEmpty else { return [] }
+            let queued = try await enqueue(ids, sql)
+            let waiting = ids.filter { queued[$0] != true }
+            if !waiting.isEmpty {
+                let later = now.addingTimeInterval(5).epochMilliseconds
+                try await sql.raw("UPDATE syncs SET next_run_at = \(bind: later) WHERE id IN (\(binds: waiting))").run()
+            }
+            return ids.filter { queued[$0] == true }
         }
     }
 

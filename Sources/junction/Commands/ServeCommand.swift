@@ -102,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Background jobs (webhook processing, deliveries, refreshes) this node runs at once. 0 makes an HTTP-only node: it accepts and stores work, and other nodes on the same PostgreSQL database run it. Default: 16.",
+            "Background jobs (webhook processing, deliveries, refreshes) this node runs at once; sync runs have workers of their own (as many as this, at most 4). 0 makes an HTTP-only node: it accepts and stores work, and other nodes on the same PostgreSQL database run it. Default: 16.",
             valueName: "n"
         )
     )
@@ -307,6 +307,9 @@ struct ServeCommand: AsyncParsableCommand {
                     service: JobWorkerService(
                         queue: queue, handlers: services.jobHandlers(logger: logger), configuration: configuration, logger: logger))
             )
+            let syncWorkers = services.syncWorkers(
+                count: min(4, jobConcurrency), leaseDuration: .seconds(jobLeaseSeconds), logger: logger)
+            serviceList += syncWorkers.map { .init(service: $0) }
             serviceList.append(.init(service: services.syncScheduler(logger: logger)))
         }
         // Nested in the command's group, it stops gracefully when that one does (on SIGTERM or SIGINT).
