@@ -213,9 +213,12 @@ public struct SyncService: Sendable {
         }
         let queue = queue
         let queued = try await database.transaction { sql in
+            // The sync's row before the job, as the scheduler takes them: the other order deadlocks with it.
+            let repository = SyncRepository(database: database)
+            try await repository.lock(id: id, using: sql)
             let outcome = try await queue.enqueue([SyncRunner.job(syncID: id, trigger: .manual)], using: sql).first
             guard outcome != .duplicate else { return false }
-            try await SyncRepository(database: database).markQueued(id: id, using: sql)
+            try await repository.markQueued(id: id, using: sql)
             return true
         }
         if queued {

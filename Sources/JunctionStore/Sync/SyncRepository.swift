@@ -138,19 +138,23 @@ public struct SyncRepository: Sendable {
     /// Deletes the sync with its runs and records; `false` when it did not exist.
     public func delete(id: String) async throws -> Bool {
         try await database.transaction { sql in
-            try await sql.raw("DELETE FROM sync_records WHERE sync_id = \(bind: id)").run()
+            // Runs, then the sync, then its records: the order a run's page takes them in.
             try await sql.raw("DELETE FROM sync_runs WHERE sync_id = \(bind: id)").run()
-            return try await !sql.raw("DELETE FROM syncs WHERE id = \(bind: id) RETURNING id").all().isEmpty
+            let deleted = try await !sql.raw("DELETE FROM syncs WHERE id = \(bind: id) RETURNING id").all().isEmpty
+            try await sql.raw("DELETE FROM sync_records WHERE sync_id = \(bind: id)").run()
+            return deleted
         }
     }
 
     /// Deletes every sync of the connection with their runs and records, in the transaction `sql` stands for.
     static func deleteSyncs(ofConnection connectionID: String, using sql: any SQLDatabase) async throws {
-        try await sql.raw(
-            "DELETE FROM sync_records WHERE sync_id IN (SELECT id FROM syncs WHERE connection_id = \(bind: connectionID))"
-        ).run()
+        // Runs, then the syncs, then their records: the order a run's page takes them in.
         try await sql.raw("DELETE FROM sync_runs WHERE sync_id IN (SELECT id FROM syncs WHERE connection_id = \(bind: connectionID))").run()
-        try await sql.raw("DELETE FROM syncs WHERE connection_id = \(bind: connectionID)").run()
+        let ids = try await sql.raw("DELETE FROM syncs WHERE connection_id = \(bind: connectionID) RETURNING id").all()
+            .map { try $0.decode(column: "id", as: String.self) }
+        if !ids.isEmpty {
+            try await sql.raw("DELETE FROM sync_records WHERE sync_id IN (\(binds: ids))").run()
+        }
     }
 
     /// Holds the sync's runs (`paused`) with a reason, cancelling the run in progress (its committed pages stay; it
@@ -230,6 +234,11 @@ public struct SyncRepository: Sendable {
             }
             return ids.filter { queued[$0] == true }
         }
+    }
+
+    /// Locks the sync's row until the transaction `sql` stands for ends (PostgreSQL; SQLite has one writer anyway).
+    public func lock(id: String, using sql: any SQLDatabase) async throws {
+        try await sql.raw("UPDATE syncs SET updated_at = updated_at WHERE id = \(bind: id)").run()
     }
 
     /// Clears the due time of a sync whose run is being queued now (run now, reset), so the scheduler does not queue
