@@ -154,15 +154,7 @@ struct SyncProcessTests {
         let folder = try ServeProcessTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await PythonPeer.with("serve_localstripe.py") { (stripe: PythonPeer) async throws -> Void in
-            // The public URL names the server's own port, so the port is chosen first (again if it was taken meanwhile).
-            var started: ServeProcessTests.Server?
-            for _ in 0..<3 where started == nil {
-                let port = try Self.unusedPort()
-                started = try? await ServeProcessTests.Server.start(
-                    environment: ["JUNCTION_ADMIN_TOKEN": Self.token], workingDirectory: folder,
-                    extraArguments: ["--port", "\(port)", "--public-url", "http://127.0.0.1:\(port)", "--log-level", "info"])
-            }
-            let server = try #require(started)
+            let server = try await Self.startReachable(folder: folder)
             let stripeKey = "sk_test_realtime_sync"
             func stripeCall(_ method: String, _ path: String, _ form: String = "") async throws -> JSONValue {
                 let output = try await ChildProcess.run(
@@ -216,14 +208,7 @@ struct SyncProcessTests {
         let keyFile = folder + "/service-account.json"
         try await PythonPeer.with("jwt_token_endpoint.py", arguments: ["--key-file", keyFile]) { (login: PythonPeer) async throws -> Void in
             try await PythonPeer.with("google_fixtures.py") { (google: PythonPeer) async throws -> Void in
-                var started: ServeProcessTests.Server?
-                for _ in 0..<3 where started == nil {
-                    let port = try Self.unusedPort()
-                    started = try? await ServeProcessTests.Server.start(
-                        environment: ["JUNCTION_ADMIN_TOKEN": Self.token], workingDirectory: folder,
-                        extraArguments: ["--port", "\(port)", "--public-url", "http://127.0.0.1:\(port)", "--log-level", "info"])
-                }
-                let server = try #require(started)
+                let server = try await Self.startReachable(folder: folder)
                 func calendar(_ method: String, _ path: String, _ body: String? = nil) async throws -> JSONValue {
                     let output = try await ChildProcess.run(
                         "/usr/bin/curl",
@@ -327,6 +312,19 @@ struct SyncProcessTests {
             #expect(short.status != 0 && short.errors.contains("at least 30s"), "\(short.errors)")
             #expect(try await server.stop() == 0)
         }
+    }
+
+    /// Starts `junction serve` whose public URL names its own port, as providers sending webhooks must reach it: the
+    /// port is chosen first, and again if it was taken meanwhile.
+    static func startReachable(folder: String) async throws -> ServeProcessTests.Server {
+        var started: ServeProcessTests.Server?
+        for _ in 0..<3 where started == nil {
+            let port = try unusedPort()
+            started = try? await ServeProcessTests.Server.start(
+                environment: ["JUNCTION_ADMIN_TOKEN": token], workingDirectory: folder,
+                extraArguments: ["--port", "\(port)", "--public-url", "http://127.0.0.1:\(port)", "--log-level", "info"])
+        }
+        return try #require(started)
     }
 
     /// A loopback port nothing listens on now.
