@@ -1,0 +1,141 @@
+import Foundation
+import JunctionCore
+
+/// Settles one record changed on both sides of a two-way sync, against the base version both last agreed on: a
+/// change on one side only is taken (no write is lost), an equal change on both is no conflict, and a field changed
+/// on both to different values is settled by its policy or handed to a person. Pure: the caller applies the outcome.
+public enum ThreeWayMerge {
+    /// One side of a record: its fields, or `nil` when that side deleted it (or, without a base, never had it).
+    public struct Side: Sendable, Equatable {
+        /// The record's fields, or `nil` when deleted or absent.
+        public var record: JSONObject?
+        /// When that side last changed it, for `last-writer-wins`.
+        public var changedAt: Date?
+
+        /// A side.
+        public init(_ record: JSONObject?, changedAt: Date? = nil) {
+            self.record = record
+            self.changedAt = changedAt
+        }
+    }
+
+    /// A field both sides changed to different values, left to a person.
+    public struct FieldConflict: Sendable, Equatable {
+        /// The top-level field.
+        public var field: String
+        /// Its value in the base (`nil`: absent).
+        public var base: JSONValue?
+        /// The application's value (`nil`: absent).
+        public var local: JSONValue?
+        /// The provider's value (`nil`: absent).
+        public var remote: JSONValue?
+
+        /// A conflict on `field`.
+        public init(field: String, base: JSONValue?, local: JSONValue?, remote: JSONValue?) {
+            self.field = field
+            self.base = base
+            self.local = local
+            self.remote = remote
+        }
+    }
+
+    /// What the merge decided.
+    public struct Outcome: Sendable, Equatable {
+        /// The record both sides should hold (`nil`: deleted on both); with conflicts, what is settled so far, the
+        /// conflicting fields at their base value.
+        public var merged: JSONObject?
+        /// The fields left to a person; empty when the record is settled.
+        public var conflicts: [FieldConflict]
+
+        /// Whether a person must decide before anything is applied.
+        public var needsPerson: Bool { !conflicts.isEmpty }
+    }
+
+    /// Merges `local` and `remote` against `base` (`nil`: the record is new on one or both sides) under `policy`.
+    public static func merge(base: JSONObject?, local: Side, remote: Side, policy: MergePolicy) -> Outcome {
+        switch (local.record, remote.record) {
+        case (nil, nil):
+            return Outcome(merged: nil, conflicts: [])
+        case (nil, let kept?), (let kept?, nil):
+            // One side deleted (or, without a base, the other created).
+            guard let base else { return Outcome(merged: kept, conflicts: []) }
+            let edited = kept != base
+            if !edited || policy.deletes == .deleteWins { return Outcome(merged: nil, conflicts: []) }
+            return Outcome(merged: kept, conflicts: [])
+        case (let localRecord?, let remoteRecord?):
+            return fields(base: base ?? [:], local: localRecord, remote: remoteRecord, times: (local.changedAt, remote.changedAt), policy: policy)
+        }
+    }
+
+    private static func fields(
+        base: JSONObject, local: JSONObject, remote: JSONObject, times: (local: Date?, remote: Date?), policy: MergePolicy
+    ) -> Outcome {
+        var merged: JSONObject = [:]
+        var conflicts: [FieldConflict] = []
+        let names = Set(base.keys).union(local.keys).union(remote.keys).sorted()
+        // Under `manual`, a record changed on both sides (in fields without a policy of their own) is a person's to
+        // settle; equal changes do not count.
+        let open = names.filter { policy.fields[$0] == nil && local[$0] != remote[$0] }
+        let changedLocally = open.contains { local[$0] != base[$0] }
+        let changedRemotely = open.contains { remote[$0] != base[$0] }
+        let bothChanged = changedLocally && changedRemotely
+        for name in names {
+            let (b, l, r) = (base[name], local[name], remote[name])
+            let value: JSONValue?
+            if l == r {
+                value = l
+            } else if let kept = policy.keepFilledValues ? filled(l, over: r) : nil {
+                value = kept
+            } else {
+                let fieldPolicy = policy.fields[name]
+                let effective = fieldPolicy ?? policy.record
+                if l == b, effective != .manual || !bothChanged || fieldPolicy != nil {
+                    value = r
+                } else if r == b, effective != .manual || !bothChanged || fieldPolicy != nil {
+                    value = l
+                } else {
+                    switch settle(effective, local: l, remote: r, times: times) {
+                    case .some(let settled):
+                        value = settled
+                    case nil:
+                        conflicts.append(FieldConflict(field: name, base: b, local: l, remote: r))
+                        value = b
+                    }
+                }
+            }
+            if let value { merged[name] = value }
+        }
+        return Outcome(merged: merged, conflicts: conflicts)
+    }
+
+    /// A field's value under `policy` when both sides differ; `nil` (outer) when a person must decide.
+    private static func settle(
+        _ policy: ConflictPolicy, local: JSONValue?, remote: JSONValue?, times: (local: Date?, remote: Date?)
+    ) -> JSONValue?? {
+        switch policy {
+        case .remoteWins: return .some(remote)
+        case .localWins: return .some(local)
+        case .lastWriterWins:
+            guard let localTime = times.local, let remoteTime = times.remote, localTime != remoteTime else { return nil }
+            return .some(localTime > remoteTime ? local : remote)
+        case .merge, .manual: return nil
+        }
+    }
+
+    /// With `keepFilledValues`: the filled value when exactly one of the two is blank (absent, `null` or `""`).
+    private static func filled(_ local: JSONValue?, over remote: JSONValue?) -> JSONValue?? {
+        switch (isBlank(local), isBlank(remote)) {
+        case (true, false): return .some(remote)
+        case (false, true): return .some(local)
+        default: return nil
+        }
+    }
+
+    static func isBlank(_ value: JSONValue?) -> Bool {
+        switch value {
+        case nil, .null?: true
+        case .string(let text)?: text.isEmpty
+        default: false
+        }
+    }
+}
