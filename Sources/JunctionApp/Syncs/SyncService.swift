@@ -93,12 +93,7 @@ public struct SyncService: Sendable {
         let resource = try Self.listable(draft.resource, of: connector)
         let every = try SyncInterval.seconds(draft.every ?? Self.defaultEvery)
         let existing = try await repository.list(.init(connectionID: draft.connectionID, resource: resource.name), after: nil, limit: 1)
-        if let existing = existing.first {
-            throw ApplicationError(
-                kind: .conflict, code: "sync-exists", title: "Sync exists",
-                detail: "connection '\(draft.connectionID)' already has a sync of '\(resource.name)': \(existing.id)",
-                details: ["syncId": .string(existing.id)])
-        }
+        if let existing = existing.first { throw Self.exists(existing) }
         var sync = SyncDefinition(
             connectionID: draft.connectionID, resource: resource.name, mode: draft.mode ?? .incremental, everySeconds: every,
             realtime: draft.realtime ?? false, firstRunAt: Date().addingTimeInterval(Double.random(in: 0...2)))
@@ -113,14 +108,24 @@ public struct SyncService: Sendable {
             if let existing = try? await repository.list(.init(connectionID: sync.connectionID, resource: sync.resource), after: nil, limit: 1)
                 .first
             {
-                throw ApplicationError(
-                    kind: .conflict, code: "sync-exists", title: "Sync exists",
-                    detail: "connection '\(sync.connectionID)' already has a sync of '\(sync.resource)': \(existing.id)",
-                    details: ["syncId": .string(existing.id)])
+                throw Self.exists(existing)
             }
             throw error
         }
         return sync
+    }
+
+    /// A second sync of the connection and resource `existing` keeps.
+    static func exists(_ existing: SyncDefinition) -> ApplicationError {
+        ApplicationError(
+            kind: .conflict, code: "sync-exists", title: "Sync exists",
+            detail: "connection '\(existing.connectionID)' already has a sync of '\(existing.resource)': \(existing.id)",
+            details: ["syncId": .string(existing.id)])
+    }
+
+    /// No sync has `id`.
+    static func notFound(_ id: String) -> ApplicationError {
+        .notFound("sync", id: id, prefix: SyncDefinition.idPrefix)
     }
 
     /// Removes the sync's provider-side subscription, if it has one.
@@ -164,7 +169,7 @@ public struct SyncService: Sendable {
     /// The sync with `id`.
     public func sync(id: String) async throws -> SyncDefinition {
         guard ResourceID.isWellFormed(id, prefix: SyncDefinition.idPrefix), let sync = try await repository.find(id: id) else {
-            throw ApplicationError.notFound("sync", id: id, prefix: SyncDefinition.idPrefix)
+            throw Self.notFound(id)
         }
         return sync
     }
@@ -191,7 +196,7 @@ public struct SyncService: Sendable {
         }
         sync.updatedAt = Date()
         guard try await repository.updateSettings(sync, nextRunAt: sooner) else {
-            throw ApplicationError.notFound("sync", id: id, prefix: SyncDefinition.idPrefix)
+            throw Self.notFound(id)
         }
         return try await self.sync(id: id)
     }
@@ -200,7 +205,7 @@ public struct SyncService: Sendable {
     /// reached for it fails the delete, so no subscription is left sending to nothing).
     public func delete(id: String) async throws {
         try await unsubscribe(try await sync(id: id))
-        guard try await repository.delete(id: id) else { throw ApplicationError.notFound("sync", id: id, prefix: SyncDefinition.idPrefix) }
+        guard try await repository.delete(id: id) else { throw Self.notFound(id) }
     }
 
     /// Queues a run now; `false` when one was already queued or running.

@@ -344,28 +344,6 @@ public struct SyncRecordStore: Sendable {
         }
     }
 
-    /// The stored record `externalID` of the sync, deleted or not, as the feed would show it to a new reader.
-    public func record(syncID: String, externalID: String) async throws -> FeedEntry? {
-        let rows = try await database.withSQL { sql in
-            try await sql.raw(
-                """
-                SELECT external_id, raw, data, deleted, change_sequence, changed_at, remote_modified_at FROM sync_records \
-                WHERE sync_id = \(bind: syncID) AND external_id = \(bind: externalID)
-                """
-            ).all()
-        }
-        return try rows.first.map { row in
-            FeedEntry(
-                externalID: externalID,
-                operation: try row.decode(column: "deleted", as: Int64.self) != 0 ? .deleted : .added,
-                raw: (try? JSONValue.parse(try row.decode(column: "raw", as: String.self))) ?? .null,
-                data: try row.decode(column: "data", as: String?.self).flatMap { try? JSONValue.parse($0) },
-                changedAt: Date(epochMilliseconds: try row.decode(column: "changed_at", as: Int64.self)),
-                remoteModifiedAt: try row.decode(column: "remote_modified_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
-                position: FeedPosition(sequence: try row.decode(column: "change_sequence", as: Int64.self), externalID: externalID))
-        }
-    }
-
     /// What changed after version `sequence`, counted as a reader at that version would see it, and the last version
     /// among those changes (`nil` when nothing changed).
     public func summary(syncID: String, after sequence: Int64) async throws -> (counts: SyncRun.Counts, through: Int64?) {

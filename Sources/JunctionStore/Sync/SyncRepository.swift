@@ -247,18 +247,6 @@ public struct SyncRepository: Sendable {
         try await sql.raw("UPDATE syncs SET next_run_at = NULL WHERE id = \(bind: id)").run()
     }
 
-    /// Sets the sync's status and reason.
-    public func setStatus(id: String, _ status: SyncDefinition.Status, reason: String?, at now: Date = Date()) async throws {
-        try await database.withSQL { sql in
-            try await sql.raw(
-                """
-                UPDATE syncs SET status = \(bind: status.rawValue), status_reason = \(bind: reason), \
-                updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: id) AND paused = 0
-                """
-            ).run()
-        }
-    }
-
     /// The syncs paused until their connection is authorized again whose connection is `active` now.
     public func pausedForAuthorization(reason: String) async throws -> [String] {
         let rows = try await database.withSQL { sql in
