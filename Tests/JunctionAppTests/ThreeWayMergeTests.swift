@@ -1,5 +1,6 @@
 import Foundation
 import JunctionApp
+import JunctionStore
 import JunctionCore
 import Testing
 

@@ -5,6 +5,8 @@ run, written in the shape most incremental APIs share (HubSpot's and Zendesk's i
       records {"id", "name", "balance", "updated_at", ...} ordered by (updated_at, id), `updated_since` inclusive (>=),
       keyset pages: {"data": [...], "next": "<cursor>" | null}; at most 100 per page
   GET /v1/accounts/{id}
+  POST /v1/accounts {"name", ...} -> the new record (id acc_w…); no idempotency keys, as many APIs have none
+  PATCH /v1/accounts/{id} {fields} -> the record (a null removes the field); DELETE /v1/accounts/{id} -> {"id", "deleted": true}
   GET /v1/events?created_gte=<unix seconds>&limit=<n>&after=<cursor>
       the change feed deletions are learned from: {"id", "type": "account.deleted", "created", "data": {"object": {"id"}}}
   bearer auth with LEDGER_TOKEN; 429 with Retry-After when a fault is armed
@@ -12,7 +14,9 @@ run, written in the shape most incremental APIs share (HubSpot's and Zendesk's i
 Test controls (no auth): POST /_admin/upsert {"records": [{"id", "name", "updated_at"?}...]} (updated_at defaults to now),
 POST /_admin/delete {"ids": [...], "silent"?: true}, POST /_admin/generate {"count", "bytes", "updated_at"?} (count records of about
 `bytes` each, ids acc_0000001…), POST /_admin/faults {"status": 429, "count": n, "retryAfter": s, "after": k} (after k more
-list calls, the next n fail), POST /_admin/delay {"seconds": s} (each list page waits), GET /_admin/stats (list calls made, and the most that overlapped).
+list calls, the next n fail), POST /_admin/delay {"seconds": s} (each list page waits), POST /_admin/write_delay {"seconds": s} (each write waits, then
+applies, whether or not its caller is still there), GET /_admin/stats (list calls made, the most that overlapped, and the
+writes: creates, updates, deletes), GET /_admin/accounts (every account, for comparing both sides).
 """
 import base64
 import bisect
@@ -28,8 +32,10 @@ lock = threading.Lock()
 accounts = {}
 events = []
 faults = {"status": 0, "count": 0, "retryAfter": 0, "after": 0}
-settings = {"delay": 0.0}
-stats = {"lists": 0, "pages_failed": 0, "in_flight": 0, "max_in_flight": 0}
+settings = {"delay": 0.0, "write_delay": 0.0}
+stats = {"lists": 0, "pages_failed": 0, "in_flight": 0, "max_in_flight": 0, "creates": 0, "updates": 0, "deletes": 0}
+write_counter = [0]
+last_stamp = [0.0]
 sorted_cache = {"keys": None, "records": None}
 json_cache = {}
 
@@ -85,11 +91,56 @@ class Handler(JSONHandler):
             if record is None:
                 return self.reply(404, {"error": {"type": "not_found", "message": "no such account"}})
             return self.reply(200, record)
+        if method in ("POST", "PATCH", "DELETE") and path.startswith("/v1/accounts"):
+            return self.write(method, path[len("/v1/accounts"):].lstrip("/"))
         if method == "GET" and path == "/v1/events":
             since = float(query.get("created_gte", "0"))
             selected = [e for e in events if e["created"] >= since]
             return self.page(selected, query, key=lambda e: e["id"])
         self.reply(404, {"error": {"type": "not_found", "message": "no such route"}})
+
+    def write(self, method, record_id):
+        payload = self.body() if method != "DELETE" else {}
+        if method != "DELETE" and not isinstance(payload, dict):
+            return self.reply(400, {"error": {"type": "invalid_request", "message": "the body must be a JSON object"}})
+        if settings["write_delay"]:
+            time.sleep(settings["write_delay"])
+        with lock:
+            stamp = iso(max(time.time(), last_stamp[0] + 0.001))
+            last_stamp[0] = parse_iso(stamp)
+            if method == "POST" and not record_id:
+                if "name" in payload and not isinstance(payload["name"], str):
+                    return self.reply(400, {"error": {"type": "invalid_request", "message": "name must be a string"}})
+                write_counter[0] += 1
+                record = {k: v for k, v in payload.items() if v is not None}
+                record.update(id="acc_w%06d" % write_counter[0], updated_at=stamp)
+                accounts[record["id"]] = record
+                stats["creates"] += 1
+                changed([record["id"]])
+                return self.reply(200, record)
+            record = accounts.get(record_id)
+            if record is None:
+                return self.reply(404, {"error": {"type": "not_found", "message": "no such account"}})
+            if method == "PATCH":
+                if "name" in payload and not isinstance(payload["name"], (str, type(None))):
+                    return self.reply(400, {"error": {"type": "invalid_request", "message": "name must be a string"}})
+                for key, value in payload.items():
+                    if key in ("id", "updated_at"):
+                        continue
+                    if value is None:
+                        record.pop(key, None)
+                    else:
+                        record[key] = value
+                record["updated_at"] = stamp
+                stats["updates"] += 1
+                changed([record_id])
+                return self.reply(200, record)
+            accounts.pop(record_id)
+            events.append({"id": "evt_%06d" % (len(events) + 1), "type": "account.deleted", "created": int(time.time()),
+                           "data": {"object": {"id": record_id}}})
+            stats["deletes"] += 1
+            changed([record_id])
+            return self.reply(200, {"id": record_id, "deleted": True})
 
     def list_accounts(self, query):
         # How many listings overlap: one sync's runs never should, across every node.
@@ -156,6 +207,9 @@ class Handler(JSONHandler):
     def admin(self, method, action):
         if action == "stats":
             return self.reply(200, dict(stats, accounts=len(accounts)))
+        if action == "accounts":
+            with lock:
+                return self.reply(200, {"data": sorted(accounts.values(), key=lambda r: r["id"])})
         payload = self.body()
         with lock:
             if action == "upsert":
@@ -187,6 +241,8 @@ class Handler(JSONHandler):
                               after=payload.get("after", 0))
             elif action == "delay":
                 settings["delay"] = float(payload.get("seconds", 0))
+            elif action == "write_delay":
+                settings["write_delay"] = float(payload.get("seconds", 0))
             else:
                 return self.reply(404, {"error": "no such control"})
             sorted_cache["keys"] = None

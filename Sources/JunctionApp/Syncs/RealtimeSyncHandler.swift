@@ -41,7 +41,7 @@ public struct RealtimeSyncHandler: WebhookEventHandler {
         let store = SyncRecordStore(database: database)
         for sync in syncs {
             let change = try await change(for: event, resource: resource, mapper: mapper) {
-                let target = try await runner.open(sync)
+                let target = try await SyncTarget.open(sync, runtime: runner.runtime)
                 return try await target.connector.get(resource, id: $0, session: target.session)
             }
             guard let change else { continue }

@@ -4,7 +4,8 @@ import JunctionStore
 import JunctionWebhooks
 
 /// Tells the application about its syncs through the outbound webhooks: `sync.records.changed` (what changed since the
-/// last announcement, at most once a second per sync), `sync.run.failed` and `sync.run.recovered`.
+/// last announcement, at most once a second per sync), `sync.run.failed`, `sync.run.recovered`, and
+/// `sync.conflict.opened` / `sync.conflict.resolved`.
 ///
 /// An announcement is due in the same transaction as the changes it covers, and is marked sent only after its message
 /// is committed, so none is lost when a process dies; one may then be sent twice (under the same idempotency key when
@@ -16,6 +17,10 @@ public struct SyncAnnouncer: Sendable {
     public static let runFailed = "sync.run.failed"
     /// The message type for the first run that succeeds after failures.
     public static let runRecovered = "sync.run.recovered"
+    /// The message type for a conflict a person must resolve.
+    public static let conflictOpened = "sync.conflict.opened"
+    /// The message type for a resolved conflict.
+    public static let conflictResolved = "sync.conflict.resolved"
 
     let database: Database
     let dispatcher: MessageDispatcher
@@ -69,5 +74,34 @@ public struct SyncAnnouncer: Sendable {
             "runId": .string(runID), "failedRuns": .integer(exactly: Int64(failures)),
         ]
         _ = try await dispatcher.publish(eventType: Self.runRecovered, payload: payload, idempotencyKey: "\(runID):recovered")
+    }
+
+    /// Sends the messages of conflicts opened or resolved since the last call (at most `limit`); a conflict is marked
+    /// announced only after its message is committed, so a process dying in between sends it on the next tick.
+    @discardableResult
+    public func announceConflicts(limit: Int = 100) async throws -> Int {
+        let store = SyncChangeStore(database: database)
+        let repository = SyncRepository(database: database)
+        var sent = 0
+        for conflict in try await store.unannouncedConflicts(limit: limit) {
+            let sync = try await repository.find(id: conflict.syncID)
+            var payload: JSONObject = [
+                "conflictId": .string(conflict.id), "syncId": .string(conflict.syncID), "externalId": .string(conflict.externalID),
+                "status": .string(conflict.status.rawValue), "openedAt": .string(conflict.openedAt.formatted(.iso8601)),
+            ]
+            if let sync {
+                payload["connectionId"] = .string(sync.connectionID)
+                payload["resource"] = .string(sync.resource)
+            }
+            if let resolvedAt = conflict.resolvedAt { payload["resolvedAt"] = .string(resolvedAt.formatted(.iso8601)) }
+            if let person = conflict.resolvedBy { payload["resolvedBy"] = .string(person) }
+            if let resolution = conflict.resolution { payload["resolution"] = resolution }
+            if let change = conflict.resolutionChangeID { payload["resolutionChangeId"] = .string(change) }
+            let type = conflict.status == .open ? Self.conflictOpened : Self.conflictResolved
+            _ = try await dispatcher.publish(eventType: type, payload: .object(payload), idempotencyKey: "\(conflict.id):\(conflict.status.rawValue)")
+            try await store.markAnnounced(conflict)
+            sent += 1
+        }
+        return sent
     }
 }

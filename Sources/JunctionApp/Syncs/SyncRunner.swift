@@ -64,6 +64,12 @@ public struct SyncRunner: JobHandler {
         let trigger = job.payload["trigger"]?.stringValue.flatMap(SyncRun.Trigger.init(rawValue:)) ?? .schedule
         let repository = SyncRepository(database: database)
         guard let sync = try await repository.find(id: syncID), !sync.paused else { return }
+        guard sync.direction.pulls else {
+            // A push sync reads nothing: its scheduled run pushes what is pending (changes waiting out a failure too).
+            try await SyncChangeStore(database: database).requestPush(syncID: syncID)
+            try await repository.requestRun(id: syncID, at: Date().addingTimeInterval(Double(sync.everySeconds)))
+            return
+        }
         let run: SyncRun
         if let active = try await repository.activeRun(syncID: syncID) {
             guard try await repository.takeOver(active, holder: job.leaseToken) else { return }
@@ -116,26 +122,8 @@ public struct SyncRunner: JobHandler {
         return .milliseconds(Int64(ceiling * Double.random(in: 0.5...1)))
     }
 
-    /// A sync's connection, opened, with the resource it keeps.
-    struct Target: Sendable {
-        let connector: any Connector
-        let resource: ResourceDescriptor
-        let session: ConnectorSession
-        let mapper: DataMapper?
-    }
-
-    func open(_ sync: SyncDefinition) async throws -> Target {
-        let opened = try await runtime.open(id: sync.connectionID)
-        let connector = try opened.requireConnector()
-        let resource = try connector.resource(named: sync.resource)
-        let mappings = try opened.connection.settings["mappings"].map { try ResourceMappings(settings: $0, provider: connector.descriptor) }
-        return Target(
-            connector: connector, resource: resource, session: runtime.connectorSession(opened, connector: connector),
-            mapper: mappings?.mapper(for: resource.name))
-    }
-
     private func execute(_ run: SyncRun, of sync: SyncDefinition, holder: String, logger: Logger) async throws {
-        let target = try await open(sync)
+        let target = try await SyncTarget.open(sync, runtime: runtime)
         let store = SyncRecordStore(database: database)
         var query = ListQuery(cursor: run.pageCursor, limit: configuration.pageSize)
         if run.kind == .incremental, let checkpoint = run.checkpointBefore {
@@ -187,8 +175,47 @@ public struct SyncRunner: JobHandler {
         }
     }
 
+    /// What a run of `sync` would pull now, read but not stored: at most `maximumPages` pages from the checkpoint
+    /// (everything, for a full run), each record compared with what is stored.
+    func dryRun(_ sync: SyncDefinition, maximumPages: Int = 50) async throws -> (counts: SyncRun.Counts, pages: Int, complete: Bool) {
+        guard sync.direction.pulls else { return (SyncRun.Counts(), 0, true) }
+        let target = try await SyncTarget.open(sync, runtime: runtime)
+        let store = SyncRecordStore(database: database)
+        var query = ListQuery(limit: configuration.pageSize)
+        let checkpoint = sync.checkpoint
+        if sync.mode == .incremental, let checkpoint {
+            if let providerCheckpoint = checkpoint.providerCheckpoint {
+                query.checkpoint = providerCheckpoint
+            } else if let value = checkpoint.cursorValue, let since = ProviderTime.parse(value) {
+                query.updatedSince = since.addingTimeInterval(-Double(configuration.overlap.milliseconds) / 1000)
+            }
+        }
+        var counts = SyncRun.Counts()
+        for page in 1...maximumPages {
+            let (listed, fetchedAt) = try await fetch(query, target: target)
+            let changes = listed.records.compactMap { changeFromListing($0, target: target, fetchedAt: fetchedAt) }
+            let stored = try await store.hashes(syncID: sync.id, ids: changes.map(\.externalID))
+            for change in changes {
+                let existing = stored[change.externalID]
+                switch change {
+                case .upsert(let record):
+                    if let existing, !existing.deleted {
+                        if existing.hash == record.raw.contentHash { counts.unchanged += 1 } else { counts.updated += 1 }
+                    } else {
+                        counts.added += 1
+                    }
+                case .delete:
+                    if let existing, !existing.deleted { counts.deleted += 1 }
+                }
+            }
+            guard let next = listed.nextCursor else { return (counts, page, true) }
+            query.cursor = next
+        }
+        return (counts, maximumPages, false)
+    }
+
     /// One page of the target's resource, and when it was asked for; a rate limit or open circuit is a ``ProviderPause``.
-    private func fetch(_ query: ListQuery, target: Target) async throws -> (RecordPage, Date) {
+    private func fetch(_ query: ListQuery, target: SyncTarget) async throws -> (RecordPage, Date) {
         let fetchedAt = Date()
         let page = try await ProviderPause.catching(configuration.rateLimitPause) {
             try await target.connector.list(target.resource, query: query, session: target.session)
@@ -199,22 +226,21 @@ public struct SyncRunner: JobHandler {
     /// A listed record as a change: an upsert, or a deletion where the provider lists deleted records with a flag.
     /// Its time is the provider's modification time, else when the page was asked for (the record was as listed then):
     /// a webhook about a later change is never overwritten by a page read before it.
-    private func changeFromListing(_ record: JSONValue, target: Target, fetchedAt: Date) -> SyncRecordChange? {
-        guard let id = target.resource.externalID(of: record) else { return nil }
-        let time = target.resource.changeTime(of: record) ?? fetchedAt
+    private func changeFromListing(_ record: JSONValue, target: SyncTarget, fetchedAt: Date) -> SyncRecordChange? {
+        guard let incoming = target.incoming(record, fallbackTime: fetchedAt) else { return nil }
         if case .flag(let field, let value) = target.resource.deleteSource,
             let flag = JSONPath(field)?.value(in: record), (flag.scalarText ?? "") == value
         {
-            return .delete(externalID: id, at: time)
+            return .delete(externalID: incoming.externalID, at: incoming.remoteModifiedAt)
         }
-        return .upsert(IncomingRecord(externalID: id, raw: record, data: try? target.mapper?.inbound(record), remoteModifiedAt: time))
+        return .upsert(incoming)
     }
 
     /// Deletions a list cannot show, for an incremental run: from the connector's change source (Stripe `*.deleted`
     /// events, Salesforce `getDeleted`, HubSpot's archived records), read again with the overlap, and up to when the
     /// source's answer is complete (`nil` when it stopped short). None for a full run, whose completion deletes what
     /// it did not see.
-    private func deletions(since: Date?, kind: SyncRun.Kind, target: Target) async throws -> ([SyncRecordChange], Date?) {
+    private func deletions(since: Date?, kind: SyncRun.Kind, target: SyncTarget) async throws -> ([SyncRecordChange], Date?) {
         let now = Date()
         guard kind == .incremental, let since, target.resource.deleteSource != .none else { return ([], now) }
         let from = since.addingTimeInterval(-Double(configuration.overlap.milliseconds) / 1000)

@@ -4,8 +4,8 @@ import Logging
 import ServiceLifecycle
 
 /// Starts syncs when they are due and announces their changes, on every node: each tick takes the due syncs (a
-/// sync is taken by one node only) and queues their runs in the same transaction, sends the announcements that are
-/// due, and lets syncs paused for their connection's authorization run again once it is authorized; about once a
+/// sync is taken by one node only) and queues their runs in the same transaction, queues the pushes of local changes
+/// not yet queued, sends the announcements that are due (changes and conflicts), and lets syncs paused for their connection's authorization run again once it is authorized; about once a
 /// minute it renews the watch channels that expire within a day.
 public struct SyncScheduler: Service {
     let database: Database
@@ -58,8 +58,13 @@ public struct SyncScheduler: Service {
             let outcomes = try await queue.enqueue(ids.map { SyncRunner.job(syncID: $0, trigger: .schedule) }, using: sql)
             return Dictionary(zip(ids, outcomes.map { $0 != .duplicate }), uniquingKeysWith: { $0 || $1 })
         }
-        if !queued.isEmpty { queue.wakeLocalWorkers() }
+        let pushes = try await SyncChangeStore(database: database).claimPushDue(at: now, limit: 100) { ids, sql in
+            let outcomes = try await queue.enqueue(ids.map { SyncPusher.job(syncID: $0) }, using: sql)
+            return Dictionary(zip(ids, outcomes.map { $0 != .duplicate }), uniquingKeysWith: { $0 || $1 })
+        }
+        if !queued.isEmpty || !pushes.isEmpty { queue.wakeLocalWorkers() }
         try await announcer.announceDue()
+        try await announcer.announceConflicts()
         for id in try await repository.pausedForAuthorization(reason: SyncRunner.awaitingAuthorization) {
             logger.info("sync resumes: its connection is authorized again", metadata: ["sync": "\(id)"])
             _ = try await repository.resume(id: id, nextRunAt: now)

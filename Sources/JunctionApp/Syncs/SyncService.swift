@@ -18,14 +18,20 @@ public struct SyncService: Sendable {
         public var every: String?
         /// Whether webhooks update the store between runs.
         public var realtime: Bool?
+        /// Direction and conflict rules.
+        public var twoWay: TwoWaySettings
 
         /// A draft.
-        public init(connectionID: String, resource: String, mode: SyncDefinition.Mode? = nil, every: String? = nil, realtime: Bool? = nil) {
+        public init(
+            connectionID: String, resource: String, mode: SyncDefinition.Mode? = nil, every: String? = nil, realtime: Bool? = nil,
+            twoWay: TwoWaySettings = .init()
+        ) {
             self.connectionID = connectionID
             self.resource = resource
             self.mode = mode
             self.every = every
             self.realtime = realtime
+            self.twoWay = twoWay
         }
     }
 
@@ -37,12 +43,71 @@ public struct SyncService: Sendable {
         public var every: String?
         /// Real-time updates on or off.
         public var realtime: Bool?
+        /// Direction and conflict rules.
+        public var twoWay: TwoWaySettings
 
         /// A change.
-        public init(mode: SyncDefinition.Mode? = nil, every: String? = nil, realtime: Bool? = nil) {
+        public init(mode: SyncDefinition.Mode? = nil, every: String? = nil, realtime: Bool? = nil, twoWay: TwoWaySettings = .init()) {
             self.mode = mode
             self.every = every
             self.realtime = realtime
+            self.twoWay = twoWay
+        }
+    }
+
+    /// A sync's two-way settings as asked for; `nil` members keep their value (their default, at creation).
+    public struct TwoWaySettings: Sendable {
+        /// Which way records travel.
+        public var direction: SyncDefinition.Direction?
+        /// The policy of fields without one of their own.
+        public var conflictPolicy: ConflictPolicy?
+        /// Policies of single fields (replacing all the earlier ones).
+        public var fieldPolicies: [String: ConflictPolicy]?
+        /// Deletion against edit.
+        public var deletePolicy: DeletePolicy?
+        /// Whether blanks never erase filled values.
+        public var keepFilledValues: Bool?
+        /// The provider field created records carry the application's key in.
+        public var localKeyField: String?
+
+        /// Settings.
+        public init(
+            direction: SyncDefinition.Direction? = nil, conflictPolicy: ConflictPolicy? = nil, fieldPolicies: [String: ConflictPolicy]? = nil,
+            deletePolicy: DeletePolicy? = nil, keepFilledValues: Bool? = nil, localKeyField: String? = nil
+        ) {
+            self.direction = direction
+            self.conflictPolicy = conflictPolicy
+            self.fieldPolicies = fieldPolicies
+            self.deletePolicy = deletePolicy
+            self.keepFilledValues = keepFilledValues
+            self.localKeyField = localKeyField
+        }
+
+        /// Applies the settings to `sync`, checked against its resource.
+        func apply(to sync: inout SyncDefinition, resource: ResourceDescriptor) throws(ApplicationError) {
+            if let direction {
+                if direction.acceptsLocalChanges, !resource.operations.contains(.get) || !resource.operations.contains(.update) {
+                    throw .invalid(
+                        "field 'direction': \(resource.name) cannot be read one by one and updated, so changes cannot be pushed to it",
+                        code: "invalid-field")
+                }
+                sync.direction = direction
+            }
+            if let conflictPolicy { sync.mergePolicy.record = conflictPolicy }
+            if let fieldPolicies {
+                if let bad = fieldPolicies.keys.first(where: { $0.isEmpty || $0.count > 200 }) {
+                    throw .invalid("field 'fieldPolicies': '\(bad.prefix(200))' is not a field name", code: "invalid-field")
+                }
+                sync.mergePolicy.fields = fieldPolicies
+            }
+            if let deletePolicy { sync.mergePolicy.deletes = deletePolicy }
+            if let keepFilledValues { sync.mergePolicy.keepFilledValues = keepFilledValues }
+            if let localKeyField {
+                guard JSONPath(localKeyField) != nil, !localKeyField.isEmpty, localKeyField.count <= 200 else {
+                    throw .invalid("field 'localKeyField': '\(localKeyField.prefix(200))' is not a field path (metadata.junction_key)", code: "invalid-field")
+                }
+                sync.localKeyField = localKeyField
+            }
         }
     }
 
@@ -97,6 +162,8 @@ public struct SyncService: Sendable {
         var sync = SyncDefinition(
             connectionID: draft.connectionID, resource: resource.name, mode: draft.mode ?? .incremental, everySeconds: every,
             realtime: draft.realtime ?? false, firstRunAt: Date().addingTimeInterval(Double.random(in: 0...2)))
+        try draft.twoWay.apply(to: &sync, resource: resource)
+        if !sync.direction.pulls { sync.nextRunAt = nil }
         if sync.realtime {
             sync.subscription = try await subscriptions.subscribe(connectionID: sync.connectionID, resource: sync.resource)?.json
         }
@@ -179,6 +246,15 @@ public struct SyncService: Sendable {
         var sync = try await sync(id: id)
         // Everything is checked before the provider is asked to subscribe or unsubscribe.
         let every = try changes.every.map { text throws(ApplicationError) in try SyncInterval.seconds(text) }
+        if changes.twoWay.direction != nil {
+            let connection = try await ConnectionRepository(database: database).existing(id: sync.connectionID)
+            guard let connector = catalog.connector(named: connection.provider) else {
+                throw ApplicationError.invalid("this server has no connector for the connection's provider '\(connection.provider)'")
+            }
+            try changes.twoWay.apply(to: &sync, resource: try Self.listable(sync.resource, of: connector))
+        } else {
+            try changes.twoWay.apply(to: &sync, resource: ResourceDescriptor(name: sync.resource, operations: []))
+        }
         if let mode = changes.mode { sync.mode = mode }
         if let realtime = changes.realtime, realtime != sync.realtime {
             sync.realtime = realtime
@@ -216,6 +292,9 @@ public struct SyncService: Sendable {
                 kind: .conflict, code: "sync-paused", title: "Sync paused",
                 detail: "sync \(id) is paused (\(sync.statusReason ?? "by request")); resume it to run it")
         }
+        if sync.direction.acceptsLocalChanges {
+            try await SyncChangeStore(database: database).requestPush(syncID: id)
+        }
         let queue = queue
         let queued = try await database.transaction { sql in
             // The sync's row before the job, as the scheduler takes them: the other order deadlocks with it.
@@ -242,10 +321,11 @@ public struct SyncService: Sendable {
         return try await sync(id: id)
     }
 
-    /// Resumes the sync and queues its next run at once.
+    /// Resumes the sync and queues its next run (and the push of its pending changes) at once.
     public func resume(id: String) async throws -> SyncDefinition {
-        _ = try await sync(id: id)
+        let current = try await sync(id: id)
         _ = try await repository.resume(id: id, nextRunAt: Date())
+        if current.direction.acceptsLocalChanges { try await SyncChangeStore(database: database).requestPush(syncID: id) }
         return try await sync(id: id)
     }
 

@@ -1,5 +1,6 @@
 import JunctionAPI
 import JunctionApp
+import JunctionStore
 import Logging
 
 /// The management API's handlers, as `openapi.yaml` declares them (the generated `APIProtocol`): each reads its
@@ -14,6 +15,11 @@ struct ManagementAPI: APIProtocol {
     let resources: ResourceService
     let authorizations: OAuthAuthorizationService
     let syncs: SyncService
+    let syncChanges: SyncChangeService
+    let conflicts: ConflictService
+    let syncRunner: SyncRunner
+    let syncPusher: SyncPusher
+    let database: Database
 
     /// The handlers over one server's services.
     init(services: JunctionServices, logger: Logger) {
@@ -30,5 +36,10 @@ struct ManagementAPI: APIProtocol {
         self.syncs = SyncService(
             database: services.database, queue: services.queue, catalog: services.catalog,
             subscriptions: services.realtimeSubscriptions)
+        self.syncChanges = SyncChangeService(database: services.database, queue: services.queue, catalog: services.catalog)
+        self.conflicts = ConflictService(database: services.database, queue: services.queue)
+        self.syncRunner = services.syncRunner(logger: logger)
+        self.syncPusher = services.syncPusher(logger: logger)
+        self.database = services.database
     }
 }

@@ -113,8 +113,8 @@ public struct JunctionServices: Sendable {
         ]
     }
 
-    /// Workers for sync runs, `count` of them, each running one run at a time. Runs can take hours: kept apart from
-    /// the other jobs, and one per worker, a long run holds up neither webhook processing nor another sync.
+    /// Workers for sync runs and pushes, `count` of them, each running one job at a time. Runs can take hours: kept
+    /// apart from the other jobs, and one per worker, a long run holds up neither webhook processing nor another sync.
     public func syncWorkers(count: Int, leaseDuration: Duration = .seconds(30), pollInterval: Duration = .seconds(1), logger: Logger)
         -> [JobWorkerService]
     {
@@ -123,9 +123,9 @@ public struct JunctionServices: Sendable {
         configuration.batchSize = 1
         configuration.leaseDuration = leaseDuration
         configuration.pollInterval = pollInterval
-        let runner = syncRunner(logger: logger)
+        let handlers: [String: any JobHandler] = [SyncRunner.jobKind: syncRunner(logger: logger), SyncPusher.jobKind: syncPusher(logger: logger)]
         return (0..<count).map { _ in
-            JobWorkerService(queue: queue, handlers: [SyncRunner.jobKind: runner], configuration: configuration, logger: logger)
+            JobWorkerService(queue: queue, handlers: handlers, configuration: configuration, logger: logger)
         }
     }
 
@@ -135,6 +135,11 @@ public struct JunctionServices: Sendable {
     /// Runs syncs, reading providers through this server's connections.
     public func syncRunner(logger: Logger) -> SyncRunner {
         SyncRunner(database: database, runtime: runtime, announcer: syncAnnouncer, configuration: syncConfiguration, logger: logger)
+    }
+
+    /// Pushes two-way syncs' local changes through this server's connections.
+    public func syncPusher(logger: Logger) -> SyncPusher {
+        SyncPusher(database: database, runtime: runtime, announcer: syncAnnouncer, logger: logger)
     }
 
     /// Starts due syncs and sends due announcements every `interval`, and renews watch channels, as a service of

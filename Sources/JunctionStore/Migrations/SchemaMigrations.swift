@@ -287,6 +287,73 @@ public enum SchemaMigrations {
                 "CREATE INDEX sync_records_feed ON sync_records (sync_id, change_sequence, external_id)",
             ]
         ),
+        Migration(
+            version: 5,
+            name: "two-way sync: directions, local changes, conflicts",
+            statements: [
+                // `merge_policy` is the JSON of the sync's conflict rules; `push_due_at` when its pending local
+                // changes should be pushed (set with the change, in its transaction, so none waits forever).
+                "ALTER TABLE syncs ADD COLUMN direction TEXT NOT NULL DEFAULT 'pull'",
+                "ALTER TABLE syncs ADD COLUMN merge_policy TEXT",
+                "ALTER TABLE syncs ADD COLUMN local_key_field TEXT",
+                "ALTER TABLE syncs ADD COLUMN push_due_at BIGINT",
+                "CREATE INDEX syncs_push_due ON syncs (push_due_at) WHERE push_due_at IS NOT NULL",
+                // A record with an open conflict keeps its content until the conflict is resolved; `local_key` is
+                // the application's key of a record it created.
+                "ALTER TABLE sync_records ADD COLUMN conflict_id TEXT",
+                "ALTER TABLE sync_records ADD COLUMN local_key TEXT",
+                // A change the application made to a record, committed before it is pushed: `fields` in the
+                // provider's shape (NULL for a deletion), `base_version` the record's version it was made against,
+                // `attempts` counted before each provider call, so a retry knows an earlier one may have arrived.
+                """
+                CREATE TABLE sync_changes (
+                    id TEXT PRIMARY KEY,
+                    sync_id TEXT NOT NULL,
+                    external_id TEXT,
+                    local_key TEXT,
+                    operation TEXT NOT NULL,
+                    fields TEXT,
+                    base_version BIGINT,
+                    status TEXT NOT NULL,
+                    reason TEXT,
+                    attempts INTEGER NOT NULL,
+                    first_attempt_at BIGINT,
+                    available_at BIGINT NOT NULL,
+                    conflict_id TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    pushed_at BIGINT
+                )
+                """,
+                "CREATE INDEX sync_changes_status ON sync_changes (sync_id, status, id)",
+                "CREATE UNIQUE INDEX sync_changes_local_key ON sync_changes (sync_id, local_key) WHERE local_key IS NOT NULL",
+                // A record both sides changed in a way no policy settles: the base both last agreed, the provider's
+                // version (kept current while it is open), and how a person resolved it.
+                """
+                CREATE TABLE sync_conflicts (
+                    id TEXT PRIMARY KEY,
+                    sync_id TEXT NOT NULL,
+                    external_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    base TEXT,
+                    remote TEXT,
+                    remote_changed_at BIGINT,
+                    opened_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    resolved_at BIGINT,
+                    resolved_by TEXT,
+                    resolution TEXT,
+                    resolution_change_id TEXT,
+                    announced TEXT
+                )
+                """,
+                "CREATE INDEX sync_conflicts_sync ON sync_conflicts (sync_id, status, id)",
+                // `announced` is the last status a message went out for: the scheduler sends the missing ones, so a
+                // process dying between a conflict's commit and its message loses no message.
+                "CREATE INDEX sync_conflicts_unannounced ON sync_conflicts (id) WHERE announced IS NULL OR announced <> status",
+                "CREATE INDEX sync_conflicts_status ON sync_conflicts (status, id)",
+            ]
+        ),
     ]
 
     /// The version a fully migrated database is at.

@@ -12,6 +12,21 @@ public struct SyncDefinition: Sendable, Equatable {
         case full
     }
 
+    /// Which way records travel.
+    public enum Direction: String, Sendable, CaseIterable {
+        /// From the provider to the store (the application reads the feed).
+        case pull
+        /// From the application to the provider; runs do not read the provider.
+        case push
+        /// Both: the provider's changes are pulled and the application's pushed, conflicts settled by the policy.
+        case bidirectional
+
+        /// Whether the application may change records through the sync.
+        public var acceptsLocalChanges: Bool { self != .pull }
+        /// Whether runs read the provider.
+        public var pulls: Bool { self != .push }
+    }
+
     /// What a sync is doing, as operators see it.
     public enum Status: String, Sendable, CaseIterable {
         /// Waiting for its next run.
@@ -34,6 +49,13 @@ public struct SyncDefinition: Sendable, Equatable {
     public var resource: String
     /// How scheduled runs read.
     public var mode: Mode
+    /// Which way records travel.
+    public var direction: Direction = .pull
+    /// How changes made on both sides are settled (two-way syncs).
+    public var mergePolicy = MergePolicy()
+    /// The provider field (a path, `metadata.junction_key`) a created record carries the application's key in, so a
+    /// create whose outcome a crash hid is found again instead of made twice; `nil` when the provider has none.
+    public var localKeyField: String?
     /// Seconds between the end of a run and the start of the next.
     public var everySeconds: Int64
     /// Whether verified webhooks about the resource update the store between runs.

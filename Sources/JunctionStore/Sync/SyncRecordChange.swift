@@ -86,4 +86,6 @@ public struct FeedEntry: Sendable, Equatable {
     public var remoteModifiedAt: Date?
     /// Where this entry is in the feed: a reader that stops here continues after it.
     public var position: FeedPosition
+    /// The application's key, for a record it created through the sync.
+    public var localKey: String?
 }

@@ -123,14 +123,18 @@ public struct SyncRecordStore: Sendable {
         var hash: String
         var deleted: Bool
         var remoteModifiedAt: Int64?
+        var conflictID: String?
     }
 
     /// Writes `changes` under the sync's next change version and, when anything changed, makes the sync's
     /// `sync.records.changed` announcement due within `announceAfter` (changes within that time share one). A change
     /// older than the stored record's provider time is not applied (events and pages arrive out of order); with
     /// `marksSeen`, unchanged records are marked with the sync's generation, for a full run's sweep.
+    ///
+    /// A record with an open conflict keeps its content: the provider's version goes to the conflict instead. A write
+    /// that is `pushing` stores the provider's answer to Junction's own push, which is newer than anything stored.
     static func write(
-        _ changes: [SyncRecordChange], syncID: String, marksSeen: Bool, announceAfter: Duration, at now: Date,
+        _ changes: [SyncRecordChange], syncID: String, marksSeen: Bool, announceAfter: Duration, at now: Date, pushing: Bool = false,
         using sql: any SQLDatabase
     ) async throws -> SyncRun.Counts {
         guard !changes.isEmpty else { return SyncRun.Counts() }
@@ -162,10 +166,16 @@ public struct SyncRecordStore: Sendable {
         for id in order {
             guard let change = latest[id] else { continue }
             let existing = stored[id]
+            if !pushing, let conflictID = existing?.conflictID {
+                try await updateConflict(conflictID, with: change, at: now, using: sql)
+                counts.unchanged += 1
+                if existing?.deleted == false { seen.append(id) }
+                continue
+            }
             switch change {
             case .upsert(let record):
                 guard let hash = record.raw.contentHash else { continue }
-                if let existing, Self.isOlder(record.remoteModifiedAt, than: existing.remoteModifiedAt) {
+                if let existing, !pushing, Self.isOlder(record.remoteModifiedAt, than: existing.remoteModifiedAt) {
                     // Older than what is stored: the stored record stands (and was seen, for a full run's sweep).
                     counts.unchanged += 1
                     if !existing.deleted { seen.append(id) }
@@ -180,7 +190,7 @@ public struct SyncRecordStore: Sendable {
                 upserts.append((record, hash))
             case .delete(_, let deletedAt):
                 guard let existing, !existing.deleted else { continue }
-                if Self.isOlder(deletedAt, than: existing.remoteModifiedAt) { continue }
+                if !pushing, Self.isOlder(deletedAt, than: existing.remoteModifiedAt) { continue }
                 counts.deleted += 1
                 deletions.append((id, deletedAt?.epochMilliseconds))
             }
@@ -202,8 +212,7 @@ public struct SyncRecordStore: Sendable {
             try await insert.onConflict(with: ["sync_id", "external_id"]) { update in
                 update.set(excludedValueOf: "raw").set(excludedValueOf: "data").set(excludedValueOf: "hash")
                     .set(excludedValueOf: "remote_modified_at").set(excludedValueOf: "change_sequence").set(excludedValueOf: "changed_at")
-                    .set(excludedValueOf: "deleted").set(excludedValueOf: "generation").set(excludedValueOf: "base_version")
-                    .set(excludedValueOf: "base_data")
+                    .set(excludedValueOf: "deleted").set(excludedValueOf: "generation")
                     // A record back after a deletion is new to readers again.
                     .set("first_sequence", to: SQLRaw("CASE WHEN sync_records.deleted = 1 THEN excluded.first_sequence ELSE sync_records.first_sequence END"))
             }.run()
@@ -234,6 +243,24 @@ public struct SyncRecordStore: Sendable {
         return counts
     }
 
+    /// Brings an open conflict's provider side up to date with `change` (a deletion clears it), unless it is older.
+    private static func updateConflict(_ id: String, with change: SyncRecordChange, at now: Date, using sql: any SQLDatabase) async throws {
+        let remote: String?
+        let time: Date?
+        switch change {
+        case .upsert(let record): (remote, time) = (try record.raw.serialized(), record.remoteModifiedAt)
+        case .delete(_, let at): (remote, time) = (nil, at)
+        }
+        let stamp = time?.epochMilliseconds
+        try await sql.raw(
+            """
+            UPDATE sync_conflicts SET remote = \(bind: remote), remote_changed_at = COALESCE(\(bind: stamp), remote_changed_at), \
+            updated_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: id) AND status = 'open' \
+            AND (remote_changed_at IS NULL OR \(bind: stamp) IS NULL OR \(bind: stamp) + 1000 > remote_changed_at)
+            """
+        ).run()
+    }
+
     /// Makes the sync's next announcement due by `due` (sooner if it already was).
     static func announce(syncID: String, at due: Date, using sql: any SQLDatabase) async throws {
         let due = due.epochMilliseconds
@@ -259,7 +286,7 @@ public struct SyncRecordStore: Sendable {
         for chunk in ids.chunked(into: 500) {
             let rows = try await sql.raw(
                 """
-                SELECT external_id, hash, deleted, remote_modified_at FROM sync_records \
+                SELECT external_id, hash, deleted, remote_modified_at, conflict_id FROM sync_records \
                 WHERE sync_id = \(bind: syncID) AND external_id IN (\(binds: Array(chunk)))
                 """
             ).all()
@@ -267,7 +294,8 @@ public struct SyncRecordStore: Sendable {
                 stored[try row.decode(column: "external_id", as: String.self)] = Stored(
                     hash: try row.decode(column: "hash", as: String.self),
                     deleted: try row.decode(column: "deleted", as: Int64.self) != 0,
-                    remoteModifiedAt: try row.decode(column: "remote_modified_at", as: Int64?.self))
+                    remoteModifiedAt: try row.decode(column: "remote_modified_at", as: Int64?.self),
+                    conflictID: try row.decode(column: "conflict_id", as: String?.self))
             }
         }
         return stored
@@ -310,12 +338,18 @@ public struct SyncRecordStore: Sendable {
         }
     }
 
+    /// What is stored of the records `ids` of `syncID` (content hash and whether deleted), for a dry run's comparison.
+    public func hashes(syncID: String, ids: [String]) async throws -> [String: (hash: String, deleted: Bool)] {
+        let stored = try await database.withSQL { sql in try await Self.stored(syncID: syncID, ids: ids, using: sql) }
+        return stored.mapValues { ($0.hash, $0.deleted) }
+    }
+
     /// Up to `limit` records changed after `position`, in change order.
     public func feed(syncID: String, after position: FeedPosition, filter: FeedFilter, limit: Int) async throws -> [FeedEntry] {
         let rows = try await database.withSQL { sql in
             var query = SQLQueryString(
                 """
-                SELECT external_id, raw, data, deleted, change_sequence, first_sequence, changed_at, remote_modified_at \
+                SELECT external_id, raw, data, deleted, change_sequence, first_sequence, changed_at, remote_modified_at, local_key \
                 FROM sync_records WHERE sync_id = \(bind: syncID) AND (change_sequence > \(bind: position.sequence) \
                 OR (change_sequence = \(bind: position.sequence) AND external_id > \(bind: position.externalID)))
                 """)
@@ -340,7 +374,7 @@ public struct SyncRecordStore: Sendable {
                 data: try row.decode(column: "data", as: String?.self).flatMap { try? JSONValue.parse($0) },
                 changedAt: Date(epochMilliseconds: try row.decode(column: "changed_at", as: Int64.self)),
                 remoteModifiedAt: try row.decode(column: "remote_modified_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
-                position: entryPosition)
+                position: entryPosition, localKey: try row.decode(column: "local_key", as: String?.self))
         }
     }
 

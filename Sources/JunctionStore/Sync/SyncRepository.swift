@@ -20,15 +20,15 @@ public struct SyncRepository: Sendable {
                 """
                 INSERT INTO syncs (id, connection_id, resource, mode, every_seconds, realtime, status, status_reason, paused, \
                 checkpoint, change_sequence, notified_sequence, generation, record_count, consecutive_failures, last_run_id, \
-                last_run_at, next_run_at, subscription, created_at, updated_at)
+                last_run_at, next_run_at, subscription, created_at, updated_at, direction, merge_policy, local_key_field)
                 VALUES (\(bind: sync.id), \(bind: sync.connectionID), \(bind: sync.resource), \(bind: sync.mode.rawValue), \
                 \(bind: sync.everySeconds), \(bind: sync.realtime ? 1 : 0), \(bind: sync.status.rawValue), \(bind: sync.statusReason), \
                 \(bind: sync.paused ? 1 : 0), \(bind: try sync.checkpoint.map { try $0.json.serialized() }), \
                 \(bind: sync.changeSequence), \(bind: sync.notifiedSequence), \(bind: sync.generation), \(bind: sync.recordCount), \
                 \(bind: sync.consecutiveFailures), \(bind: sync.lastRunID), \(bind: sync.lastRunAt?.epochMilliseconds), \
                 \(bind: sync.nextRunAt?.epochMilliseconds), \(bind: try sync.subscription.map { try $0.serialized() }), \
-                \(bind: sync.createdAt.epochMilliseconds), \
-                \(bind: sync.updatedAt.epochMilliseconds))
+                \(bind: sync.createdAt.epochMilliseconds), \(bind: sync.updatedAt.epochMilliseconds), \(bind: sync.direction.rawValue), \
+                \(bind: try sync.mergePolicy.json.serialized()), \(bind: sync.localKeyField))
                 """
             ).run()
         }
@@ -114,7 +114,8 @@ public struct SyncRepository: Sendable {
             return try await !sql.raw(
                 """
                 UPDATE syncs SET mode = \(bind: sync.mode.rawValue), every_seconds = \(bind: sync.everySeconds), \
-                realtime = \(bind: sync.realtime ? 1 : 0), subscription = \(bind: try sync.subscription.map { try $0.serialized() }), \
+                realtime = \(bind: sync.realtime ? 1 : 0), direction = \(bind: sync.direction.rawValue), \
+                merge_policy = \(bind: try sync.mergePolicy.json.serialized()), local_key_field = \(bind: sync.localKeyField), subscription = \(bind: try sync.subscription.map { try $0.serialized() }), \
                 next_run_at = CASE WHEN \(bind: sooner) IS NOT NULL AND next_run_at IS NOT NULL AND next_run_at > \(bind: sooner) \
                 THEN \(bind: sooner) ELSE next_run_at END, updated_at = \(bind: sync.updatedAt.epochMilliseconds) \
                 WHERE id = \(bind: sync.id) RETURNING id
@@ -432,6 +433,9 @@ public struct SyncRepository: Sendable {
         sync.nextRunAt = try row.decode(column: "next_run_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
         sync.subscription = try row.decode(column: "subscription", as: String?.self).flatMap { try? JSONValue.parse($0) }
         sync.updatedAt = Date(epochMilliseconds: try row.decode(column: "updated_at", as: Int64.self))
+        sync.direction = SyncDefinition.Direction(rawValue: try row.decode(column: "direction", as: String.self)) ?? .pull
+        sync.mergePolicy = MergePolicy(json: try row.decode(column: "merge_policy", as: String?.self).flatMap { try? JSONValue.parse($0) })
+        sync.localKeyField = try row.decode(column: "local_key_field", as: String?.self)
         return sync
     }
 

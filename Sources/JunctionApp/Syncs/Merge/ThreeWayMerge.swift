@@ -1,5 +1,6 @@
 import Foundation
 import JunctionCore
+import JunctionStore
 
 /// Settles one record changed on both sides of a two-way sync, against the base version both last agreed on: a
 /// change on one side only is taken (no write is lost), an equal change on both is no conflict, and a field changed
@@ -67,27 +68,40 @@ public enum ThreeWayMerge {
         }
     }
 
+    /// Merges the fields of one object. Objects on both sides (HubSpot's `properties`, Stripe's `metadata`) are merged
+    /// field by field in turn, so edits of different nested fields do not collide; a nested field's policy is its
+    /// dotted path's (`properties.email`), else its parent's.
     private static func fields(
-        base: JSONObject, local: JSONObject, remote: JSONObject, times: (local: Date?, remote: Date?), policy: MergePolicy
+        base: JSONObject, local: JSONObject, remote: JSONObject, times: (local: Date?, remote: Date?), policy: MergePolicy,
+        prefix: String = "", inherited: ConflictPolicy? = nil, bothChanged known: Bool? = nil
     ) -> Outcome {
         var merged: JSONObject = [:]
         var conflicts: [FieldConflict] = []
         let names = Set(base.keys).union(local.keys).union(remote.keys).sorted()
+        func path(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
         // Under `manual`, a record changed on both sides (in fields without a policy of their own) is a person's to
         // settle; equal changes do not count.
-        let open = names.filter { policy.fields[$0] == nil && local[$0] != remote[$0] }
-        let changedLocally = open.contains { local[$0] != base[$0] }
-        let changedRemotely = open.contains { remote[$0] != base[$0] }
-        let bothChanged = changedLocally && changedRemotely
+        let bothChanged =
+            known
+            ?? {
+                let open = names.filter { policy.fields[$0] == nil && local[$0] != remote[$0] }
+                return open.contains { local[$0] != base[$0] } && open.contains { remote[$0] != base[$0] }
+            }()
         for name in names {
             let (b, l, r) = (base[name], local[name], remote[name])
+            let fieldPolicy = policy.fields[path(name)] ?? inherited
             let value: JSONValue?
             if l == r {
                 value = l
+            } else if case .object(let localObject)? = l, case .object(let remoteObject)? = r, b == nil || b?.objectValue != nil {
+                let nested = fields(
+                    base: b?.objectValue ?? [:], local: localObject, remote: remoteObject, times: times, policy: policy, prefix: path(name),
+                    inherited: fieldPolicy, bothChanged: bothChanged)
+                conflicts += nested.conflicts
+                value = .object(nested.merged ?? [:])
             } else if let kept = policy.keepFilledValues ? filled(l, over: r) : nil {
                 value = kept
             } else {
-                let fieldPolicy = policy.fields[name]
                 let effective = fieldPolicy ?? policy.record
                 if l == b, effective != .manual || !bothChanged || fieldPolicy != nil {
                     value = r
@@ -98,7 +112,7 @@ public enum ThreeWayMerge {
                     case .some(let settled):
                         value = settled
                     case nil:
-                        conflicts.append(FieldConflict(field: name, base: b, local: l, remote: r))
+                        conflicts.append(FieldConflict(field: path(name), base: b, local: l, remote: r))
                         value = b
                     }
                 }

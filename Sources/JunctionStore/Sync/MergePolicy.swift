@@ -1,3 +1,5 @@
+import JunctionCore
+
 /// How a two-way sync settles a field both sides changed to different values: per sync (``MergePolicy/record``), with
 /// per-field overrides (``MergePolicy/fields``).
 public enum ConflictPolicy: String, Sendable, CaseIterable {
@@ -43,5 +45,28 @@ public struct MergePolicy: Sendable, Equatable {
         self.fields = fields
         self.deletes = deletes
         self.keepFilledValues = keepFilledValues
+    }
+}
+
+extension MergePolicy {
+    /// The policy as stored and as the API shows it (`conflictPolicy`, `fieldPolicies`, `deletePolicy`,
+    /// `keepFilledValues`).
+    public var json: JSONValue {
+        .object([
+            "conflictPolicy": .string(record.rawValue),
+            "fieldPolicies": .object(fields.mapValues { .string($0.rawValue) }),
+            "deletePolicy": .string(deletes.rawValue),
+            "keepFilledValues": .bool(keepFilledValues),
+        ])
+    }
+
+    /// A policy from its stored form; what is missing or unknown keeps its default.
+    public init(json: JSONValue?) {
+        let members = json?.objectValue ?? [:]
+        self.init(
+            record: members["conflictPolicy"]?.stringValue.flatMap(ConflictPolicy.init(rawValue:)) ?? .manual,
+            fields: (members["fieldPolicies"]?.objectValue ?? [:]).compactMapValues { $0.stringValue.flatMap(ConflictPolicy.init(rawValue:)) },
+            deletes: members["deletePolicy"]?.stringValue.flatMap(DeletePolicy.init(rawValue:)) ?? .editWins,
+            keepFilledValues: members["keepFilledValues"]?.boolValue ?? false)
     }
 }

@@ -1,0 +1,442 @@
+import Crypto
+import Foundation
+import JunctionConnectors
+import JunctionCore
+import JunctionHTTP
+import JunctionStore
+import Logging
+
+/// Pushes the application's changes of a two-way sync to the provider (the `sync.push` job), record by record, each
+/// merged against what the provider holds now.
+///
+/// For each record with pending changes: the provider's version is read again (one listing of what changed since the
+/// records were last stored, else the record itself), the changes are laid over the base both sides last agreed,
+/// and ``ThreeWayMerge`` settles the two sides under the sync's policy. What the merge leaves to a person opens a
+/// conflict and touches nothing; otherwise only the fields where the merged record differs from the provider's are
+/// sent, and the provider's answer is stored as the new base (so its echo, by webhook or pull, is no change).
+///
+/// Every provider call is noted before it is made. A create whose earlier call a crash may have completed is looked
+/// up by the application's key (``SyncDefinition/localKeyField``) before it is made again, and sent with the same
+/// idempotency key; where neither protects it, it fails rather than risk a duplicate. An update or a deletion
+/// repeated after a crash finds the provider already agreeing and sends nothing.
+public struct SyncPusher: JobHandler {
+    /// The job kind pushes are queued as.
+    public static let jobKind = "sync.push"
+
+    /// How pushes run and retry.
+    public struct Configuration: Sendable {
+        /// Records pushed at once per sync.
+        public var concurrency: Int = 8
+        /// Records per round (their changes are loaded, read again and pushed together).
+        public var batchSize: Int = 100
+        /// The delay after a change's first failure; it doubles with each further one.
+        public var failureBackoff: Duration = .seconds(5)
+        /// The longest delay between attempts.
+        public var maximumFailureBackoff: Duration = .seconds(3600)
+        /// Attempts before a change that keeps failing is given up (marked failed).
+        public var maximumAttempts: Int = 12
+        /// Pages of recently changed records read to refresh a round's records at once; past that, each is read alone.
+        public var refreshPages: Int = 3
+
+        /// The defaults.
+        public init() {}
+    }
+
+    let database: Database
+    let runtime: ConnectionRuntime
+    let announcer: SyncAnnouncer
+    let configuration: Configuration
+    let logger: Logger
+
+    /// A pusher calling providers through `runtime`.
+    public init(database: Database, runtime: ConnectionRuntime, announcer: SyncAnnouncer, configuration: Configuration = .init(), logger: Logger) {
+        self.database = database
+        self.runtime = runtime
+        self.announcer = announcer
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The job that pushes `syncID`'s pending changes.
+    public static func job(syncID: String) -> JobRequest {
+        JobRequest(kind: jobKind, payload: ["syncId": .string(syncID)], uniqueKey: "push:" + syncID, maxAttempts: 1000)
+    }
+
+    public func handle(_ job: LeasedJob) async throws {
+        guard let syncID = job.payload["syncId"]?.stringValue else { throw JobError.permanent(reason: "sync.push job without a syncId") }
+        guard let sync = try await SyncRepository(database: database).find(id: syncID) else { return }
+        guard !sync.paused else { return }
+        let store = SyncChangeStore(database: database)
+        while true {
+            try Task.checkCancellation()
+            let groups = try await store.pendingGroups(syncID: syncID, limit: configuration.batchSize)
+            if groups.isEmpty { break }
+            do {
+                try await push(groups, sync: sync)
+            } catch let pause as ProviderPause {
+                try await store.postpone(groups.flatMap { $0.map(\.id) }, until: Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000), reason: pause.reason)
+                throw JobError.postpone(after: pause.delay, reason: pause.reason)
+            }
+        }
+        // Changes waiting out a failure are pushed when they are due.
+        if let next = try await store.nextAvailable(syncID: syncID) {
+            throw JobError.postpone(after: .milliseconds(max(next.epochMilliseconds - Date().epochMilliseconds, 100)), reason: "changes wait to be retried")
+        }
+    }
+
+    /// Pushes one round of records: reads the provider's versions, then pushes up to ``Configuration/concurrency``
+    /// records at once.
+    func push(_ groups: [[SyncLocalChange]], sync: SyncDefinition) async throws {
+        let target = try await SyncTarget.open(sync, runtime: runtime)
+        let store = SyncChangeStore(database: database)
+        var stored: [String: SyncChangeStore.StoredRecord] = [:]
+        for id in groups.compactMap({ $0.first?.externalID }) {
+            stored[id] = try await store.record(syncID: sync.id, externalID: id)
+        }
+        let refreshed = try await ProviderPause.catching(.seconds(30)) { try await refresh(Array(stored.values), target: target) }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            var running = 0
+            for group in groups {
+                if running >= configuration.concurrency {
+                    try await tasks.next()
+                    running -= 1
+                }
+                let record = group.first?.externalID.flatMap { stored[$0] }
+                let remote = group.first?.externalID.flatMap { refreshed[$0] }
+                tasks.addTask { try await pushRecord(group, stored: record, remote: remote, sync: sync, target: target) }
+                running += 1
+            }
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// The provider's current versions of `records` that one listing of recently changed records can tell: a record
+    /// changed since it was stored is in the listing; one not in it is as stored. Empty (each record is read alone)
+    /// when the resource cannot be listed by change time or the listing is longer than a few pages.
+    func refresh(_ records: [SyncChangeStore.StoredRecord], target: SyncTarget) async throws -> [String: Remote] {
+        guard records.count > 1, target.resource.operations.contains(.list), target.resource.cursorField != nil, !target.resource.cursorIsCreationTime,
+            let oldest = records.compactMap(\.remoteModifiedAt).min(), records.allSatisfy({ $0.remoteModifiedAt != nil && !$0.deleted })
+        else { return [:] }
+        var query = ListQuery(limit: 100, updatedSince: oldest.addingTimeInterval(-60))
+        var listed: [String: JSONObject] = [:]
+        for _ in 0..<configuration.refreshPages {
+            let page = try await target.connector.list(target.resource, query: query, session: target.session)
+            for record in page.records {
+                if let id = target.resource.externalID(of: record), let object = record.objectValue { listed[id] = object }
+            }
+            guard let next = page.nextCursor else {
+                let wanted = Set(records.map(\.externalID))
+                var remote: [String: Remote] = [:]
+                for record in records where wanted.contains(record.externalID) {
+                    remote[record.externalID] = Remote(record: listed[record.externalID] ?? record.raw)
+                }
+                return remote
+            }
+            query.cursor = next
+        }
+        return [:]
+    }
+
+    /// The provider's version of a record, when known before its push.
+    struct Remote: Sendable {
+        /// Its fields; `nil`: deleted at the provider.
+        var record: JSONObject?
+    }
+
+    /// Pushes one record's pending changes.
+    func pushRecord(
+        _ group: [SyncLocalChange], stored: SyncChangeStore.StoredRecord?, remote known: Remote?, sync: SyncDefinition, target: SyncTarget
+    ) async throws {
+        guard let first = group.first else { return }
+        let store = SyncChangeStore(database: database)
+        let ids = group.map(\.id)
+        do {
+            guard let externalID = first.externalID else {
+                return try await ProviderPause.catching(.seconds(30)) { try await create(first, sync: sync, target: target) }
+            }
+            if let conflictID = stored?.conflictID {
+                // Made while the conflict was being opened: it joins it.
+                try await store.join(ids, conflictID: conflictID)
+                return
+            }
+            let plan = try await plan(group, stored: stored, remote: known, sync: sync, target: target)
+            let outcome = plan.outcome
+            let remote = plan.remote
+            if outcome.needsPerson {
+                let conflict = SyncConflict(
+                    syncID: sync.id, externalID: externalID, base: plan.base, remote: remote,
+                    remoteChangedAt: remote.flatMap { target.resource.changeTime(of: .object($0)) } ?? stored?.remoteModifiedAt)
+                try await store.openConflict(conflict, changeIDs: ids)
+                logger.info("sync conflict opened", metadata: ["sync": "\(sync.id)", "record": "\(externalID)", "conflict": "\(conflict.id)"])
+                try? await announcer.announceConflicts()
+                return
+            }
+            try await ProviderPause.catching(.seconds(30)) {
+                try await apply(outcome.merged, over: remote, externalID: externalID, changes: group, sync: sync, target: target)
+            }
+        } catch let error as ProviderPause {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            try await settleFailure(error, changes: group, externalID: first.externalID, syncID: sync.id)
+        }
+    }
+
+    /// What pushing a record's changes comes to: the merge of the application's and the provider's versions.
+    struct Plan: Sendable {
+        /// What both sides last agreed.
+        var base: JSONObject?
+        /// The provider's version now (`nil`: deleted).
+        var remote: JSONObject?
+        /// The merge.
+        var outcome: ThreeWayMerge.Outcome
+        /// Whether the provider already holds the result (nothing to send).
+        var nothingToSend: Bool
+    }
+
+    /// Reads the provider's version of the record (unless `known`) and merges the changes `group` with it.
+    func plan(
+        _ group: [SyncLocalChange], stored: SyncChangeStore.StoredRecord?, remote known: Remote?, sync: SyncDefinition, target: SyncTarget
+    ) async throws -> Plan {
+        let remote: JSONObject?
+        if let known {
+            remote = known.record
+        } else if let id = group.first?.externalID {
+            remote = try await read(id, target: target)
+        } else {
+            remote = nil
+        }
+        let base: JSONObject? = if let stored { stored.deleted ? nil : stored.base } else { remote }
+        let local = group.reduce(base) { $1.applied(to: $0) }
+        let outcome = ThreeWayMerge.merge(
+            base: base, local: .init(local, changedAt: group.last?.createdAt),
+            remote: .init(remote, changedAt: remote.flatMap { target.resource.changeTime(of: .object($0)) } ?? stored?.remoteModifiedAt),
+            policy: policy(sync, target: target))
+        let nothingToSend: Bool =
+            switch (outcome.merged, remote) {
+            case (nil, nil): true
+            case (let merged?, let remote?): Self.difference(from: remote, to: merged, excluding: providerManaged(target)).isEmpty
+            default: false
+            }
+        return Plan(base: base, remote: remote, outcome: outcome, nothingToSend: nothingToSend)
+    }
+
+    /// What pushing the sync's pending changes now would do, without doing it: records whose changes would be sent,
+    /// that would open a conflict, and that the provider already agrees on (at most `limit` records).
+    func dryRun(_ sync: SyncDefinition, limit: Int = 100) async throws -> (records: Int, push: [String], conflict: [String], agreed: [String]) {
+        let store = SyncChangeStore(database: database)
+        let groups = try await store.pendingGroups(syncID: sync.id, at: .distantFuture, limit: limit)
+        guard !groups.isEmpty else { return (records: 0, push: [], conflict: [], agreed: []) }
+        let target = try await SyncTarget.open(sync, runtime: runtime)
+        var push: [String] = [], conflict: [String] = [], agreed: [String] = []
+        for group in groups {
+            guard let first = group.first else { continue }
+            guard let id = first.externalID else {
+                push.append("new:" + (first.localKey ?? first.id))
+                continue
+            }
+            let stored = try await store.record(syncID: sync.id, externalID: id)
+            if stored?.conflictID != nil {
+                conflict.append(id)
+                continue
+            }
+            let plan: Plan = try await ProviderPause.catching(.seconds(30)) {
+                try await self.plan(group, stored: stored, remote: nil, sync: sync, target: target)
+            }
+            if plan.outcome.needsPerson { conflict.append(id) } else if plan.nothingToSend { agreed.append(id) } else { push.append(id) }
+        }
+        return (records: groups.count, push: push, conflict: conflict, agreed: agreed)
+    }
+
+    /// Makes the provider hold `merged` (deleting it when `nil`) where it holds `remote`, sending only what differs,
+    /// and stores the outcome.
+    private func apply(
+        _ merged: JSONObject?, over remote: JSONObject?, externalID: String, changes: [SyncLocalChange], sync: SyncDefinition,
+        target: SyncTarget
+    ) async throws {
+        let store = SyncChangeStore(database: database)
+        let ids = changes.map(\.id)
+        switch (merged, remote) {
+        case (nil, nil):
+            try await store.finishPush(syncID: sync.id, changeIDs: ids, result: .deleted(externalID: externalID), reason: "already deleted at the provider")
+        case (nil, .some):
+            try await store.noteAttempt(ids)
+            do {
+                _ = try await target.connector.delete(target.resource, id: externalID, session: target.session)
+            } catch APIError.notFound {}
+            try await store.finishPush(syncID: sync.id, changeIDs: ids, result: .deleted(externalID: externalID))
+        case (let merged?, nil):
+            // Deleted at the provider, edited here, and the edit wins: the record is made again (under a new id).
+            try await store.noteAttempt(ids)
+            let body = JSONValue.object(merged.filter { !providerManaged(target).contains($0.key) })
+            let created = try await target.connector.create(
+                target.resource, record: body, idempotencyKey: idempotencyKey(ids, body), session: target.session)
+            guard let incoming = target.incoming(created, fallbackTime: Date()) else { throw PushError.noID }
+            try await store.finishPush(
+                syncID: sync.id, changeIDs: ids, result: .stored(incoming, localKey: nil), replacing: externalID,
+                reason: "deleted at the provider and created again: the edit won")
+        case (let merged?, let remote?):
+            let difference = Self.difference(from: remote, to: merged, excluding: providerManaged(target))
+            guard !difference.isEmpty else {
+                let current = target.incoming(.object(remote), fallbackTime: Date())
+                    ?? IncomingRecord(externalID: externalID, raw: .object(remote))
+                try await store.finishPush(
+                    syncID: sync.id, changeIDs: ids, result: .stored(current, localKey: nil),
+                    reason: "nothing to send: the provider already held the result")
+                return
+            }
+            try await store.noteAttempt(ids)
+            let body = JSONValue.object(difference)
+            let answer = try await target.connector.update(
+                target.resource, id: externalID, changes: body, idempotencyKey: idempotencyKey(ids, body), session: target.session)
+            // Providers that answer an update with no record (Salesforce's 204) are read again.
+            var result = answer
+            if target.resource.externalID(of: answer) == nil {
+                result = target.resource.operations.contains(.get)
+                    ? try await target.connector.get(target.resource, id: externalID, session: target.session)
+                    : .object(remote.merging(difference) { $1 })
+            }
+            guard let incoming = target.incoming(result, fallbackTime: Date()) else { throw PushError.noID }
+            try await store.finishPush(syncID: sync.id, changeIDs: ids, result: .stored(incoming, localKey: nil))
+        }
+    }
+
+    /// Creates the record of a create change, unless an earlier attempt already did (then it is found, not made again).
+    private func create(_ change: SyncLocalChange, sync: SyncDefinition, target: SyncTarget) async throws {
+        let store = SyncChangeStore(database: database)
+        let keyPath = sync.localKeyField.flatMap(JSONPath.init)
+        if change.attempts > 0 {
+            if let keyPath, let key = change.localKey,
+                let found = try await lookUp(key, at: keyPath, since: change.firstAttemptAt ?? change.createdAt, target: target),
+                let incoming = target.incoming(found, fallbackTime: Date())
+            {
+                try await store.finishPush(
+                    syncID: sync.id, changeIDs: [change.id], result: .stored(incoming, localKey: change.localKey),
+                    reason: "found at the provider: an earlier attempt had created it")
+                return
+            }
+            if keyPath == nil, target.connector.descriptor.idempotencyHeader == nil {
+                throw PushError.outcomeUnknown
+            }
+        }
+        var body = JSONValue.object(change.fields ?? [:])
+        if let keyPath, let key = change.localKey { body = keyPath.setting(.string(key), in: body) }
+        try await store.noteAttempt([change.id])
+        let created = try await target.connector.create(
+            target.resource, record: body, idempotencyKey: "junction-" + change.id, session: target.session)
+        guard let incoming = target.incoming(created, fallbackTime: Date()) else { throw PushError.noID }
+        try await store.finishPush(syncID: sync.id, changeIDs: [change.id], result: .stored(incoming, localKey: change.localKey))
+    }
+
+    /// The record carrying `key` at `path` among those the provider changed since `since` (a few minutes' margin).
+    private func lookUp(_ key: String, at path: JSONPath, since: Date, target: SyncTarget) async throws -> JSONValue? {
+        var query = ListQuery(limit: 100)
+        if target.resource.cursorField != nil { query.updatedSince = since.addingTimeInterval(-300) }
+        for _ in 0..<50 {
+            let page = try await target.connector.list(target.resource, query: query, session: target.session)
+            if let found = page.records.first(where: { path.value(in: $0)?.scalarText == key }) { return found }
+            guard let next = page.nextCursor else { return nil }
+            query.cursor = next
+        }
+        return nil
+    }
+
+    /// The provider's record `id` now; `nil` when it was deleted. A resource that cannot be read shows what was stored.
+    private func read(_ id: String, target: SyncTarget) async throws -> JSONObject? {
+        do {
+            return try await ProviderPause.catching(.seconds(30)) {
+                try await target.connector.get(target.resource, id: id, session: target.session).objectValue
+            }
+        } catch APIError.notFound {
+            return nil
+        }
+    }
+
+    /// Records a failed push: a provider's refusal fails the changes for good; anything else (the provider or the
+    /// network failing) is retried with backoff, and fails after ``Configuration/maximumAttempts``.
+    private func settleFailure(_ error: any Error, changes: [SyncLocalChange], externalID: String?, syncID: String) async throws {
+        let store = SyncChangeStore(database: database)
+        let ids = changes.map(\.id)
+        let reason = (error as? any JunctionError)?.detail ?? "\(error)"
+        let attempts = changes.map(\.attempts).max() ?? 0
+        let permanent: Bool
+        switch error {
+        case let error as APIError:
+            switch error {
+            case .validation, .client, .conflict, .forbidden, .notFound, .invalidRequest, .hostNotAllowed: permanent = true
+            default: permanent = false
+            }
+        case is PushError, is ConnectorError, is MappingError: permanent = true
+        default: permanent = false
+        }
+        if permanent || attempts >= configuration.maximumAttempts {
+            try await store.fail(syncID: syncID, changeIDs: ids, externalID: externalID, reason: reason)
+            logger.warning("sync change failed", metadata: ["sync": "\(syncID)", "changes": "\(ids)", "error": "\(reason)"])
+        } else {
+            let delay = min(
+                Double(configuration.failureBackoff.milliseconds) * pow(2, Double(min(attempts, 20))),
+                Double(configuration.maximumFailureBackoff.milliseconds)) * Double.random(in: 0.5...1)
+            try await store.postpone(ids, until: Date().addingTimeInterval(delay / 1000), reason: reason)
+        }
+    }
+
+    /// The sync's policy, with the fields the provider manages (its id and change time) always the provider's.
+    func policy(_ sync: SyncDefinition, target: SyncTarget) -> MergePolicy {
+        var policy = sync.mergePolicy
+        for field in providerManaged(target) { policy.fields[field] = .remoteWins }
+        return policy
+    }
+
+    /// The top-level fields only the provider writes: its id and its change-time field.
+    func providerManaged(_ target: SyncTarget) -> Set<String> {
+        var fields: Set<String> = [topLevel(target.resource.idField)]
+        if let cursor = target.resource.cursorField { fields.insert(topLevel(cursor)) }
+        return fields
+    }
+
+    private func topLevel(_ path: String) -> String {
+        String(path.prefix { $0 != "." && $0 != "[" })
+    }
+
+    /// The fields to send to turn `remote` into `merged`: those that differ, and `null` for those `merged` dropped.
+    /// Nested objects send only their fields that differ (`{"properties": {"email": …}}`).
+    static func difference(from remote: JSONObject, to merged: JSONObject, excluding managed: Set<String> = []) -> JSONObject {
+        var difference: JSONObject = [:]
+        for (field, value) in merged where !managed.contains(field) && remote[field] != value {
+            if case .object(let mergedObject) = value, case .object(let remoteObject)? = remote[field] {
+                difference[field] = .object(Self.difference(from: remoteObject, to: mergedObject))
+            } else {
+                difference[field] = value
+            }
+        }
+        for field in remote.keys where merged[field] == nil && !managed.contains(field) { difference[field] = .null }
+        return difference
+    }
+
+    /// The idempotency key of a push: the same changes sending the same fields, so a retry the provider already
+    /// applied is applied once, and a retry that sends something else (the provider changed meanwhile) is new.
+    private func idempotencyKey(_ ids: [String], _ body: JSONValue) -> String {
+        let text = ids.joined(separator: ",") + "|" + ((try? body.serialized()) ?? "")
+        return "junction-" + SHA256.hash(data: Data(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Why a push could not be made.
+enum PushError: Error, JunctionError {
+    /// The provider's answer named no record.
+    case noID
+    /// A create's earlier attempt may have reached the provider, and nothing can tell.
+    case outcomeUnknown
+
+    var title: String { "Push failed" }
+
+    var detail: String {
+        switch self {
+        case .noID: "the provider's answer carried no record id"
+        case .outcomeUnknown:
+            "an earlier attempt to create this record may have reached the provider before the process stopped, and the sync has "
+                + "no localKeyField to look it up by (nor does the provider take idempotency keys): check the provider and submit it again"
+        }
+    }
+}

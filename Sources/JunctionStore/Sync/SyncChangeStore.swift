@@ -1,0 +1,541 @@
+import Foundation
+import JunctionCore
+import SQLKit
+
+/// The application's changes to synced records and the conflicts they meet: committed before anything is pushed,
+/// pushed record by record, and settled in the same transactions as the records they touch.
+///
+/// A record with pending changes keeps a frozen base (`base_data`): what both sides last agreed when the first of them
+/// was made. Pulls go on updating the record meanwhile, so the push compares the provider's version with that base;
+/// the base thaws (NULL: the same as the record) once no change of the record is pending.
+public struct SyncChangeStore: Sendable {
+    /// Why a change or a resolution was refused; nothing was written.
+    public enum ChangeError: Error, Sendable, Equatable {
+        /// The sync does not exist.
+        case syncNotFound(String)
+        /// No record with this id is held (or it was deleted).
+        case unknownRecord(String)
+        /// The record changed since the version the application named.
+        case versionMismatch(externalID: String, expected: Int64, actual: Int64)
+        /// The conflict does not exist.
+        case conflictNotFound(String)
+        /// The conflict was already resolved.
+        case conflictResolved(String)
+    }
+
+    /// A record as stored, with what a change or a push needs of it.
+    public struct StoredRecord: Sendable, Equatable {
+        /// The provider's id.
+        public var externalID: String
+        /// The provider's version as last stored.
+        public var raw: JSONObject
+        /// What both sides last agreed (`nil`: nothing, as when a person resolved a conflict against the provider's
+        /// deletion).
+        public var base: JSONObject?
+        /// Whether the base is frozen for pending changes.
+        public var baseFrozen: Bool
+        /// The record's change version.
+        public var version: Int64
+        /// Whether the provider deleted it.
+        public var deleted: Bool
+        /// Its open conflict.
+        public var conflictID: String?
+        /// When the provider last changed it, when known.
+        public var remoteModifiedAt: Date?
+        /// The application's key, for a record it created.
+        public var localKey: String?
+    }
+
+    let database: Database
+
+    /// A store over `database`.
+    public init(database: Database) {
+        self.database = database
+    }
+
+    // MARK: Submitting
+
+    /// What submitting did.
+    public struct Submission: Sendable, Equatable {
+        /// The change as committed (or the earlier create with the same key, for a repeated create).
+        public var change: SyncLocalChange
+        /// Whether it was a repeat of a create already submitted under its key.
+        public var repeated: Bool
+    }
+
+    /// Commits `change` and makes its sync's push due. A create under a key already used returns that earlier change
+    /// (a retried request creates nothing twice); any other change needs a live record, at `expectedVersion` when
+    /// given, whose base it freezes. A change to a record with an open conflict joins the conflict. `enqueue` may queue
+    /// the push in the same transaction; when it reports a queued job the push is no longer marked due.
+    public func submit(
+        _ change: SyncLocalChange, expectedVersion: Int64? = nil, allowUnknownRecord: Bool = false,
+        enqueue: @Sendable (any SQLDatabase) async throws -> Bool
+    ) async throws -> Submission {
+        try await database.transaction { sql in
+            var change = change
+            let now = change.createdAt.epochMilliseconds
+            guard
+                try await sql.raw(
+                    """
+                    UPDATE syncs SET push_due_at = CASE WHEN push_due_at IS NULL OR push_due_at > \(bind: now) THEN \(bind: now) \
+                    ELSE push_due_at END WHERE id = \(bind: change.syncID) RETURNING id
+                    """
+                ).first() != nil
+            else { throw ChangeError.syncNotFound(change.syncID) }
+            if change.operation == .create, let key = change.localKey {
+                if let earlier = try await Self.changes(where: "sync_id = \(bind: change.syncID) AND local_key = \(bind: key)", using: sql).first {
+                    return Submission(change: earlier, repeated: true)
+                }
+            } else if let id = change.externalID {
+                if let record = try await Self.record(syncID: change.syncID, externalID: id, using: sql), !record.deleted {
+                    if let expectedVersion, expectedVersion != record.version {
+                        throw ChangeError.versionMismatch(externalID: id, expected: expectedVersion, actual: record.version)
+                    }
+                    change.baseVersion = record.version
+                    if let conflictID = record.conflictID {
+                        change.status = .conflict
+                        change.conflictID = conflictID
+                        change.reason = "joined the open conflict \(conflictID)"
+                        try await sql.raw("UPDATE sync_conflicts SET updated_at = \(bind: now) WHERE id = \(bind: conflictID)").run()
+                    }
+                    try await sql.raw(
+                        """
+                        UPDATE sync_records SET base_data = raw, base_version = change_sequence \
+                        WHERE sync_id = \(bind: change.syncID) AND external_id = \(bind: id) AND base_data IS NULL
+                        """
+                    ).run()
+                } else if !allowUnknownRecord {
+                    throw ChangeError.unknownRecord(id)
+                }
+            }
+            try await Self.insert(change, using: sql)
+            if change.status == .pending, try await enqueue(sql) {
+                try await sql.raw("UPDATE syncs SET push_due_at = NULL WHERE id = \(bind: change.syncID)").run()
+            }
+            return Submission(change: change, repeated: false)
+        }
+    }
+
+    /// Takes the syncs whose push is due (at most `limit`) and queues their pushes through `enqueue` in the same
+    /// transaction; a sync whose push could not be queued (one is running) stays due a few seconds later.
+    public func claimPushDue(
+        at now: Date = Date(), limit: Int, enqueue: @Sendable ([String], any SQLDatabase) async throws -> [String: Bool]
+    ) async throws -> [String] {
+        try await database.transaction { sql in
+            let due = now.epochMilliseconds
+            let rows = try await sql.raw(
+                """
+                UPDATE syncs SET push_due_at = NULL WHERE push_due_at IS NOT NULL AND push_due_at <= \(bind: due) \
+                AND id IN (SELECT id FROM syncs WHERE push_due_at IS NOT NULL AND push_due_at <= \(bind: due) \
+                ORDER BY push_due_at LIMIT \(bind: limit)) RETURNING id
+                """
+            ).all()
+            let ids = try rows.map { try $0.decode(column: "id", as: String.self) }
+            guard !ids.isEmpty else { return [] }
+            let queued = try await enqueue(ids, sql)
+            let waiting = ids.filter { queued[$0] != true }
+            if !waiting.isEmpty {
+                let later = now.addingTimeInterval(2).epochMilliseconds
+                try await sql.raw("UPDATE syncs SET push_due_at = \(bind: later) WHERE id IN (\(binds: waiting))").run()
+            }
+            return ids.filter { queued[$0] == true }
+        }
+    }
+
+    /// Makes the sync's push due now (a run was asked for).
+    public func requestPush(syncID: String, at now: Date = Date()) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw("UPDATE syncs SET push_due_at = \(bind: now.epochMilliseconds) WHERE id = \(bind: syncID)").run()
+        }
+    }
+
+    // MARK: Pushing
+
+    /// The records of `syncID` with pending changes whose first change may be tried at `now` (at most `limit`), each
+    /// with all its pending changes in order; a create not yet named by the provider is its own group.
+    public func pendingGroups(syncID: String, at now: Date = Date(), limit: Int) async throws -> [[SyncLocalChange]] {
+        let changes = try await database.withSQL { sql in
+            try await Self.changes(where: "sync_id = \(bind: syncID) AND status = 'pending'", using: sql)
+        }
+        var groups: [String: [SyncLocalChange]] = [:]
+        var order: [String] = []
+        for change in changes {
+            let key = change.externalID ?? "local:" + (change.localKey ?? change.id)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(change)
+        }
+        return order.compactMap { groups[$0] }.filter { ($0.first?.availableAt ?? now) <= now }.prefix(limit).map { $0 }
+    }
+
+    /// When the earliest pending change of `syncID` may be tried, `nil` when none is pending.
+    public func nextAvailable(syncID: String) async throws -> Date? {
+        try await database.withSQL { sql in
+            try await sql.raw("SELECT MIN(available_at) AS next FROM sync_changes WHERE sync_id = \(bind: syncID) AND status = 'pending'")
+                .first()?.decode(column: "next", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        }
+    }
+
+    /// The record `externalID` of `syncID` as stored, deleted or not.
+    public func record(syncID: String, externalID: String) async throws -> StoredRecord? {
+        try await database.withSQL { sql in try await Self.record(syncID: syncID, externalID: externalID, using: sql) }
+    }
+
+    /// Notes, before a provider call, that the call starts: a retry after a crash then knows it may have arrived.
+    public func noteAttempt(_ ids: [String], at now: Date = Date()) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE sync_changes SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, \(bind: now.epochMilliseconds)), \
+                updated_at = \(bind: now.epochMilliseconds) WHERE id IN (\(binds: ids)) AND status = 'pending'
+                """
+            ).run()
+        }
+    }
+
+    /// What a push left the record as.
+    public enum PushedRecord: Sendable, Equatable {
+        /// The provider's copy after the push (or as it already was, when nothing needed pushing).
+        case stored(IncomingRecord, localKey: String?)
+        /// Deleted at the provider.
+        case deleted(externalID: String)
+    }
+
+    /// Settles pushed changes in one transaction: stores the record as the provider now has it (a change in the feed
+    /// when it differs from what was stored, and the next pull's or webhook's echo of it is then no change), marks
+    /// the changes pushed, and thaws the record's base unless other changes are pending. When a create was pushed,
+    /// the changes made meanwhile under its key learn the provider's id. Returns how the feed counted the write.
+    @discardableResult
+    public func finishPush(
+        syncID: String, changeIDs: [String], result: PushedRecord, replacing previousID: String? = nil, reason: String? = nil,
+        at now: Date = Date()
+    ) async throws -> SyncRun.Counts {
+        try await database.transaction { sql in
+            let externalID: String
+            let counts: SyncRun.Counts
+            switch result {
+            case .stored(let record, let localKey):
+                externalID = record.externalID
+                counts = try await SyncRecordStore.write(
+                    [.upsert(record)], syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, pushing: true, using: sql)
+                if let localKey {
+                    try await sql.raw(
+                        """
+                        UPDATE sync_records SET local_key = \(bind: localKey) WHERE sync_id = \(bind: syncID) \
+                        AND external_id = \(bind: externalID)
+                        """
+                    ).run()
+                    try await sql.raw(
+                        """
+                        UPDATE sync_changes SET external_id = \(bind: externalID) WHERE sync_id = \(bind: syncID) \
+                        AND local_key = \(bind: localKey) AND external_id IS NULL
+                        """
+                    ).run()
+                }
+            case .deleted(let id):
+                externalID = id
+                counts = try await SyncRecordStore.write(
+                    [.delete(externalID: id, at: now)], syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, pushing: true,
+                    using: sql)
+            }
+            if let previousID, previousID != externalID {
+                // The record came back under a new id (an edit won over the provider's deletion): the old one is gone.
+                _ = try await SyncRecordStore.write(
+                    [.delete(externalID: previousID, at: now)], syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now,
+                    pushing: true, using: sql)
+                try await sql.raw(
+                    """
+                    UPDATE sync_changes SET external_id = \(bind: externalID) WHERE sync_id = \(bind: syncID) \
+                    AND external_id = \(bind: previousID) AND status = 'pending' AND id NOT IN (\(binds: changeIDs))
+                    """
+                ).run()
+            }
+            try await sql.raw(
+                """
+                UPDATE sync_changes SET status = 'pushed', external_id = COALESCE(external_id, \(bind: externalID)), \
+                reason = \(bind: reason), pushed_at = \(bind: now.epochMilliseconds), updated_at = \(bind: now.epochMilliseconds) \
+                WHERE id IN (\(binds: changeIDs))
+                """
+            ).run()
+            try await Self.thawBase(syncID: syncID, externalID: externalID, using: sql)
+            return counts
+        }
+    }
+
+    /// Marks changes failed for `reason` (the provider refused them, or their outcome cannot be known safely).
+    public func fail(syncID: String, changeIDs: [String], externalID: String?, reason: String, at now: Date = Date()) async throws {
+        try await database.transaction { sql in
+            try await sql.raw(
+                """
+                UPDATE sync_changes SET status = 'failed', reason = \(bind: reason), updated_at = \(bind: now.epochMilliseconds) \
+                WHERE id IN (\(binds: changeIDs))
+                """
+            ).run()
+            if let externalID { try await Self.thawBase(syncID: syncID, externalID: externalID, using: sql) }
+        }
+    }
+
+    /// Leaves changes pending until `until` (a provider error worth retrying), noting why.
+    public func postpone(_ ids: [String], until: Date, reason: String, at now: Date = Date()) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE sync_changes SET available_at = \(bind: until.epochMilliseconds), reason = \(bind: reason), \
+                updated_at = \(bind: now.epochMilliseconds) WHERE id IN (\(binds: ids)) AND status = 'pending'
+                """
+            ).run()
+        }
+    }
+
+    /// Opens `conflict` over the record and its pending changes `changeIDs`, in one transaction.
+    public func openConflict(_ conflict: SyncConflict, changeIDs: [String]) async throws {
+        try await database.transaction { sql in
+            try await sql.raw(
+                """
+                INSERT INTO sync_conflicts (id, sync_id, external_id, status, base, remote, remote_changed_at, opened_at, updated_at) \
+                VALUES (\(bind: conflict.id), \(bind: conflict.syncID), \(bind: conflict.externalID), \(bind: conflict.status.rawValue), \
+                \(bind: try conflict.base.map { try JSONValue.object($0).serialized() }), \
+                \(bind: try conflict.remote.map { try JSONValue.object($0).serialized() }), \
+                \(bind: conflict.remoteChangedAt?.epochMilliseconds), \(bind: conflict.openedAt.epochMilliseconds), \
+                \(bind: conflict.updatedAt.epochMilliseconds))
+                """
+            ).run()
+            try await sql.raw(
+                """
+                UPDATE sync_records SET conflict_id = \(bind: conflict.id) WHERE sync_id = \(bind: conflict.syncID) \
+                AND external_id = \(bind: conflict.externalID)
+                """
+            ).run()
+            try await sql.raw(
+                """
+                UPDATE sync_changes SET status = 'conflict', conflict_id = \(bind: conflict.id), \
+                reason = \(bind: "the provider changed the same record: conflict \(conflict.id)"), \
+                updated_at = \(bind: conflict.openedAt.epochMilliseconds) WHERE id IN (\(binds: changeIDs))
+                """
+            ).run()
+        }
+    }
+
+    /// Adds pending changes to the record's open conflict `conflictID` (they were made while it was being opened).
+    public func join(_ ids: [String], conflictID: String, at now: Date = Date()) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE sync_changes SET status = 'conflict', conflict_id = \(bind: conflictID), \
+                reason = \(bind: "joined the open conflict \(conflictID)"), updated_at = \(bind: now.epochMilliseconds) \
+                WHERE id IN (\(binds: ids)) AND status = 'pending'
+                """
+            ).run()
+        }
+    }
+
+    /// Resolves an open conflict in one transaction: records who resolved it and how, settles its changes, and commits
+    /// `resolutionChange` (the resolved record, over the provider's version the person saw as base) for the push.
+    public func resolve(
+        conflictID: String, by person: String?, resolution: JSONValue, resolutionChange: SyncLocalChange,
+        enqueue: @Sendable (any SQLDatabase) async throws -> Bool
+    ) async throws -> SyncConflict {
+        try await database.transaction { sql in
+            let now = resolutionChange.createdAt.epochMilliseconds
+            guard
+                let row = try await sql.raw(
+                    """
+                    UPDATE sync_conflicts SET status = 'resolved', resolved_at = \(bind: now), resolved_by = \(bind: person), \
+                    resolution = \(bind: try resolution.serialized()), resolution_change_id = \(bind: resolutionChange.id), \
+                    updated_at = \(bind: now) WHERE id = \(bind: conflictID) AND status = 'open' RETURNING *
+                    """
+                ).first()
+            else {
+                let exists = try await sql.raw("SELECT id FROM sync_conflicts WHERE id = \(bind: conflictID)").first() != nil
+                throw exists ? ChangeError.conflictResolved(conflictID) : ChangeError.conflictNotFound(conflictID)
+            }
+            let conflict = try Self.conflict(from: row)
+            try await sql.raw(
+                """
+                UPDATE sync_changes SET status = 'resolved', reason = \(bind: "settled by the resolution of \(conflictID)"), \
+                updated_at = \(bind: now) WHERE conflict_id = \(bind: conflictID) AND status = 'conflict'
+                """
+            ).run()
+            // The person decided against the provider's version they saw: that is the resolution's base.
+            try await sql.raw(
+                """
+                UPDATE sync_records SET conflict_id = NULL, \
+                base_data = \(bind: try conflict.remote.map { try JSONValue.object($0).serialized() } ?? "null"), \
+                base_version = change_sequence WHERE sync_id = \(bind: conflict.syncID) AND external_id = \(bind: conflict.externalID)
+                """
+            ).run()
+            var change = resolutionChange
+            change.baseVersion = try await sql.raw(
+                "SELECT change_sequence FROM sync_records WHERE sync_id = \(bind: conflict.syncID) AND external_id = \(bind: conflict.externalID)"
+            ).first()?.decode(column: "change_sequence", as: Int64.self)
+            try await Self.insert(change, using: sql)
+            try await sql.raw("UPDATE syncs SET push_due_at = \(bind: now) WHERE id = \(bind: conflict.syncID)").run()
+            if try await enqueue(sql) {
+                try await sql.raw("UPDATE syncs SET push_due_at = NULL WHERE id = \(bind: conflict.syncID)").run()
+            }
+            return conflict
+        }
+    }
+
+    // MARK: Reading
+
+    /// The change `id` of `syncID`.
+    public func change(syncID: String, id: String) async throws -> SyncLocalChange? {
+        try await database.withSQL { sql in
+            try await Self.changes(where: "sync_id = \(bind: syncID) AND id = \(bind: id)", using: sql).first
+        }
+    }
+
+    /// The changes that are part of conflict `conflictID`, in order.
+    public func changes(conflictID: String) async throws -> [SyncLocalChange] {
+        try await database.withSQL { sql in
+            try await Self.changes(where: "conflict_id = \(bind: conflictID)", using: sql)
+        }
+    }
+
+    /// What a list of conflicts is narrowed to.
+    public struct ConflictFilter: Sendable, Equatable {
+        /// Only this sync's.
+        public var syncID: String?
+        /// Only in this status.
+        public var status: SyncConflict.Status?
+
+        /// A filter.
+        public init(syncID: String? = nil, status: SyncConflict.Status? = nil) {
+            self.syncID = syncID
+            self.status = status
+        }
+    }
+
+    /// A page of conflicts in id (opening) order after `cursor`.
+    public func conflicts(_ filter: ConflictFilter, after cursor: String?, limit: Int) async throws -> [SyncConflict] {
+        let rows = try await database.withSQL { sql in
+            var query = SQLQueryString("SELECT * FROM sync_conflicts WHERE 1 = 1")
+            if let cursor { query.appendInterpolation(unsafeRaw: " AND id > "); query.appendInterpolation(bind: cursor) }
+            if let id = filter.syncID { query.appendInterpolation(unsafeRaw: " AND sync_id = "); query.appendInterpolation(bind: id) }
+            if let status = filter.status { query.appendInterpolation(unsafeRaw: " AND status = "); query.appendInterpolation(bind: status.rawValue) }
+            query.appendInterpolation(unsafeRaw: " ORDER BY id LIMIT ")
+            query.appendInterpolation(bind: limit)
+            return try await sql.raw(query).all()
+        }
+        return try rows.map(Self.conflict(from:))
+    }
+
+    /// The conflict `id`.
+    public func conflict(id: String) async throws -> SyncConflict? {
+        try await database.withSQL { sql in
+            try await sql.raw("SELECT * FROM sync_conflicts WHERE id = \(bind: id)").first().map(Self.conflict(from:))
+        }
+    }
+
+    /// Conflicts whose last status change has no message yet (at most `limit`).
+    public func unannouncedConflicts(limit: Int) async throws -> [SyncConflict] {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                "SELECT * FROM sync_conflicts WHERE announced IS NULL OR announced <> status ORDER BY id LIMIT \(bind: limit)"
+            ).all().map(Self.conflict(from:))
+        }
+    }
+
+    /// Notes that the message for `conflict`'s status went out.
+    public func markAnnounced(_ conflict: SyncConflict) async throws {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                "UPDATE sync_conflicts SET announced = \(bind: conflict.status.rawValue) WHERE id = \(bind: conflict.id)"
+            ).run()
+        }
+    }
+
+    // MARK: Rows
+
+    /// Thaws the record's base when none of its changes is pending any more; otherwise the base is the record as now
+    /// stored (the later changes apply over what was just agreed).
+    private static func thawBase(syncID: String, externalID: String, using sql: any SQLDatabase) async throws {
+        let pending = try await sql.raw(
+            """
+            SELECT id FROM sync_changes WHERE sync_id = \(bind: syncID) AND external_id = \(bind: externalID) \
+            AND status = 'pending' LIMIT 1
+            """
+        ).first() != nil
+        try await sql.raw(
+            """
+            UPDATE sync_records SET base_data = \(unsafeRaw: pending ? "raw" : "NULL"), base_version = change_sequence \
+            WHERE sync_id = \(bind: syncID) AND external_id = \(bind: externalID)
+            """
+        ).run()
+    }
+
+    static func record(syncID: String, externalID: String, using sql: any SQLDatabase) async throws -> StoredRecord? {
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT external_id, raw, base_data, change_sequence, deleted, conflict_id, remote_modified_at, local_key \
+                FROM sync_records WHERE sync_id = \(bind: syncID) AND external_id = \(bind: externalID)
+                """
+            ).first()
+        else { return nil }
+        let raw = (try? JSONValue.parse(try row.decode(column: "raw", as: String.self)))?.objectValue ?? [:]
+        let frozen = try row.decode(column: "base_data", as: String?.self).flatMap { try? JSONValue.parse($0) }
+        return StoredRecord(
+            externalID: externalID, raw: raw, base: frozen.map(\.objectValue) ?? raw, baseFrozen: frozen != nil,
+            version: try row.decode(column: "change_sequence", as: Int64.self),
+            deleted: try row.decode(column: "deleted", as: Int64.self) != 0,
+            conflictID: try row.decode(column: "conflict_id", as: String?.self),
+            remoteModifiedAt: try row.decode(column: "remote_modified_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
+            localKey: try row.decode(column: "local_key", as: String?.self))
+    }
+
+    private static func insert(_ change: SyncLocalChange, using sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO sync_changes (id, sync_id, external_id, local_key, operation, fields, base_version, status, reason, attempts, \
+            first_attempt_at, available_at, conflict_id, created_at, updated_at, pushed_at) VALUES (\(bind: change.id), \
+            \(bind: change.syncID), \(bind: change.externalID), \(bind: change.localKey), \(bind: change.operation.rawValue), \
+            \(bind: try change.fields.map { try JSONValue.object($0).serialized() }), \(bind: change.baseVersion), \
+            \(bind: change.status.rawValue), \(bind: change.reason), \(bind: change.attempts), \
+            \(bind: change.firstAttemptAt?.epochMilliseconds), \(bind: change.availableAt.epochMilliseconds), \(bind: change.conflictID), \
+            \(bind: change.createdAt.epochMilliseconds), \(bind: change.updatedAt.epochMilliseconds), \(bind: change.pushedAt?.epochMilliseconds))
+            """
+        ).run()
+    }
+
+    private static func changes(where condition: SQLQueryString, using sql: any SQLDatabase) async throws -> [SyncLocalChange] {
+        let query: SQLQueryString = "SELECT * FROM sync_changes WHERE " + condition + " ORDER BY id"
+        let rows = try await sql.raw(query).all()
+        return try rows.map { row in
+            var change = SyncLocalChange(
+                id: try row.decode(column: "id", as: String.self), syncID: try row.decode(column: "sync_id", as: String.self),
+                externalID: try row.decode(column: "external_id", as: String?.self), localKey: try row.decode(column: "local_key", as: String?.self),
+                operation: SyncLocalChange.Operation(rawValue: try row.decode(column: "operation", as: String.self)) ?? .update,
+                fields: try row.decode(column: "fields", as: String?.self).flatMap { try? JSONValue.parse($0) }?.objectValue,
+                baseVersion: try row.decode(column: "base_version", as: Int64?.self),
+                now: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self)))
+            change.status = SyncLocalChange.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending
+            change.reason = try row.decode(column: "reason", as: String?.self)
+            change.attempts = Int(try row.decode(column: "attempts", as: Int64.self))
+            change.firstAttemptAt = try row.decode(column: "first_attempt_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+            change.availableAt = Date(epochMilliseconds: try row.decode(column: "available_at", as: Int64.self))
+            change.conflictID = try row.decode(column: "conflict_id", as: String?.self)
+            change.updatedAt = Date(epochMilliseconds: try row.decode(column: "updated_at", as: Int64.self))
+            change.pushedAt = try row.decode(column: "pushed_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+            return change
+        }
+    }
+
+    static func conflict(from row: any SQLRow) throws -> SyncConflict {
+        func object(_ column: String) throws -> JSONObject? {
+            try row.decode(column: column, as: String?.self).flatMap { try? JSONValue.parse($0) }?.objectValue
+        }
+        var conflict = SyncConflict(
+            id: try row.decode(column: "id", as: String.self), syncID: try row.decode(column: "sync_id", as: String.self),
+            externalID: try row.decode(column: "external_id", as: String.self), base: try object("base"), remote: try object("remote"),
+            remoteChangedAt: try row.decode(column: "remote_changed_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
+            now: Date(epochMilliseconds: try row.decode(column: "opened_at", as: Int64.self)))
+        conflict.status = SyncConflict.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .open
+        conflict.updatedAt = Date(epochMilliseconds: try row.decode(column: "updated_at", as: Int64.self))
+        conflict.resolvedAt = try row.decode(column: "resolved_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+        conflict.resolvedBy = try row.decode(column: "resolved_by", as: String?.self)
+        conflict.resolution = try row.decode(column: "resolution", as: String?.self).flatMap { try? JSONValue.parse($0) }
+        conflict.resolutionChangeID = try row.decode(column: "resolution_change_id", as: String?.self)
+        return conflict
+    }
+}
