@@ -12,6 +12,8 @@ public struct ConflictService: Sendable {
         public var conflict: SyncConflict
         /// The application's version: the base with the conflict's changes laid over it (`nil`: deleted).
         public var local: JSONObject?
+        /// What the sync's policy settles, the conflicting fields at their base value.
+        public var merged: ThreeWayMerge.Outcome
         /// Every field either side changed since the base.
         public var fields: [Field]
         /// The changes waiting on it.
@@ -34,9 +36,10 @@ public struct ConflictService: Sendable {
 
     /// How a person settles a conflict.
     public enum Resolution: Sendable, Equatable {
-        /// The application's version.
+        /// The application's values of the conflicting fields (what the policy settled stands); under `manual`, where
+        /// every changed field conflicts, the application's version.
         case takeLocal
-        /// The provider's version.
+        /// The provider's values of the conflicting fields, likewise.
         case takeRemote
         /// A merged record, in the provider's shape.
         case record(JSONObject)
@@ -83,8 +86,8 @@ public struct ConflictService: Sendable {
         let resolved: JSONObject?
         let described: JSONValue
         switch resolution {
-        case .takeLocal: (resolved, described) = (current.local, ["take": "local"])
-        case .takeRemote: (resolved, described) = (conflict.remote, ["take": "remote"])
+        case .takeLocal: (resolved, described) = (Self.settled(current, takingLocal: true), ["take": "local"])
+        case .takeRemote: (resolved, described) = (Self.settled(current, takingLocal: false), ["take": "remote"])
         case .record(let record):
             // The provider's id and change time are the provider's: the push never sends them.
             (resolved, described) = (record, ["record": .object(record)])
@@ -129,7 +132,19 @@ public struct ConflictService: Sendable {
                 name: name, base: b, local: l, remote: r, changedLocally: changedLocally, changedRemotely: changedRemotely,
                 conflicting: conflicting.contains(name))
         }
-        return Detail(conflict: conflict, local: local, fields: fields, changeIDs: changes.map(\.id))
+        return Detail(conflict: conflict, local: local, merged: outcome, fields: fields, changeIDs: changes.map(\.id))
+    }
+
+    /// The record the conflict settles to when one side's values of its conflicting fields are taken: the merge with
+    /// those fields filled in (`nil`: deleted, when that side deleted the record).
+    static func settled(_ detail: Detail, takingLocal: Bool) -> JSONObject? {
+        let side = takingLocal ? detail.local : detail.conflict.remote
+        guard side != nil, var record = detail.merged.merged.map(JSONValue.object) else { return nil }
+        for conflict in detail.merged.conflicts {
+            guard let path = JSONPath(conflict.field) else { continue }
+            record = path.setting((takingLocal ? conflict.local : conflict.remote) ?? .null, in: record)
+        }
+        return record.objectValue
     }
 
     /// `object` with its nested objects' fields as dotted paths (`properties.email`).

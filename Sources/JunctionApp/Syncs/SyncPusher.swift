@@ -64,8 +64,23 @@ public struct SyncPusher: JobHandler {
 
     public func handle(_ job: LeasedJob) async throws {
         guard let syncID = job.payload["syncId"]?.stringValue else { throw JobError.permanent(reason: "sync.push job without a syncId") }
-        guard let sync = try await SyncRepository(database: database).find(id: syncID) else { return }
-        guard !sync.paused else { return }
+        do {
+            // Changes waiting out a failure are pushed when they are due.
+            if let next = try await pushPending(syncID: syncID) {
+                throw JobError.postpone(
+                    after: .milliseconds(max(next.epochMilliseconds - Date().epochMilliseconds, 100)), reason: "changes wait to be retried")
+            }
+        } catch let pause as ProviderPause {
+            throw JobError.postpone(after: pause.delay, reason: pause.reason)
+        }
+    }
+
+    /// Pushes every pending change of `syncID` that is due, round after round, until none is left; returns when the
+    /// earliest change still waiting out a failure is due (`nil`: none waits). A paused or deleted sync pushes nothing.
+    /// A rate limit or open circuit leaves the round's changes waiting and is thrown as a ``ProviderPause``.
+    @discardableResult
+    public func pushPending(syncID: String) async throws -> Date? {
+        guard let sync = try await SyncRepository(database: database).find(id: syncID), !sync.paused else { return nil }
         let store = SyncChangeStore(database: database)
         while true {
             try Task.checkCancellation()
@@ -74,14 +89,12 @@ public struct SyncPusher: JobHandler {
             do {
                 try await push(groups, sync: sync)
             } catch let pause as ProviderPause {
-                try await store.postpone(groups.flatMap { $0.map(\.id) }, until: Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000), reason: pause.reason)
-                throw JobError.postpone(after: pause.delay, reason: pause.reason)
+                let until = Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000)
+                try await store.postpone(groups.flatMap { $0.map(\.id) }, until: until, reason: pause.reason)
+                throw pause
             }
         }
-        // Changes waiting out a failure are pushed when they are due.
-        if let next = try await store.nextAvailable(syncID: syncID) {
-            throw JobError.postpone(after: .milliseconds(max(next.epochMilliseconds - Date().epochMilliseconds, 100)), reason: "changes wait to be retried")
-        }
+        return try await store.nextAvailable(syncID: syncID)
     }
 
     /// Pushes one round of records: reads the provider's versions, then pushes up to ``Configuration/concurrency``
