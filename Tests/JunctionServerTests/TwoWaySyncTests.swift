@@ -40,7 +40,7 @@ struct TwoWaySyncTests {
 
     /// The fixture's account `id`, as the provider holds it (`nil`: none).
     static func remote(_ setup: Setup, _ id: String) async throws -> [String: JSONValue]? {
-        let all = try JSONValue.parse(try await PeerHTTP.get("\(setup.ledger.baseURL)/_admin/accounts"))
+        let all = try JSONValue.parse(try await PeerHTTP.get("\(setup.ledgerURL)/_admin/accounts"))
         return all["data"]?.arrayValue?.first { $0["id"]?.stringValue == id }?.objectValue
     }
 
@@ -168,7 +168,7 @@ struct TwoWaySyncTests {
             let entry = try await setup.feed(sync).entries.first { $0["externalId"] == .string(id) }
             #expect(entry?["localKey"] == "order-42")
             #expect(entry?["operation"] == "added")
-            #expect(try JSONValue.parse(try await PeerHTTP.get("\(setup.ledger.baseURL)/_admin/stats"))["creates"] == 1)
+            #expect(try JSONValue.parse(try await PeerHTTP.get("\(setup.ledgerURL)/_admin/stats"))["creates"] == 1)
 
             let deleted = try await setup.ok(.delete, "/api/v1/syncs/\(sync)/records/acc_1", status: .accepted)
             #expect(try await Self.settled(setup, sync: sync, change: deleted)["status"] == "pushed")
@@ -210,7 +210,7 @@ struct TwoWaySyncTests {
                 try await sql.raw("SELECT COUNT(*) AS n FROM sync_changes").first()?.decode(column: "n", as: Int64.self)
             }
             #expect(changes == 0)
-            #expect(try JSONValue.parse(try await PeerHTTP.get("\(setup.ledger.baseURL)/_admin/stats"))["updates"] == 0)
+            #expect(try JSONValue.parse(try await PeerHTTP.get("\(setup.ledgerURL)/_admin/stats"))["updates"] == 0)
         }
     }
 

@@ -93,15 +93,25 @@ public struct SyncLocalChange: Sendable, Equatable {
         self.pushedAt = nil
     }
 
-    /// `record` as it is with this change applied (`nil`: deleted): the fields named are set.
+    /// `record` as it is with this change applied (`nil`: deleted): the fields named are set, and an object is laid over
+    /// the object it meets field by field (as a JSON merge patch does), so `{"properties": {"email": …}}` changes one
+    /// property and keeps the others.
     public func applied(to record: JSONObject?) -> JSONObject? {
         switch operation {
-        case .delete:
-            return nil
-        case .create, .update, .replace:
-            var result = record ?? [:]
-            for (field, value) in fields ?? [:] { result[field] = value }
-            return result
+        case .delete: nil
+        case .create, .update, .replace: Self.overlay(fields ?? [:], on: record ?? [:])
         }
+    }
+
+    private static func overlay(_ changes: JSONObject, on record: JSONObject) -> JSONObject {
+        var result = record
+        for (field, value) in changes {
+            if case .object(let nested) = value, case .object(let existing)? = result[field] {
+                result[field] = .object(overlay(nested, on: existing))
+            } else {
+                result[field] = value
+            }
+        }
+        return result
     }
 }
