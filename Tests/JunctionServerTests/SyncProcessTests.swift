@@ -105,6 +105,70 @@ struct SyncProcessTests {
         }
     }
 
+    @Test("A node killed with SIGKILL while its pushes are at the provider: after a restart no create is made twice and no edit is lost", arguments: TestEngine.available)
+    func killedMidPush(engine: TestEngine) async throws {
+        let test = try await TestDatabase.create(engine)
+        defer { Task { try? await test.destroy() } }
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let key = try await Self.masterKey()
+        try await PythonPeer.with("sync_fixture.py") { (ledger: PythonPeer) async throws -> Void in
+            _ = try await PeerHTTP.post(
+                "\(ledger.baseURL)/_admin/upsert", body: #"{"records": [{"id": "acc_1", "name": "Ada"}, {"id": "acc_2", "name": "Bob"}]}"#)
+            let first = try await Self.start(test.urlText, folder: folder, masterKey: key)
+            let sync = try await Self.createSync(on: first, ledger: ledger)
+            let patched = try await first.request(
+                .PATCH, "/api/v1/syncs/\(sync)", body: #"{"direction": "bidirectional", "conflictPolicy": "merge", "localKeyField": "reference"}"#)
+            #expect(patched.status == 200, "\(patched.json)")
+            for _ in 0..<300 where try await first.request(.GET, "/api/v1/syncs/\(sync)").json["recordCount"] != 2 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            // Every write now takes 3 s at the provider, and completes there even when its caller is gone.
+            _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/write_delay", body: #"{"seconds": 3}"#)
+            let changes = [
+                try await first.request(.POST, "/api/v1/syncs/\(sync)/records", body: #"{"localKey": "order-1", "record": {"name": "Grace"}}"#),
+                try await first.request(.PATCH, "/api/v1/syncs/\(sync)/records/acc_1", body: #"{"name": "Ada Lovelace"}"#),
+                try await first.request(.PATCH, "/api/v1/syncs/\(sync)/records/acc_2", body: #"{"name": "Bob Smith"}"#),
+            ].compactMap { $0.json["id"]?.stringValue }
+            #expect(changes.count == 3)
+            // Killed once every push has started its provider call (each is noted before it is made).
+            var started = false
+            for _ in 0..<200 {
+                var attempts: [Double] = []
+                for change in changes {
+                    attempts.append(try await first.request(.GET, "/api/v1/syncs/\(sync)/changes/\(change)").json["attempts"]?.doubleValue ?? 0)
+                }
+                started = attempts.allSatisfy { $0 >= 1 }
+                if started { break }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(started, "the pushes reached the provider")
+            first.process.send(SIGKILL)
+            _ = try await first.process.wait(timeout: .seconds(10))
+            // The provider finishes what it was sent.
+            try await Task.sleep(for: .seconds(3.5))
+            _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/write_delay", body: #"{"seconds": 0}"#)
+
+            let second = try await Self.start(test.urlText, folder: folder, masterKey: key)
+            var statuses: [String] = []
+            for _ in 0..<400 {
+                statuses = []
+                for change in changes {
+                    statuses.append(try await second.request(.GET, "/api/v1/syncs/\(sync)/changes/\(change)").json["status"]?.stringValue ?? "")
+                }
+                if statuses.allSatisfy({ $0 != "pending" }) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(statuses == ["pushed", "pushed", "pushed"], "\(statuses)")
+            let accounts = try JSONValue.parse(try await PeerHTTP.get("\(ledger.baseURL)/_admin/accounts"))["data"]?.arrayValue ?? []
+            #expect(accounts.filter { $0["reference"] == "order-1" }.count == 1, "one create, not two: \(accounts)")
+            #expect(accounts.first { $0["id"] == "acc_1" }?["name"] == "Ada Lovelace")
+            #expect(accounts.first { $0["id"] == "acc_2" }?["name"] == "Bob Smith")
+            #expect(try JSONValue.parse(try await PeerHTTP.get("\(ledger.baseURL)/_admin/stats"))["creates"] == 1)
+            #expect(try await second.stop() == 0)
+        }
+    }
+
     @Test("Two nodes on PostgreSQL never run the same sync at once")
     func twoNodes() async throws {
         guard TestEngine.available.contains(.postgres) else { return }
