@@ -214,6 +214,32 @@ struct TwoWaySyncTests {
         }
     }
 
+    @Test("Changes in the application's shape are mapped back; a field the mapping does not know is refused", arguments: TestEngine.available)
+    func mapped(engine: TestEngine) async throws {
+        try await SyncTests.with(engine) { setup in
+            let mapping = #"{"accounts": {"name": "ledger-account", "version": 1, "idSource": "id", "fields": [{"target": "title", "source": "name"}, {"target": "cents", "source": "balance", "type": "integer"}]}}"#
+            _ = try await setup.ok(.patch, "/api/v1/connections/\(setup.connection)", #"{"settings": {"mappings": \#(mapping)}}"#)
+            try await setup.control("upsert", #"{"records": [{"id": "acc_1", "name": "Ada", "balance": 10}]}"#)
+            let sync = try await Self.twoWaySync(setup)
+            #expect(try await setup.feed(sync).entries.first?["data"]?["title"] == "Ada")
+
+            let unknown = try await setup.call(.patch, "/api/v1/syncs/\(sync)/records/acc_1", #"{"title": "Ada L", "nickname": "A"}"#)
+            #expect(unknown.status == .badRequest, "\(unknown.text)")
+            #expect(unknown.text.contains("nickname"))
+            let edit = try await setup.ok(.patch, "/api/v1/syncs/\(sync)/records/acc_1", #"{"title": "Ada Lovelace"}"#, status: .accepted)
+            #expect(edit["fields"] == ["name": "Ada Lovelace"], "mapped back to the provider's field: \(edit)")
+            #expect(try await Self.settled(setup, sync: sync, change: edit)["status"] == "pushed")
+            let remote = try #require(try await Self.remote(setup, "acc_1"))
+            #expect(remote["name"] == "Ada Lovelace")
+            #expect(remote["balance"] == 10)
+            // A whole record clears the mapped fields it leaves out.
+            let replaced = try await setup.ok(.put, "/api/v1/syncs/\(sync)/records/acc_1", #"{"title": "Ada"}"#, status: .accepted)
+            #expect(replaced["fields"] == ["name": "Ada", "balance": nil], "\(replaced)")
+            #expect(try await Self.settled(setup, sync: sync, change: replaced)["status"] == "pushed")
+            #expect(try await Self.remote(setup, "acc_1")?["balance"] == nil)
+        }
+    }
+
     @Test("A dry run tells what a run would pull, push and flag, and changes nothing", arguments: TestEngine.available)
     func dryRun(engine: TestEngine) async throws {
         try await SyncTests.with(engine) { setup in
