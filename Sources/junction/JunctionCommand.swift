@@ -12,7 +12,7 @@ struct JunctionCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, KeysCommand.self, JobsCommand.self, ProvidersCommand.self, ConnectionsCommand.self,
-            CallCommand.self, SyncsCommand.self,
+            CallCommand.self, SyncsCommand.self, ConflictsCommand.self,
         ],
         defaultSubcommand: nil
     )

@@ -129,4 +129,33 @@ struct ThreeWayMergeTests {
         let clash = ThreeWayMerge.merge(base: nil, local: .init(["name": "Ada"]), remote: .init(["name": "Grace"]), policy: MergePolicy(record: .merge))
         #expect(clash.conflicts.map(\.field) == ["name"])
     }
+
+    @Test("Nested objects merge field by field: different properties merge, the same one collides under its dotted path, and a nested field's own policy settles it without a person")
+    func nested() {
+        let base: JSONObject = ["id": "1", "properties": ["firstname": "Ada", "lastname": "L", "modified": "t0"]]
+        let local = ThreeWayMerge.Side(["id": "1", "properties": ["firstname": "Ada!", "lastname": "L", "modified": "t0"]])
+        let remote = ThreeWayMerge.Side(["id": "1", "properties": ["firstname": "Ada", "lastname": "Lovelace", "modified": "t1"]])
+        let merged = ThreeWayMerge.merge(base: base, local: local, remote: remote, policy: MergePolicy(record: .merge))
+        #expect(!merged.needsPerson)
+        #expect(merged.merged == ["id": "1", "properties": ["firstname": "Ada!", "lastname": "Lovelace", "modified": "t1"]])
+
+        let clashing = ThreeWayMerge.Side(["id": "1", "properties": ["firstname": "Augusta", "lastname": "L", "modified": "t1"]])
+        let clash = ThreeWayMerge.merge(base: base, local: local, remote: clashing, policy: MergePolicy(record: .merge))
+        #expect(clash.conflicts == [.init(field: "properties.firstname", base: "Ada", local: "Ada!", remote: "Augusta")])
+        let settled = ThreeWayMerge.merge(
+            base: base, local: local, remote: clashing, policy: MergePolicy(record: .merge, fields: ["properties.firstname": .localWins]))
+        #expect(settled.merged?["properties"]?["firstname"] == "Ada!")
+        // A parent's policy covers its fields.
+        let parent = ThreeWayMerge.merge(base: base, local: local, remote: clashing, policy: MergePolicy(record: .merge, fields: ["properties": .remoteWins]))
+        #expect(parent.merged?["properties"]?["firstname"] == "Augusta")
+
+        // Under manual, changes on both sides go to a person, unless the changed fields have policies of their own,
+        // nested ones included.
+        #expect(ThreeWayMerge.merge(base: base, local: local, remote: remote, policy: MergePolicy(record: .manual)).needsPerson)
+        let owned = ThreeWayMerge.merge(
+            base: base, local: local, remote: remote,
+            policy: MergePolicy(record: .manual, fields: ["properties.lastname": .remoteWins, "properties.modified": .remoteWins]))
+        #expect(!owned.needsPerson)
+        #expect(owned.merged == merged.merged)
+    }
 }

@@ -378,6 +378,72 @@ struct SyncProcessTests {
         }
     }
 
+    @Test("junction syncs records patch|put|delete and junction conflicts list|show|resolve, with --wait and one-line errors")
+    func twoWayCommandLine() async throws {
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let key = try await Self.masterKey()
+        try await PythonPeer.with("sync_fixture.py") { (ledger: PythonPeer) async throws -> Void in
+            _ = try await PeerHTTP.post(
+                "\(ledger.baseURL)/_admin/upsert", body: #"{"records": [{"id": "acc_1", "name": "Ada"}, {"id": "acc_2", "name": "Bob"}]}"#)
+            let server = try await Self.start("sqlite://\(folder)/junction.sqlite", folder: folder, masterKey: key)
+            let environment = ["JUNCTION_URL": "http://127.0.0.1:\(server.port)", "JUNCTION_ADMIN_TOKEN": Self.token]
+            func junction(_ arguments: String...) async throws -> (status: Int32, output: String, errors: String) {
+                let run = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: arguments, environment: environment)
+                return (run.status, run.standardOutput, run.standardError)
+            }
+            func remoteName(_ id: String) async throws -> JSONValue? {
+                let accounts = try JSONValue.parse(try await PeerHTTP.get("\(ledger.baseURL)/_admin/accounts"))["data"]?.arrayValue ?? []
+                return accounts.first { $0["id"] == .string(id) }?["name"]
+            }
+            let connection = try await junction(
+                "connections", "add", "--provider", "ledger", "--name", "Ledger", "--setting", "baseURL=\(ledger.baseURL)",
+                "--credential", "apiKey=ledger-fixture-token")
+            let connectionID = connection.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let created = try await junction(
+                "syncs", "create", "--connection", connectionID, "--resource", "accounts", "--direction", "bidirectional",
+                "--field-policy", "balance=remote-wins", "--local-key-field", "reference")
+            #expect(created.status == 0, "\(created.errors)")
+            let syncID = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try await junction("syncs", "run", syncID, "--follow").status == 0)
+            let shown = try await junction("syncs", "show", syncID)
+            #expect(shown.output.contains("bidirectional") && shown.output.contains("manual") && shown.output.contains("remote-wins"), "\(shown.output)")
+
+            let patched = try await junction("syncs", "records", "patch", syncID, "acc_1", "--data", #"{"name": "Ada Lovelace"}"#, "--wait")
+            #expect(patched.status == 0, "\(patched.errors)")
+            #expect(patched.output.contains("pushed"), "\(patched.output)")
+            #expect(try await remoteName("acc_1") == "Ada Lovelace")
+            let createdRecord = try await junction("syncs", "records", "put", syncID, "--key", "order-7", "--data", #"{"name": "Grace"}"#, "--wait")
+            #expect(createdRecord.status == 0 && createdRecord.output.contains("acc_w"), "\(createdRecord.output) \(createdRecord.errors)")
+            #expect(try await junction("syncs", "records", "delete", syncID, "acc_2", "--wait").status == 0)
+            #expect(try await remoteName("acc_2") == nil)
+
+            // The same field on both sides: the CLI waits, says conflict, and exits 1; the queue shows it.
+            _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/upsert", body: #"{"records": [{"id": "acc_1", "name": "Ada (provider)"}]}"#)
+            let clash = try await junction("syncs", "records", "patch", syncID, "acc_1", "--data", #"{"name": "Ada (app)"}"#, "--wait")
+            #expect(clash.status != 0)
+            #expect(clash.errors.contains("conflict"), "\(clash.errors)")
+            let listed = try await junction("conflicts", "list", "--status", "open")
+            #expect(listed.output.contains("acc_1") && listed.output.contains("name"), "\(listed.output)")
+            let conflictID = try #require(
+                listed.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix("cfl_") }.map(String.init))
+            let detail = try await junction("conflicts", "show", conflictID)
+            #expect(detail.output.contains("Ada (provider)") && detail.output.contains("Ada (app)") && detail.output.contains("yes"), "\(detail.output)")
+            let resolved = try await junction("conflicts", "resolve", conflictID, "--take", "local", "--by", "ops")
+            #expect(resolved.status == 0 && resolved.output.contains("resolved"), "\(resolved.output) \(resolved.errors)")
+            for _ in 0..<100 where try await remoteName("acc_1") != "Ada (app)" { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(try await remoteName("acc_1") == "Ada (app)")
+
+            let again = try await junction("conflicts", "resolve", conflictID, "--take", "remote")
+            #expect(again.status != 0 && again.errors.split(separator: "\n").count == 1 && again.errors.contains("already resolved"), "\(again.errors)")
+            let both = try await junction("conflicts", "resolve", conflictID, "--take", "local", "--record", "{}")
+            #expect(both.status != 0 && both.errors.contains("exactly one"), "\(both.errors)")
+            let badData = try await junction("syncs", "records", "patch", syncID, "acc_1", "--data", "[1]")
+            #expect(badData.status != 0 && badData.errors.contains("JSON object"), "\(badData.errors)")
+            #expect(try await server.stop() == 0)
+        }
+    }
+
     /// Starts `junction serve` whose public URL names its own port, as providers sending webhooks must reach it: the
     /// port is chosen first, and again if it was taken meanwhile.
     static func startReachable(folder: String) async throws -> ServeProcessTests.Server {

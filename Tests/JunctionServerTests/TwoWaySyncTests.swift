@@ -240,6 +240,41 @@ struct TwoWaySyncTests {
         }
     }
 
+    @Test("A deletion at the provider against a local edit: edit-wins makes the whole record again, delete-wins lets it go", arguments: TestEngine.available)
+    func deleteAgainstEdit(engine: TestEngine) async throws {
+        try await SyncTests.with(engine) { setup in
+            try await setup.control("upsert", #"{"records": [{"id": "acc_1", "name": "Ada", "balance": 10}, {"id": "acc_2", "name": "Bob", "balance": 20}]}"#)
+            let sync = try await Self.twoWaySync(setup)
+            let store = SyncRecordStore(database: setup.harness.services.database)
+            /// The application edits `id` while the provider deletes it, and the deletion is stored (as its webhook
+            /// would store it) before the push; the change once settled.
+            func race(_ id: String, _ edit: String) async throws -> [String: JSONValue] {
+                _ = try await setup.ok(.post, "/api/v1/syncs/\(sync)/pause")
+                let change = try await setup.ok(.patch, "/api/v1/syncs/\(sync)/records/\(id)", edit, status: .accepted)
+                try await setup.control("delete", #"{"ids": ["\#(id)"]}"#)
+                _ = try await store.apply([.delete(externalID: id, at: Date())], syncID: sync)
+                _ = try await setup.ok(.post, "/api/v1/syncs/\(sync)/resume")
+                return try await Self.settled(setup, sync: sync, change: change)
+            }
+
+            let kept = try await race("acc_1", #"{"name": "Ada Lovelace"}"#)
+            #expect(kept["status"] == "pushed", "\(kept)")
+            #expect(kept["reason"]?.stringValue?.contains("created again") == true, "\(kept)")
+            let accounts = try JSONValue.parse(try await PeerHTTP.get("\(setup.ledgerURL)/_admin/accounts"))["data"]?.arrayValue ?? []
+            let again = try #require(accounts.first { $0["name"] == "Ada Lovelace" }, "\(accounts)")
+            #expect(again["balance"] == 10, "the whole record came back, not only the edited field: \(again)")
+            let entries = try await setup.feed(sync).entries
+            #expect(entries.first { $0["externalId"] == "acc_1" }?["operation"] == "deleted")
+            #expect(entries.contains { $0["externalId"] == again["id"] })
+
+            _ = try await setup.ok(.patch, "/api/v1/syncs/\(sync)", #"{"deletePolicy": "delete-wins"}"#)
+            let gone = try await race("acc_2", #"{"name": "Bob Smith"}"#)
+            #expect(gone["status"] == "pushed", "\(gone)")
+            let after = try JSONValue.parse(try await PeerHTTP.get("\(setup.ledgerURL)/_admin/accounts"))["data"]?.arrayValue ?? []
+            #expect(!after.contains { $0["name"] == "Bob Smith" || $0["id"] == "acc_2" }, "\(after)")
+        }
+    }
+
     @Test("A dry run tells what a run would pull, push and flag, and changes nothing", arguments: TestEngine.available)
     func dryRun(engine: TestEngine) async throws {
         try await SyncTests.with(engine) { setup in

@@ -76,6 +76,24 @@ public struct SyncAnnouncer: Sendable {
         _ = try await dispatcher.publish(eventType: Self.runRecovered, payload: payload, idempotencyKey: "\(runID):recovered")
     }
 
+    /// What a conflict message says: which record of which sync, and how it was resolved (the whole record stays in the
+    /// API, at `GET /api/v1/conflicts/{id}`).
+    static func payload(_ conflict: SyncConflict, sync: SyncDefinition?) -> JSONObject {
+        var payload: JSONObject = [
+            "conflictId": .string(conflict.id), "syncId": .string(conflict.syncID), "externalId": .string(conflict.externalID),
+            "status": .string(conflict.status.rawValue), "openedAt": .string(conflict.openedAt.formatted(.iso8601)),
+        ]
+        if let sync {
+            payload["connectionId"] = .string(sync.connectionID)
+            payload["resource"] = .string(sync.resource)
+        }
+        if let resolvedAt = conflict.resolvedAt { payload["resolvedAt"] = .string(resolvedAt.formatted(.iso8601)) }
+        if let person = conflict.resolvedBy { payload["resolvedBy"] = .string(person) }
+        if let take = conflict.resolution?["take"] { payload["resolution"] = take } else if conflict.resolution != nil { payload["resolution"] = "record" }
+        if let change = conflict.resolutionChangeID { payload["resolutionChangeId"] = .string(change) }
+        return payload
+    }
+
     /// Sends the messages of conflicts opened or resolved since the last call (at most `limit`); a conflict is marked
     /// announced only after its message is committed, so a process dying in between sends it on the next tick.
     @discardableResult
@@ -85,22 +103,15 @@ public struct SyncAnnouncer: Sendable {
         var sent = 0
         for conflict in try await store.unannouncedConflicts(limit: limit) {
             let sync = try await repository.find(id: conflict.syncID)
-            var payload: JSONObject = [
-                "conflictId": .string(conflict.id), "syncId": .string(conflict.syncID), "externalId": .string(conflict.externalID),
-                "status": .string(conflict.status.rawValue), "openedAt": .string(conflict.openedAt.formatted(.iso8601)),
-            ]
-            if let sync {
-                payload["connectionId"] = .string(sync.connectionID)
-                payload["resource"] = .string(sync.resource)
+            // A conflict resolved before its opening went out is announced as opened first, so receivers see both.
+            let statuses: [SyncConflict.Status] = conflict.status == .resolved && conflict.announced == nil ? [.open, .resolved] : [conflict.status]
+            for status in statuses {
+                _ = try await dispatcher.publish(
+                    eventType: status == .open ? Self.conflictOpened : Self.conflictResolved, payload: .object(Self.payload(conflict, sync: sync)),
+                    idempotencyKey: "\(conflict.id):\(status.rawValue)")
+                sent += 1
             }
-            if let resolvedAt = conflict.resolvedAt { payload["resolvedAt"] = .string(resolvedAt.formatted(.iso8601)) }
-            if let person = conflict.resolvedBy { payload["resolvedBy"] = .string(person) }
-            if let resolution = conflict.resolution { payload["resolution"] = resolution }
-            if let change = conflict.resolutionChangeID { payload["resolutionChangeId"] = .string(change) }
-            let type = conflict.status == .open ? Self.conflictOpened : Self.conflictResolved
-            _ = try await dispatcher.publish(eventType: type, payload: .object(payload), idempotencyKey: "\(conflict.id):\(conflict.status.rawValue)")
             try await store.markAnnounced(conflict)
-            sent += 1
         }
         return sent
     }

@@ -33,7 +33,7 @@ public struct SyncPusher: JobHandler {
         public var failureBackoff: Duration = .seconds(5)
         /// The longest delay between attempts.
         public var maximumFailureBackoff: Duration = .seconds(3600)
-        /// Attempts before a change that keeps failing is given up (marked failed).
+        /// Failures (the provider or the network erring; rate limits do not count) before a change is given up.
         public var maximumAttempts: Int = 12
         /// Pages of recently changed records read to refresh a round's records at once; past that, each is read alone.
         public var refreshPages: Int = 3
@@ -184,8 +184,14 @@ public struct SyncPusher: JobHandler {
                 try? await announcer.announceConflicts()
                 return
             }
-            try await ProviderPause.catching(.seconds(30)) {
-                try await apply(outcome.merged, over: remote, externalID: externalID, changes: group, sync: sync, target: target)
+            do {
+                try await ProviderPause.catching(.seconds(30)) {
+                    try await apply(outcome.merged, over: remote, externalID: externalID, changes: group, sync: sync, target: target)
+                }
+            } catch APIError.notFound where known != nil && remote != nil {
+                // The listing that stood in for reading the record could not show that the provider deleted it: the
+                // merge is made again against the deletion.
+                return try await pushRecord(group, stored: stored, remote: Remote(record: nil), sync: sync, target: target)
             }
         } catch let error as ProviderPause {
             throw error
@@ -220,7 +226,9 @@ public struct SyncPusher: JobHandler {
         } else {
             remote = nil
         }
-        let base: JSONObject? = if let stored { stored.deleted ? nil : stored.base } else { remote }
+        // A frozen base is what both sides agreed when the change was made, even if a pull has since marked the record
+        // deleted: the deletion is the provider's side of the merge, not the base.
+        let base: JSONObject? = if let stored { stored.baseFrozen || !stored.deleted ? stored.base : nil } else { remote }
         let local = group.reduce(base) { $1.applied(to: $0) }
         let outcome = ThreeWayMerge.merge(
             base: base, local: .init(local, changedAt: group.last?.createdAt),
@@ -294,9 +302,11 @@ public struct SyncPusher: JobHandler {
             guard !difference.isEmpty else {
                 let current = target.incoming(.object(remote), fallbackTime: Date())
                     ?? IncomingRecord(externalID: externalID, raw: .object(remote))
-                try await store.finishPush(
-                    syncID: sync.id, changeIDs: ids, result: .stored(current, localKey: nil),
-                    reason: "nothing to send: the provider already held the result")
+                let reason =
+                    changes.last?.operation == .delete
+                    ? "not deleted: the provider edited the record meanwhile, and edits win (deletePolicy edit-wins)"
+                    : "nothing to send: the provider already held the result"
+                try await store.finishPush(syncID: sync.id, changeIDs: ids, result: .stored(current, localKey: nil), reason: reason)
                 return
             }
             try await store.noteAttempt(ids)
@@ -355,7 +365,7 @@ public struct SyncPusher: JobHandler {
         return nil
     }
 
-    /// The provider's record `id` now; `nil` when it was deleted. A resource that cannot be read shows what was stored.
+    /// The provider's record `id` now; `nil` when it was deleted.
     private func read(_ id: String, target: SyncTarget) async throws -> JSONObject? {
         do {
             return try await ProviderPause.catching(.seconds(30)) {
@@ -372,7 +382,7 @@ public struct SyncPusher: JobHandler {
         let store = SyncChangeStore(database: database)
         let ids = changes.map(\.id)
         let reason = (error as? any JunctionError)?.detail ?? "\(error)"
-        let attempts = changes.map(\.attempts).max() ?? 0
+        let failures = (changes.map(\.failures).max() ?? 0) + 1
         let permanent: Bool
         switch error {
         case let error as APIError:
@@ -383,14 +393,14 @@ public struct SyncPusher: JobHandler {
         case is PushError, is ConnectorError, is MappingError: permanent = true
         default: permanent = false
         }
-        if permanent || attempts >= configuration.maximumAttempts {
+        if permanent || failures >= configuration.maximumAttempts {
             try await store.fail(syncID: syncID, changeIDs: ids, externalID: externalID, reason: reason)
             logger.warning("sync change failed", metadata: ["sync": "\(syncID)", "changes": "\(ids)", "error": "\(reason)"])
         } else {
             let delay = min(
-                Double(configuration.failureBackoff.milliseconds) * pow(2, Double(min(attempts, 20))),
+                Double(configuration.failureBackoff.milliseconds) * pow(2, Double(min(failures - 1, 20))),
                 Double(configuration.maximumFailureBackoff.milliseconds)) * Double.random(in: 0.5...1)
-            try await store.postpone(ids, until: Date().addingTimeInterval(delay / 1000), reason: reason)
+            try await store.postpone(ids, until: Date().addingTimeInterval(delay / 1000), reason: reason, countingFailure: true)
         }
     }
 
@@ -449,7 +459,8 @@ enum PushError: Error, JunctionError {
         case .noID: "the provider's answer carried no record id"
         case .outcomeUnknown:
             "an earlier attempt to create this record may have reached the provider before the process stopped, and the sync has "
-                + "no localKeyField to look it up by (nor does the provider take idempotency keys): check the provider and submit it again"
+                + "no localKeyField to look it up by (nor does the provider take idempotency keys): check the provider, and "
+                + "if the record is not there, create it again under a new localKey"
         }
     }
 }

@@ -163,7 +163,6 @@ public struct SyncService: Sendable {
             connectionID: draft.connectionID, resource: resource.name, mode: draft.mode ?? .incremental, everySeconds: every,
             realtime: draft.realtime ?? false, firstRunAt: Date().addingTimeInterval(Double.random(in: 0...2)))
         try draft.twoWay.apply(to: &sync, resource: resource)
-        if !sync.direction.pulls { sync.nextRunAt = nil }
         if sync.realtime {
             sync.subscription = try await subscriptions.subscribe(connectionID: sync.connectionID, resource: sync.resource)?.json
         }

@@ -304,7 +304,8 @@ public enum SchemaMigrations {
                 "ALTER TABLE sync_records ADD COLUMN local_key TEXT",
                 // A change the application made to a record, committed before it is pushed: `fields` in the
                 // provider's shape (NULL for a deletion), `base_version` the record's version it was made against,
-                // `attempts` counted before each provider call, so a retry knows an earlier one may have arrived.
+                // `attempts` counted before each provider write, so a retry knows an earlier one may have arrived, and
+                // `failures` the tries that failed, for backoff.
                 """
                 CREATE TABLE sync_changes (
                     id TEXT PRIMARY KEY,
@@ -317,6 +318,7 @@ public enum SchemaMigrations {
                     status TEXT NOT NULL,
                     reason TEXT,
                     attempts INTEGER NOT NULL,
+                    failures INTEGER NOT NULL,
                     first_attempt_at BIGINT,
                     available_at BIGINT NOT NULL,
                     conflict_id TEXT,

@@ -29,7 +29,8 @@ public enum DeletePolicy: String, Sendable, CaseIterable {
 public struct MergePolicy: Sendable, Equatable {
     /// The policy of every field without one of its own.
     public var record: ConflictPolicy
-    /// Policies of single top-level fields (`email`), over ``record``.
+    /// Policies of single fields (`email`, or `properties.email` for a nested one, which otherwise follows its parent's),
+    /// over ``record``.
     public var fields: [String: ConflictPolicy]
     /// Deletion against edit.
     public var deletes: DeletePolicy

@@ -274,12 +274,14 @@ public struct SyncChangeStore: Sendable {
         }
     }
 
-    /// Leaves changes pending until `until` (a provider error worth retrying), noting why.
-    public func postpone(_ ids: [String], until: Date, reason: String, at now: Date = Date()) async throws {
+    /// Leaves changes pending until `until` (a rate limit, or a provider error worth retrying), noting why; a failure
+    /// counts toward giving the change up, a rate limit does not.
+    public func postpone(_ ids: [String], until: Date, reason: String, countingFailure: Bool = false, at now: Date = Date()) async throws {
         try await database.withSQL { sql in
             try await sql.raw(
                 """
                 UPDATE sync_changes SET available_at = \(bind: until.epochMilliseconds), reason = \(bind: reason), \
+                failures = failures + \(bind: countingFailure ? 1 : 0), \
                 updated_at = \(bind: now.epochMilliseconds) WHERE id IN (\(binds: ids)) AND status = 'pending'
                 """
             ).run()
@@ -488,10 +490,10 @@ public struct SyncChangeStore: Sendable {
         try await sql.raw(
             """
             INSERT INTO sync_changes (id, sync_id, external_id, local_key, operation, fields, base_version, status, reason, attempts, \
-            first_attempt_at, available_at, conflict_id, created_at, updated_at, pushed_at) VALUES (\(bind: change.id), \
+            failures, first_attempt_at, available_at, conflict_id, created_at, updated_at, pushed_at) VALUES (\(bind: change.id), \
             \(bind: change.syncID), \(bind: change.externalID), \(bind: change.localKey), \(bind: change.operation.rawValue), \
             \(bind: try change.fields.map { try JSONValue.object($0).serialized() }), \(bind: change.baseVersion), \
-            \(bind: change.status.rawValue), \(bind: change.reason), \(bind: change.attempts), \
+            \(bind: change.status.rawValue), \(bind: change.reason), \(bind: change.attempts), \(bind: change.failures), \
             \(bind: change.firstAttemptAt?.epochMilliseconds), \(bind: change.availableAt.epochMilliseconds), \(bind: change.conflictID), \
             \(bind: change.createdAt.epochMilliseconds), \(bind: change.updatedAt.epochMilliseconds), \(bind: change.pushedAt?.epochMilliseconds))
             """
@@ -512,6 +514,7 @@ public struct SyncChangeStore: Sendable {
             change.status = SyncLocalChange.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending
             change.reason = try row.decode(column: "reason", as: String?.self)
             change.attempts = Int(try row.decode(column: "attempts", as: Int64.self))
+            change.failures = Int(try row.decode(column: "failures", as: Int64.self))
             change.firstAttemptAt = try row.decode(column: "first_attempt_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
             change.availableAt = Date(epochMilliseconds: try row.decode(column: "available_at", as: Int64.self))
             change.conflictID = try row.decode(column: "conflict_id", as: String?.self)
@@ -536,6 +539,7 @@ public struct SyncChangeStore: Sendable {
         conflict.resolvedBy = try row.decode(column: "resolved_by", as: String?.self)
         conflict.resolution = try row.decode(column: "resolution", as: String?.self).flatMap { try? JSONValue.parse($0) }
         conflict.resolutionChangeID = try row.decode(column: "resolution_change_id", as: String?.self)
+        conflict.announced = try row.decode(column: "announced", as: String?.self).flatMap(SyncConflict.Status.init(rawValue:))
         return conflict
     }
 }

@@ -39,6 +39,8 @@ public struct SyncConflict: Sendable, Equatable {
     public var resolution: JSONValue?
     /// The change that pushes the resolution.
     public var resolutionChangeID: String?
+    /// The last status a message went out for (`nil`: none yet).
+    public var announced: Status?
 
     /// The prefix of conflict ids.
     public static let idPrefix = "cfl"
@@ -61,5 +63,6 @@ public struct SyncConflict: Sendable, Equatable {
         self.resolvedBy = nil
         self.resolution = nil
         self.resolutionChangeID = nil
+        self.announced = nil
     }
 }

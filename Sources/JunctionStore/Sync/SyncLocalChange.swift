@@ -52,8 +52,10 @@ public struct SyncLocalChange: Sendable, Equatable {
     public var status: Status
     /// Why it failed, or how it was settled.
     public var reason: String?
-    /// Provider calls started for it.
+    /// Provider writes started for it.
     public var attempts: Int
+    /// Failed tries (the provider or the network erring), for backoff and for giving up.
+    public var failures: Int
     /// When the first call started (a create retried after a crash looks for what that call may have made).
     public var firstAttemptAt: Date?
     /// When it may be tried next.
@@ -85,6 +87,7 @@ public struct SyncLocalChange: Sendable, Equatable {
         self.status = .pending
         self.reason = nil
         self.attempts = 0
+        self.failures = 0
         self.firstAttemptAt = nil
         self.availableAt = now
         self.conflictID = nil

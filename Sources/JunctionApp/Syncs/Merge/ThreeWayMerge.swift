@@ -84,8 +84,8 @@ public enum ThreeWayMerge {
         let bothChanged =
             known
             ?? {
-                let open = names.filter { policy.fields[$0] == nil && local[$0] != remote[$0] }
-                return open.contains { local[$0] != base[$0] } && open.contains { remote[$0] != base[$0] }
+                let open = openChanges(base: base, local: local, remote: remote, prefix: prefix, inherited: inherited, policy: policy)
+                return open.local && open.remote
             }()
         for name in names {
             let (b, l, r) = (base[name], local[name], remote[name])
@@ -120,6 +120,28 @@ public enum ThreeWayMerge {
             if let value { merged[name] = value }
         }
         return Outcome(merged: merged, conflicts: conflicts)
+    }
+
+    /// Whether each side changed a field, nested ones included, that has no policy of its own (nor its parent's) and
+    /// differs between the sides: what makes a record "changed on both sides" under `manual`.
+    private static func openChanges(
+        base: JSONObject, local: JSONObject, remote: JSONObject, prefix: String, inherited: ConflictPolicy?, policy: MergePolicy
+    ) -> (local: Bool, remote: Bool) {
+        var changed = (local: false, remote: false)
+        for name in Set(base.keys).union(local.keys).union(remote.keys) {
+            let path = prefix.isEmpty ? name : prefix + "." + name
+            let fieldPolicy = policy.fields[path] ?? inherited
+            let (b, l, r) = (base[name], local[name], remote[name])
+            guard l != r else { continue }
+            if case .object(let localObject)? = l, case .object(let remoteObject)? = r, b == nil || b?.objectValue != nil {
+                let nested = openChanges(
+                    base: b?.objectValue ?? [:], local: localObject, remote: remoteObject, prefix: path, inherited: fieldPolicy, policy: policy)
+                changed = (changed.local || nested.local, changed.remote || nested.remote)
+            } else if fieldPolicy == nil {
+                changed = (changed.local || l != b, changed.remote || r != b)
+            }
+        }
+        return changed
     }
 
     /// A field's value under `policy` when both sides differ; `nil` (outer) when a person must decide.
