@@ -136,26 +136,31 @@ public struct SyncRepository: Sendable {
         }
     }
 
-    /// Deletes the sync with its runs and records; `false` when it did not exist.
+    /// Deletes the sync with its runs, records, local changes and conflicts; `false` when it did not exist.
     public func delete(id: String) async throws -> Bool {
         try await database.transaction { sql in
             // Runs, then the sync, then its records: the order a run's page takes them in.
             try await sql.raw("DELETE FROM sync_runs WHERE sync_id = \(bind: id)").run()
             let deleted = try await !sql.raw("DELETE FROM syncs WHERE id = \(bind: id) RETURNING id").all().isEmpty
-            try await sql.raw("DELETE FROM sync_records WHERE sync_id = \(bind: id)").run()
+            try await Self.deleteRecords(of: [id], using: sql)
             return deleted
         }
     }
 
-    /// Deletes every sync of the connection with their runs and records, in the transaction `sql` stands for.
+    /// Deletes what the syncs `ids` hold: records, local changes, conflicts.
+    private static func deleteRecords(of ids: [String], using sql: any SQLDatabase) async throws {
+        for table in ["sync_records", "sync_changes", "sync_conflicts"] {
+            try await sql.raw("DELETE FROM \(unsafeRaw: table) WHERE sync_id IN (\(binds: ids))").run()
+        }
+    }
+
+    /// Deletes every sync of the connection with their runs, records, changes and conflicts, in the transaction `sql` stands for.
     static func deleteSyncs(ofConnection connectionID: String, using sql: any SQLDatabase) async throws {
         // Runs, then the syncs, then their records: the order a run's page takes them in.
         try await sql.raw("DELETE FROM sync_runs WHERE sync_id IN (SELECT id FROM syncs WHERE connection_id = \(bind: connectionID))").run()
         let ids = try await sql.raw("DELETE FROM syncs WHERE connection_id = \(bind: connectionID) RETURNING id").all()
             .map { try $0.decode(column: "id", as: String.self) }
-        if !ids.isEmpty {
-            try await sql.raw("DELETE FROM sync_records WHERE sync_id IN (\(binds: ids))").run()
-        }
+        if !ids.isEmpty { try await deleteRecords(of: ids, using: sql) }
     }
 
     /// Holds the sync's runs (`paused`) with a reason, cancelling the run in progress (its committed pages stay; it
