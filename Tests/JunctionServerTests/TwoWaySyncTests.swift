@@ -66,6 +66,9 @@ struct TwoWaySyncTests {
             let pushed = try await Self.settled(setup, sync: sync, change: edit)
             #expect(pushed["status"] == "pushed", "\(pushed)")
             #expect(try await Self.remote(setup, "acc_1")?["name"] == "Ada Lovelace")
+            // Ledger takes conditional updates (If-Match): the record as stored stood in for reading it.
+            let stats = { try JSONValue.parse(try await PeerHTTP.get("\(setup.ledgerURL)/_admin/stats")) }
+            #expect(try await stats()["gets"] == 0)
 
             // Both sides, different fields: the provider's balance and the application's name both stand.
             try await setup.control("upsert", #"{"records": [{"id": "acc_2", "balance": 99}]}"#)
@@ -74,6 +77,9 @@ struct TwoWaySyncTests {
             let merged = try #require(try await Self.remote(setup, "acc_2"))
             #expect(merged["name"] == "Bob Smith")
             #expect(merged["balance"] == 99)
+            // The stored copy was stale: the provider refused the write (412), and the record was read and merged again.
+            #expect(try await stats()["preconditions_failed"] == 1)
+            #expect(try await stats()["gets"] == 1)
 
             // The feed shows each pushed record once, as the provider now holds it; the next pull's echo is no change.
             let afterPush = try await setup.feed(sync, from: start)
@@ -133,7 +139,8 @@ struct TwoWaySyncTests {
             #expect(resolved["status"] == "resolved")
             #expect(resolved["resolvedBy"] == "ops@example.com")
             let resolution = try #require(resolved["resolutionChangeId"]?.stringValue)
-            #expect(try await Self.settled(setup, sync: sync, change: ["id": .string(resolution)])["status"] == "pushed")
+            let resolutionChange = try await Self.settled(setup, sync: sync, change: ["id": .string(resolution)])
+            #expect(resolutionChange["status"] == "pushed", "\(resolutionChange)")
             let final = try #require(try await Self.remote(setup, "acc_1"))
             #expect(final["name"] == "Ada (agreed)")
             #expect(final["balance"] == 11)
@@ -147,6 +154,29 @@ struct TwoWaySyncTests {
             let again = try await setup.call(.post, "/api/v1/conflicts/\(conflictID)/resolve", #"{"take": "local"}"#)
             #expect(again.status == .conflict, "\(again.text)")
             #expect(try await Self.remote(setup, "acc_1")?["name"] == "Ada (agreed)")
+        }
+    }
+
+    @Test("Taking the provider's side sends nothing, and the feed then shows the provider's version", arguments: TestEngine.available)
+    func takeRemote(engine: TestEngine) async throws {
+        try await SyncTests.with(engine) { setup in
+            try await setup.control("upsert", #"{"records": [{"id": "acc_1", "name": "Ada", "balance": 10}]}"#)
+            let sync = try await Self.twoWaySync(setup, settings: #""conflictPolicy": "manual""#)
+            let cursor = try await setup.feed(sync).cursor
+            try await setup.control("upsert", #"{"records": [{"id": "acc_1", "name": "Ada (provider)"}]}"#)
+            let edit = try await setup.ok(.patch, "/api/v1/syncs/\(sync)/records/acc_1", #"{"balance": 11}"#, status: .accepted)
+            let conflicted = try await Self.settled(setup, sync: sync, change: edit)
+            let conflictID = try #require(conflicted["conflictId"]?.stringValue, "manual: changes on both sides go to a person: \(conflicted)")
+            #expect(try await setup.feed(sync, from: cursor).entries.isEmpty, "the record stays as it was while the conflict is open")
+            let updates = try JSONValue.parse(try await PeerHTTP.get("\(setup.ledgerURL)/_admin/stats"))["updates"]
+            let resolved = try await setup.ok(.post, "/api/v1/conflicts/\(conflictID)/resolve", #"{"take": "remote"}"#, status: .accepted)
+            let change = try await Self.settled(setup, sync: sync, change: ["id": resolved["resolutionChangeId"] ?? .null])
+            #expect(change["status"] == "pushed", "\(change)")
+            #expect(try JSONValue.parse(try await PeerHTTP.get("\(setup.ledgerURL)/_admin/stats"))["updates"] == updates, "nothing was sent")
+            let shown = try await setup.feed(sync, from: cursor).entries
+            #expect(shown.count == 1)
+            #expect(shown.first?["raw"]?["name"] == "Ada (provider)")
+            #expect(shown.first?["raw"]?["balance"] == 10)
         }
     }
 

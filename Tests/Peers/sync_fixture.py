@@ -6,7 +6,8 @@ run, written in the shape most incremental APIs share (HubSpot's and Zendesk's i
       keyset pages: {"data": [...], "next": "<cursor>" | null}; at most 100 per page
   GET /v1/accounts/{id}
   POST /v1/accounts {"name", ...} -> the new record (id acc_w…); no idempotency keys, as many APIs have none
-  PATCH /v1/accounts/{id} {fields} -> the record (a null removes the field); DELETE /v1/accounts/{id} -> {"id", "deleted": true}
+  PATCH /v1/accounts/{id} {fields} -> the record (a null removes the field); with If-Match, 412 unless it names the
+      record's updated_at (a conditional update); DELETE /v1/accounts/{id} -> {"id", "deleted": true}
   GET /v1/events?created_gte=<unix seconds>&limit=<n>&after=<cursor>
       the change feed deletions are learned from: {"id", "type": "account.deleted", "created", "data": {"object": {"id"}}}
   bearer auth with LEDGER_TOKEN; 429 with Retry-After when a fault is armed
@@ -33,7 +34,8 @@ accounts = {}
 events = []
 faults = {"status": 0, "count": 0, "retryAfter": 0, "after": 0}
 settings = {"delay": 0.0, "write_delay": 0.0}
-stats = {"lists": 0, "pages_failed": 0, "in_flight": 0, "max_in_flight": 0, "creates": 0, "updates": 0, "deletes": 0}
+stats = {"lists": 0, "pages_failed": 0, "in_flight": 0, "max_in_flight": 0, "creates": 0, "updates": 0, "deletes": 0, "gets": 0,
+         "preconditions_failed": 0}
 write_counter = [0]
 last_stamp = [0.0]
 sorted_cache = {"keys": None, "records": None}
@@ -87,6 +89,8 @@ class Handler(JSONHandler):
         if method == "GET" and path == "/v1/accounts":
             return self.list_accounts(query)
         if method == "GET" and path.startswith("/v1/accounts/"):
+            with lock:
+                stats["gets"] += 1
             record = accounts.get(path[len("/v1/accounts/"):])
             if record is None:
                 return self.reply(404, {"error": {"type": "not_found", "message": "no such account"}})
@@ -122,6 +126,10 @@ class Handler(JSONHandler):
             if record is None:
                 return self.reply(404, {"error": {"type": "not_found", "message": "no such account"}})
             if method == "PATCH":
+                expected = self.headers.get("If-Match")
+                if expected is not None and expected != record["updated_at"]:
+                    stats["preconditions_failed"] += 1
+                    return self.reply(412, {"error": {"type": "precondition_failed", "message": "the account changed since " + expected}})
                 if "name" in payload and not isinstance(payload["name"], (str, type(None))):
                     return self.reply(400, {"error": {"type": "invalid_request", "message": "name must be a string"}})
                 for key, value in payload.items():

@@ -106,7 +106,10 @@ public struct SyncPusher: JobHandler {
         for id in groups.compactMap({ $0.first?.externalID }) {
             stored[id] = try await store.record(syncID: sync.id, externalID: id)
         }
-        let refreshed = try await ProviderPause.catching(.seconds(30)) { try await refresh(Array(stored.values), target: target) }
+        // A provider that refuses a stale update (412) needs no reading first: its updates are conditional instead.
+        let refreshed =
+            target.connector.descriptor.conditionalUpdate != nil
+            ? [:] : try await ProviderPause.catching(.seconds(30)) { try await refresh(Array(stored.values), target: target) }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             var running = 0
             for group in groups {
@@ -156,9 +159,12 @@ public struct SyncPusher: JobHandler {
         var record: JSONObject?
     }
 
-    /// Pushes one record's pending changes.
+    /// Pushes one record's pending changes. Where the provider takes conditional updates, an update is merged with the
+    /// record as stored and sent on condition that the provider still holds that; if it does not (412), the record is
+    /// read and merged again (`conditional` false).
     func pushRecord(
-        _ group: [SyncLocalChange], stored: SyncChangeStore.StoredRecord?, remote known: Remote?, sync: SyncDefinition, target: SyncTarget
+        _ group: [SyncLocalChange], stored: SyncChangeStore.StoredRecord?, remote known: Remote?, sync: SyncDefinition, target: SyncTarget,
+        conditional: Bool = true
     ) async throws {
         guard let first = group.first else { return }
         let store = SyncChangeStore(database: database)
@@ -172,7 +178,12 @@ public struct SyncPusher: JobHandler {
                 try await store.join(ids, conflictID: conflictID)
                 return
             }
-            let plan = try await plan(group, stored: stored, remote: known, sync: sync, target: target)
+            // The stored copy stands in for the provider's when the write can be made conditional on it.
+            let expected: JSONObject? =
+                if conditional, known == nil, target.connector.descriptor.conditionalUpdate != nil, let stored, !stored.deleted,
+                    !group.contains(where: { $0.operation == .delete })
+                { stored.raw } else { nil }
+            let plan = try await plan(group, stored: stored, remote: known ?? expected.map { Remote(record: $0) }, sync: sync, target: target)
             let outcome = plan.outcome
             let remote = plan.remote
             if outcome.needsPerson {
@@ -186,9 +197,13 @@ public struct SyncPusher: JobHandler {
             }
             do {
                 try await ProviderPause.catching(.seconds(30)) {
-                    try await apply(outcome.merged, over: remote, externalID: externalID, changes: group, sync: sync, target: target)
+                    try await apply(
+                        outcome.merged, over: remote, expected: expected, externalID: externalID, changes: group, sync: sync, target: target)
                 }
-            } catch APIError.notFound where known != nil && remote != nil {
+            } catch APIError.conflict(let details) where expected != nil && details.status == 412 {
+                // The provider changed the record since it was stored: read it, and merge again.
+                return try await pushRecord(group, stored: stored, remote: nil, sync: sync, target: target, conditional: false)
+            } catch APIError.notFound where (known != nil || expected != nil) && remote != nil {
                 // The listing that stood in for reading the record could not show that the provider deleted it: the
                 // merge is made again against the deletion.
                 return try await pushRecord(group, stored: stored, remote: Remote(record: nil), sync: sync, target: target)
@@ -270,11 +285,11 @@ public struct SyncPusher: JobHandler {
         return (records: groups.count, push: push, conflict: conflict, agreed: agreed)
     }
 
-    /// Makes the provider hold `merged` (deleting it when `nil`) where it holds `remote`, sending only what differs,
-    /// and stores the outcome.
+    /// Makes the provider hold `merged` (deleting it when `nil`) where it holds `remote`, sending only what differs
+    /// (on condition that it still holds `expected`, when given), and stores the outcome.
     private func apply(
-        _ merged: JSONObject?, over remote: JSONObject?, externalID: String, changes: [SyncLocalChange], sync: SyncDefinition,
-        target: SyncTarget
+        _ merged: JSONObject?, over remote: JSONObject?, expected: JSONObject? = nil, externalID: String, changes: [SyncLocalChange],
+        sync: SyncDefinition, target: SyncTarget
     ) async throws {
         let store = SyncChangeStore(database: database)
         let ids = changes.map(\.id)
@@ -311,8 +326,15 @@ public struct SyncPusher: JobHandler {
             }
             try await store.noteAttempt(ids)
             let body = JSONValue.object(difference)
-            let answer = try await target.connector.update(
-                target.resource, id: externalID, changes: body, idempotencyKey: idempotencyKey(ids, body), session: target.session)
+            let key = idempotencyKey(ids, body)
+            let answer =
+                if let expected {
+                    try await target.connector.update(
+                        target.resource, id: externalID, changes: body, ifUnchangedFrom: .object(expected), idempotencyKey: key,
+                        session: target.session)
+                } else {
+                    try await target.connector.update(target.resource, id: externalID, changes: body, idempotencyKey: key, session: target.session)
+                }
             // Providers that answer an update with no record (Salesforce's 204) are read again.
             var result = answer
             if target.resource.externalID(of: answer) == nil {

@@ -25,6 +25,9 @@ public struct ProviderDescriptor: Sendable, Equatable {
     public var instanceURLField: String?
     /// The header carrying an idempotency key on writes, if the provider honours one (`Idempotency-Key`).
     public var idempotencyHeader: String?
+    /// How an update is made conditional, if the provider can refuse one (412) when the record changed since it was
+    /// read: a two-way push then writes without reading the record first.
+    public var conditionalUpdate: ConditionalUpdate?
     /// What it holds.
     public var resources: [ResourceDescriptor]
     /// The verifier for its inbound webhooks (`stripe`, `standard-webhooks`…), if it sends any.
@@ -53,6 +56,22 @@ public struct ProviderDescriptor: Sendable, Equatable {
         self.resources = resources
         self.webhookVerifier = webhookVerifier
         self.eventResources = eventResources
+        self.conditionalUpdate = nil
+    }
+
+    /// A conditional update: `header` (`If-Match`, `If-Unmodified-Since`) carries the value of the record's `field`
+    /// (its ETag or change time) as it was last read.
+    public struct ConditionalUpdate: Sendable, Equatable {
+        /// The request header.
+        public var header: String
+        /// The record field whose value it carries.
+        public var field: String
+
+        /// A conditional update.
+        public init(header: String, field: String) {
+            self.header = header
+            self.field = field
+        }
     }
 
     /// The ways a connection can authenticate to a provider.

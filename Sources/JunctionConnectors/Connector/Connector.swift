@@ -23,6 +23,12 @@ public protocol Connector: Sendable {
     func update(
         _ resource: ResourceDescriptor, id: String, changes: JSONValue, idempotencyKey: String?, session: ConnectorSession
     ) async throws -> JSONValue
+    /// Applies `changes` to the record `id` only if the provider still holds it as `expected` (its last read copy), per
+    /// ``ProviderDescriptor/conditionalUpdate``; the provider refuses with 412 (``APIError/conflict(_:)``) otherwise.
+    func update(
+        _ resource: ResourceDescriptor, id: String, changes: JSONValue, ifUnchangedFrom expected: JSONValue, idempotencyKey: String?,
+        session: ConnectorSession
+    ) async throws -> JSONValue
     /// Deletes (or archives, or cancels, as the provider defines it) the record `id`; returns what the provider said.
     func delete(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue
     /// Creates many records, as cheaply as the provider allows (Salesforce's Composite and Bulk APIs); each
@@ -64,6 +70,13 @@ extension Connector {
         _ resource: ResourceDescriptor, id: String, changes: JSONValue, idempotencyKey: String?, session: ConnectorSession
     ) async throws -> JSONValue {
         throw ConnectorError.unsupportedOperation("update", resource: resource.name)
+    }
+
+    public func update(
+        _ resource: ResourceDescriptor, id: String, changes: JSONValue, ifUnchangedFrom expected: JSONValue, idempotencyKey: String?,
+        session: ConnectorSession
+    ) async throws -> JSONValue {
+        throw ConnectorError.unsupportedOperation("conditional update", resource: resource.name)
     }
 
     public func delete(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue {

@@ -185,7 +185,15 @@ private struct DefinitionReader {
         var format = ConnectorDefinition.RequestFormat.json
         var idempotencyHeader: String?
         var updateMethod = HTTPRequest.Method.patch
-        if let request = object(root["request"], "request", known: ["format", "idempotencyHeader", "updateMethod"]) {
+        var conditionalUpdate: ProviderDescriptor.ConditionalUpdate?
+        if let request = object(root["request"], "request", known: ["format", "idempotencyHeader", "updateMethod", "conditionalUpdate"]) {
+            if let conditional = object(request["conditionalUpdate"], "request.conditionalUpdate", known: ["header", "field"]) {
+                let header = string(conditional, "header", "request.conditionalUpdate", required: true)
+                let field = string(conditional, "field", "request.conditionalUpdate", required: true)
+                if let header, HTTPField.Name(header) == nil { problem("request.conditionalUpdate.header", "is not a valid header name") }
+                if let field, JSONPath(field) == nil { problem("request.conditionalUpdate.field", "'\(field)' is not a path") }
+                if let header, let field { conditionalUpdate = .init(header: header, field: field) }
+            }
             if let text = string(request, "format", "request") {
                 if let parsed = ConnectorDefinition.RequestFormat(rawValue: text) {
                     format = parsed
@@ -267,13 +275,15 @@ private struct DefinitionReader {
         }
 
         guard let name, let displayName, let baseURL, problems.isEmpty else { return nil }
+        var descriptor = ProviderDescriptor(
+            name: name, displayName: displayName, authKinds: authKinds, defaultBaseURL: baseURL,
+            credentialFields: credentialFields ?? ConnectorDefinition.credentialFields(for: authKinds),
+            defaultAuthPlacement: placement, apiVersionHeader: versionHeader, defaultAPIVersion: defaultVersion,
+            idempotencyHeader: idempotencyHeader, resources: resources, webhookVerifier: verifier, eventResources: eventResources
+        )
+        descriptor.conditionalUpdate = conditionalUpdate
         return ConnectorDefinition(
-            descriptor: ProviderDescriptor(
-                name: name, displayName: displayName, authKinds: authKinds, defaultBaseURL: baseURL,
-                credentialFields: credentialFields ?? ConnectorDefinition.credentialFields(for: authKinds),
-                defaultAuthPlacement: placement, apiVersionHeader: versionHeader, defaultAPIVersion: defaultVersion,
-                idempotencyHeader: idempotencyHeader, resources: resources, webhookVerifier: verifier, eventResources: eventResources
-            ),
+            descriptor: descriptor,
             requestFormat: format,
             health: health,
             errorMapping: errorMapping,

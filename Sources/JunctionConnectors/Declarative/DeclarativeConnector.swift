@@ -171,6 +171,20 @@ public struct DeclarativeConnector: Connector {
         return try record(in: response, spec: spec)
     }
 
+    public func update(
+        _ resource: ResourceDescriptor, id: String, changes: JSONValue, ifUnchangedFrom expected: JSONValue, idempotencyKey: String?,
+        session: ConnectorSession
+    ) async throws -> JSONValue {
+        guard let conditional = descriptor.conditionalUpdate, let header = HTTPField.Name(conditional.header),
+            let value = JSONPath(conditional.field)?.value(in: expected)?.scalarText
+        else { throw ConnectorError.unsupportedOperation("conditional update", resource: resource.name) }
+        let spec = try self.spec(resource, .update)
+        let response = try await send(
+            spec.updateMethod, url: try itemURL(spec, id: id, session: session), body: try body(changes, spec: spec),
+            idempotencyKey: idempotencyKey, extraHeaders: [header: value], session: session)
+        return try record(in: response, spec: spec)
+    }
+
     public func delete(_ resource: ResourceDescriptor, id: String, session: ConnectorSession) async throws -> JSONValue {
         let spec = try self.spec(resource, .delete)
         let response = try await send(.delete, url: try itemURL(spec, id: id, session: session), session: session)
@@ -228,9 +242,11 @@ public struct DeclarativeConnector: Connector {
     }
 
     private func send(
-        _ method: HTTPRequest.Method, url: String, body: (Data, String)? = nil, idempotencyKey: String? = nil, session: ConnectorSession
+        _ method: HTTPRequest.Method, url: String, body: (Data, String)? = nil, idempotencyKey: String? = nil,
+        extraHeaders: HTTPFields = [:], session: ConnectorSession
     ) async throws -> APIResponse {
         var headers: HTTPFields = [.accept: "application/json"]
+        headers.append(contentsOf: extraHeaders)
         if let header = descriptor.apiVersionHeader.flatMap({ HTTPField.Name($0) }),
             let version = session.apiVersion ?? descriptor.defaultAPIVersion
         {

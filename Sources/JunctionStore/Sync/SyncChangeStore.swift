@@ -357,7 +357,18 @@ public struct SyncChangeStore: Sendable {
                 updated_at = \(bind: now) WHERE conflict_id = \(bind: conflictID) AND status = 'conflict'
                 """
             ).run()
-            // The person decided against the provider's version they saw: that is the resolution's base.
+            // The person decided against the provider's version they saw: that is the resolution's base, and the record as
+            // the provider holds it as far as is known. The hash stays that of the version the feed last showed, so the
+            // pushed outcome is a change in the feed even when it is this version (the provider's side was taken).
+            if let remote = conflict.remote.map(JSONValue.object) {
+                try await sql.raw(
+                    """
+                    UPDATE sync_records SET raw = \(bind: try remote.serialized()), \
+                    remote_modified_at = COALESCE(\(bind: conflict.remoteChangedAt?.epochMilliseconds), remote_modified_at) \
+                    WHERE sync_id = \(bind: conflict.syncID) AND external_id = \(bind: conflict.externalID)
+                    """
+                ).run()
+            }
             try await sql.raw(
                 """
                 UPDATE sync_records SET conflict_id = NULL, \
