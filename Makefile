@@ -20,3 +20,4 @@ benchmark:
 	JOB_CONCURRENCY=0 Benchmarks/run-webhook-ingest-benchmark.sh
 	Benchmarks/run-data-mapping-benchmark.sh
 	Benchmarks/run-sync-benchmark.sh
+	Benchmarks/run-two-way-sync-benchmark.sh

@@ -277,6 +277,16 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(
+            name: "TwoWaySyncBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                "JunctionCore", "JunctionStore", "JunctionAuth", "JunctionConnectors", "JunctionApp", "JunctionHTTP", "JunctionWebhooks",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/TwoWaySync",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
             name: "DataMappingBenchmark",
             dependencies: ["BenchmarkSupport", "JunctionCore", "JunctionConnectors"],
             path: "Benchmarks/DataMapping",
