@@ -108,7 +108,13 @@ public struct SyncChangeStore: Sendable {
                     throw ChangeError.unknownRecord(id)
                 }
             }
-            try await Self.insert(change, using: sql)
+            guard try await Self.insert(change, using: sql) else {
+                // The same create arrived twice at once: the other request's insert won the key.
+                guard let key = change.localKey,
+                    let earlier = try await Self.changes(where: "sync_id = \(bind: change.syncID) AND local_key = \(bind: key)", using: sql).first
+                else { throw ChangeError.syncNotFound(change.syncID) }
+                return Submission(change: earlier, repeated: true)
+            }
             if change.status == .pending, try await enqueue(sql) {
                 try await sql.raw("UPDATE syncs SET push_due_at = NULL WHERE id = \(bind: change.syncID)").run()
             }
@@ -152,10 +158,11 @@ public struct SyncChangeStore: Sendable {
     // MARK: Pushing
 
     /// The records of `syncID` with pending changes whose first change may be tried at `now` (at most `limit`), each
-    /// with all its pending changes in order; a create not yet named by the provider is its own group.
+    /// with its pending changes in order (of the oldest `limit` × 20 changes: a record's later ones follow in the next
+    /// round, laid over what its earlier ones pushed); a create not yet named by the provider is its own group.
     public func pendingGroups(syncID: String, at now: Date = Date(), limit: Int) async throws -> [[SyncLocalChange]] {
         let changes = try await database.withSQL { sql in
-            try await Self.changes(where: "sync_id = \(bind: syncID) AND status = 'pending'", using: sql)
+            try await Self.changes(where: "sync_id = \(bind: syncID) AND status = 'pending'", limit: limit * 20, using: sql)
         }
         var groups: [String: [SyncLocalChange]] = [:]
         var order: [String] = []
@@ -497,8 +504,10 @@ public struct SyncChangeStore: Sendable {
             localKey: try row.decode(column: "local_key", as: String?.self))
     }
 
-    private static func insert(_ change: SyncLocalChange, using sql: any SQLDatabase) async throws {
-        try await sql.raw(
+    /// Inserts `change`; `false` when a change with its local key already exists (nothing was inserted).
+    @discardableResult
+    private static func insert(_ change: SyncLocalChange, using sql: any SQLDatabase) async throws -> Bool {
+        try await !sql.raw(
             """
             INSERT INTO sync_changes (id, sync_id, external_id, local_key, operation, fields, base_version, status, reason, attempts, \
             failures, first_attempt_at, available_at, conflict_id, created_at, updated_at, pushed_at) VALUES (\(bind: change.id), \
@@ -506,13 +515,17 @@ public struct SyncChangeStore: Sendable {
             \(bind: try change.fields.map { try JSONValue.object($0).serialized() }), \(bind: change.baseVersion), \
             \(bind: change.status.rawValue), \(bind: change.reason), \(bind: change.attempts), \(bind: change.failures), \
             \(bind: change.firstAttemptAt?.epochMilliseconds), \(bind: change.availableAt.epochMilliseconds), \(bind: change.conflictID), \
-            \(bind: change.createdAt.epochMilliseconds), \(bind: change.updatedAt.epochMilliseconds), \(bind: change.pushedAt?.epochMilliseconds))
+            \(bind: change.createdAt.epochMilliseconds), \(bind: change.updatedAt.epochMilliseconds), \(bind: change.pushedAt?.epochMilliseconds)) \
+            ON CONFLICT (sync_id, local_key) WHERE local_key IS NOT NULL DO NOTHING RETURNING id
             """
-        ).run()
+        ).all().isEmpty
     }
 
-    private static func changes(where condition: SQLQueryString, using sql: any SQLDatabase) async throws -> [SyncLocalChange] {
-        let query: SQLQueryString = "SELECT * FROM sync_changes WHERE " + condition + " ORDER BY id"
+    private static func changes(where condition: SQLQueryString, limit: Int? = nil, using sql: any SQLDatabase) async throws
+        -> [SyncLocalChange]
+    {
+        var query: SQLQueryString = "SELECT * FROM sync_changes WHERE " + condition + " ORDER BY id"
+        if let limit { query = query + " LIMIT \(bind: limit)" }
         let rows = try await sql.raw(query).all()
         return try rows.map { row in
             var change = SyncLocalChange(
