@@ -97,32 +97,45 @@ public struct SyncPusher: JobHandler {
         return try await store.nextAvailable(syncID: syncID)
     }
 
-    /// Pushes one round of records: reads the provider's versions, then pushes up to ``Configuration/concurrency``
-    /// records at once.
+    /// Pushes one round of records: notes every change's attempt, reads the provider's versions, pushes up to
+    /// ``Configuration/concurrency`` records at once, and settles the round in one transaction. A process that dies
+    /// before that commit leaves the changes pending with their attempts noted: their retry finds the provider
+    /// already agreeing (or the create made), and sends nothing twice.
     func push(_ groups: [[SyncLocalChange]], sync: SyncDefinition) async throws {
         let target = try await SyncTarget.open(sync, runtime: runtime)
         let store = SyncChangeStore(database: database)
-        var stored: [String: SyncChangeStore.StoredRecord] = [:]
-        for id in groups.compactMap({ $0.first?.externalID }) {
-            stored[id] = try await store.record(syncID: sync.id, externalID: id)
-        }
+        let stored = try await store.records(syncID: sync.id, externalIDs: groups.compactMap { $0.first?.externalID })
         // A provider that refuses a stale update (412) needs no reading first: its updates are conditional instead.
         let refreshed =
             target.connector.descriptor.conditionalUpdate != nil
             ? [:] : try await ProviderPause.catching(.seconds(30)) { try await refresh(Array(stored.values), target: target) }
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            var running = 0
-            for group in groups {
-                if running >= configuration.concurrency {
-                    try await tasks.next()
-                    running -= 1
+        try await store.noteAttempt(groups.flatMap { $0.map(\.id) })
+        var settlements: [SyncChangeStore.Settlement] = []
+        do {
+            try await withThrowingTaskGroup(of: SyncChangeStore.Settlement?.self) { tasks in
+                var running = 0
+                for group in groups {
+                    if running >= configuration.concurrency, let settled = try await tasks.next() {
+                        running -= 1
+                        if let settled { settlements.append(settled) }
+                    }
+                    let record = group.first?.externalID.flatMap { stored[$0] }
+                    let remote = group.first?.externalID.flatMap { refreshed[$0] }
+                    tasks.addTask { try await pushRecord(group, stored: record, remote: remote, sync: sync, target: target) }
+                    running += 1
                 }
-                let record = group.first?.externalID.flatMap { stored[$0] }
-                let remote = group.first?.externalID.flatMap { refreshed[$0] }
-                tasks.addTask { try await pushRecord(group, stored: record, remote: remote, sync: sync, target: target) }
-                running += 1
+                for try await settled in tasks { if let settled { settlements.append(settled) } }
             }
-            try await tasks.waitForAll()
+        } catch {
+            // What reached the provider before a pause is kept; the rest waits.
+            try await store.settle(settlements, syncID: sync.id)
+            throw error
+        }
+        try await store.settle(settlements, syncID: sync.id)
+        let opened = settlements.filter { if case .conflict = $0.outcome { true } else { false } }.count
+        if opened > 0 {
+            logger.info("sync conflicts opened", metadata: ["sync": "\(sync.id)", "count": "\(opened)"])
+            try? await announcer.announceConflicts()
         }
     }
 
@@ -162,12 +175,14 @@ public struct SyncPusher: JobHandler {
     /// Pushes one record's pending changes. Where the provider takes conditional updates, an update is merged with the
     /// record as stored and sent on condition that the provider still holds that; if it does not (412), the record is
     /// read and merged again (`conditional` false).
+    ///
+    /// Returns how the changes came out, for the round's settlement; `nil` when they failed (and were marked so) or wait
+    /// to be retried.
     func pushRecord(
         _ group: [SyncLocalChange], stored: SyncChangeStore.StoredRecord?, remote known: Remote?, sync: SyncDefinition, target: SyncTarget,
         conditional: Bool = true
-    ) async throws {
-        guard let first = group.first else { return }
-        let store = SyncChangeStore(database: database)
+    ) async throws -> SyncChangeStore.Settlement? {
+        guard let first = group.first else { return nil }
         let ids = group.map(\.id)
         do {
             guard let externalID = first.externalID else {
@@ -175,8 +190,7 @@ public struct SyncPusher: JobHandler {
             }
             if let conflictID = stored?.conflictID {
                 // Made while the conflict was being opened: it joins it.
-                try await store.join(ids, conflictID: conflictID)
-                return
+                return .init(changeIDs: ids, outcome: .joined(conflictID: conflictID))
             }
             // The stored copy stands in for the provider's when the write can be made conditional on it.
             let expected: JSONObject? =
@@ -190,13 +204,10 @@ public struct SyncPusher: JobHandler {
                 let conflict = SyncConflict(
                     syncID: sync.id, externalID: externalID, base: plan.base, remote: remote,
                     remoteChangedAt: remote.flatMap { target.resource.changeTime(of: .object($0)) } ?? stored?.remoteModifiedAt)
-                try await store.openConflict(conflict, changeIDs: ids)
-                logger.info("sync conflict opened", metadata: ["sync": "\(sync.id)", "record": "\(externalID)", "conflict": "\(conflict.id)"])
-                try? await announcer.announceConflicts()
-                return
+                return .init(changeIDs: ids, outcome: .conflict(conflict))
             }
             do {
-                try await ProviderPause.catching(.seconds(30)) {
+                return try await ProviderPause.catching(.seconds(30)) {
                     try await apply(
                         outcome.merged, over: remote, expected: expected, externalID: externalID, changes: group, sync: sync, target: target)
                 }
@@ -214,6 +225,7 @@ public struct SyncPusher: JobHandler {
             throw CancellationError()
         } catch {
             try await settleFailure(error, changes: group, externalID: first.externalID, syncID: sync.id)
+            return nil
         }
     }
 
@@ -290,28 +302,26 @@ public struct SyncPusher: JobHandler {
     private func apply(
         _ merged: JSONObject?, over remote: JSONObject?, expected: JSONObject? = nil, externalID: String, changes: [SyncLocalChange],
         sync: SyncDefinition, target: SyncTarget
-    ) async throws {
-        let store = SyncChangeStore(database: database)
+    ) async throws -> SyncChangeStore.Settlement {
         let ids = changes.map(\.id)
+        func pushed(_ record: SyncChangeStore.PushedRecord, replacing: String? = nil, reason: String? = nil) -> SyncChangeStore.Settlement {
+            .init(changeIDs: ids, outcome: .pushed(record, replacing: replacing, reason: reason))
+        }
         switch (merged, remote) {
         case (nil, nil):
-            try await store.finishPush(syncID: sync.id, changeIDs: ids, result: .deleted(externalID: externalID), reason: "already deleted at the provider")
+            return pushed(.deleted(externalID: externalID), reason: "already deleted at the provider")
         case (nil, .some):
-            try await store.noteAttempt(ids)
             do {
                 _ = try await target.connector.delete(target.resource, id: externalID, session: target.session)
             } catch APIError.notFound {}
-            try await store.finishPush(syncID: sync.id, changeIDs: ids, result: .deleted(externalID: externalID))
+            return pushed(.deleted(externalID: externalID))
         case (let merged?, nil):
             // Deleted at the provider, edited here, and the edit wins: the record is made again (under a new id).
-            try await store.noteAttempt(ids)
             let body = JSONValue.object(merged.filter { !providerManaged(target).contains($0.key) })
             let created = try await target.connector.create(
                 target.resource, record: body, idempotencyKey: idempotencyKey(ids, body), session: target.session)
             guard let incoming = target.incoming(created, fallbackTime: Date()) else { throw PushError.noID }
-            try await store.finishPush(
-                syncID: sync.id, changeIDs: ids, result: .stored(incoming, localKey: nil), replacing: externalID,
-                reason: "deleted at the provider and created again: the edit won")
+            return pushed(.stored(incoming, localKey: nil), replacing: externalID, reason: "deleted at the provider and created again: the edit won")
         case (let merged?, let remote?):
             let difference = Self.difference(from: remote, to: merged, excluding: providerManaged(target))
             guard !difference.isEmpty else {
@@ -321,10 +331,8 @@ public struct SyncPusher: JobHandler {
                     changes.last?.operation == .delete
                     ? "not deleted: the provider edited the record meanwhile, and edits win (deletePolicy edit-wins)"
                     : "nothing to send: the provider already held the result"
-                try await store.finishPush(syncID: sync.id, changeIDs: ids, result: .stored(current, localKey: nil), reason: reason)
-                return
+                return pushed(.stored(current, localKey: nil), reason: reason)
             }
-            try await store.noteAttempt(ids)
             let body = JSONValue.object(difference)
             let key = idempotencyKey(ids, body)
             let answer =
@@ -343,23 +351,22 @@ public struct SyncPusher: JobHandler {
                     : .object(remote.merging(difference) { $1 })
             }
             guard let incoming = target.incoming(result, fallbackTime: Date()) else { throw PushError.noID }
-            try await store.finishPush(syncID: sync.id, changeIDs: ids, result: .stored(incoming, localKey: nil))
+            return pushed(.stored(incoming, localKey: nil))
         }
     }
 
     /// Creates the record of a create change, unless an earlier attempt already did (then it is found, not made again).
-    private func create(_ change: SyncLocalChange, sync: SyncDefinition, target: SyncTarget) async throws {
-        let store = SyncChangeStore(database: database)
+    private func create(_ change: SyncLocalChange, sync: SyncDefinition, target: SyncTarget) async throws -> SyncChangeStore.Settlement {
         let keyPath = sync.localKeyField.flatMap(JSONPath.init)
         if change.attempts > 0 {
             if let keyPath, let key = change.localKey,
                 let found = try await lookUp(key, at: keyPath, since: change.firstAttemptAt ?? change.createdAt, target: target),
                 let incoming = target.incoming(found, fallbackTime: Date())
             {
-                try await store.finishPush(
-                    syncID: sync.id, changeIDs: [change.id], result: .stored(incoming, localKey: change.localKey),
-                    reason: "found at the provider: an earlier attempt had created it")
-                return
+                return .init(
+                    changeIDs: [change.id],
+                    outcome: .pushed(
+                        .stored(incoming, localKey: change.localKey), replacing: nil, reason: "found at the provider: an earlier attempt had created it"))
             }
             if keyPath == nil, target.connector.descriptor.idempotencyHeader == nil {
                 throw PushError.outcomeUnknown
@@ -367,11 +374,10 @@ public struct SyncPusher: JobHandler {
         }
         var body = JSONValue.object(change.fields ?? [:])
         if let keyPath, let key = change.localKey { body = keyPath.setting(.string(key), in: body) }
-        try await store.noteAttempt([change.id])
         let created = try await target.connector.create(
             target.resource, record: body, idempotencyKey: "junction-" + change.id, session: target.session)
         guard let incoming = target.incoming(created, fallbackTime: Date()) else { throw PushError.noID }
-        try await store.finishPush(syncID: sync.id, changeIDs: [change.id], result: .stored(incoming, localKey: change.localKey))
+        return .init(changeIDs: [change.id], outcome: .pushed(.stored(incoming, localKey: change.localKey), replacing: nil, reason: nil))
     }
 
     /// The record carrying `key` at `path` among those the provider changed since `since` (a few minutes' margin).

@@ -328,6 +328,7 @@ public enum SchemaMigrations {
                 )
                 """,
                 "CREATE INDEX sync_changes_status ON sync_changes (sync_id, status, id)",
+                "CREATE INDEX sync_changes_record ON sync_changes (sync_id, external_id, status)",
                 "CREATE UNIQUE INDEX sync_changes_local_key ON sync_changes (sync_id, local_key) WHERE local_key IS NOT NULL",
                 // A record both sides changed in a way no policy settles: the base both last agreed, the provider's
                 // version (kept current while it is open), and how a person resolved it.

@@ -205,66 +205,119 @@ public struct SyncChangeStore: Sendable {
         case stored(IncomingRecord, localKey: String?)
         /// Deleted at the provider.
         case deleted(externalID: String)
+
+        /// The provider's id of the record.
+        public var externalID: String {
+            switch self {
+            case .stored(let record, _): record.externalID
+            case .deleted(let id): id
+            }
+        }
+
+        /// The record change that stores it.
+        func change(at now: Date) -> SyncRecordChange {
+            switch self {
+            case .stored(let record, _): .upsert(record)
+            case .deleted(let id): .delete(externalID: id, at: now)
+            }
+        }
     }
 
-    /// Settles pushed changes in one transaction: stores the record as the provider now has it (a change in the feed
-    /// when it differs from what was stored, and the next pull's or webhook's echo of it is then no change), marks
-    /// the changes pushed, and thaws the record's base unless other changes are pending. When a create was pushed,
-    /// the changes made meanwhile under its key learn the provider's id. Returns how the feed counted the write.
-    @discardableResult
-    public func finishPush(
-        syncID: String, changeIDs: [String], result: PushedRecord, replacing previousID: String? = nil, reason: String? = nil,
-        at now: Date = Date()
-    ) async throws -> SyncRun.Counts {
+    /// How a record's pushed changes came out.
+    public struct Settlement: Sendable, Equatable {
+        /// What happened.
+        public enum Outcome: Sendable, Equatable {
+            /// On the provider (or settled without a call): the record as the provider now has it, the id it replaced
+            /// (an edit that won over the provider's deletion made it again), and how it was settled when not plainly.
+            case pushed(PushedRecord, replacing: String?, reason: String?)
+            /// A conflict opens over the record.
+            case conflict(SyncConflict)
+            /// The changes join the record's open conflict (made while it was being opened).
+            case joined(conflictID: String)
+        }
+
+        /// The changes settled.
+        public var changeIDs: [String]
+        /// How.
+        public var outcome: Outcome
+
+        /// A settlement.
+        public init(changeIDs: [String], outcome: Outcome) {
+            self.changeIDs = changeIDs
+            self.outcome = outcome
+        }
+    }
+
+    /// Settles a round of pushes in one transaction: stores the records as the provider now has them, under one change
+    /// version (a change in the feed where one differs from what was stored, so the next pull's or webhook's echo of it
+    /// is no change), marks their changes pushed, opens conflicts, and thaws each record's base unless other changes of
+    /// it are pending. Changes made under a create's key meanwhile learn the provider's id.
+    public func settle(_ settlements: [Settlement], syncID: String, at now: Date = Date()) async throws {
+        guard !settlements.isEmpty else { return }
         try await database.transaction { sql in
-            let externalID: String
-            let counts: SyncRun.Counts
-            switch result {
-            case .stored(let record, let localKey):
-                externalID = record.externalID
-                counts = try await SyncRecordStore.write(
-                    [.upsert(record)], syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, pushing: true, using: sql)
-                if let localKey {
-                    try await sql.raw(
-                        """
-                        UPDATE sync_records SET local_key = \(bind: localKey) WHERE sync_id = \(bind: syncID) \
-                        AND external_id = \(bind: externalID)
-                        """
-                    ).run()
-                    try await sql.raw(
-                        """
-                        UPDATE sync_changes SET external_id = \(bind: externalID) WHERE sync_id = \(bind: syncID) \
-                        AND local_key = \(bind: localKey) AND external_id IS NULL
-                        """
-                    ).run()
-                }
-            case .deleted(let id):
-                externalID = id
-                counts = try await SyncRecordStore.write(
-                    [.delete(externalID: id, at: now)], syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, pushing: true,
-                    using: sql)
+            var records: [SyncRecordChange] = []
+            for settlement in settlements {
+                guard case .pushed(let result, let replacing, _) = settlement.outcome else { continue }
+                records.append(result.change(at: now))
+                if let replacing, replacing != result.externalID { records.append(.delete(externalID: replacing, at: now)) }
             }
-            if let previousID, previousID != externalID {
-                // The record came back under a new id (an edit won over the provider's deletion): the old one is gone.
-                _ = try await SyncRecordStore.write(
-                    [.delete(externalID: previousID, at: now)], syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now,
-                    pushing: true, using: sql)
+            _ = try await SyncRecordStore.write(records, syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, pushing: true, using: sql)
+            var plain: [String] = []
+            var settled: [String] = []
+            for settlement in settlements {
+                switch settlement.outcome {
+                case .pushed(let result, let replacing, let reason):
+                    let externalID = result.externalID
+                    settled.append(externalID)
+                    if case .stored(_, let localKey?) = result {
+                        try await sql.raw(
+                            """
+                            UPDATE sync_records SET local_key = \(bind: localKey) WHERE sync_id = \(bind: syncID) \
+                            AND external_id = \(bind: externalID)
+                            """
+                        ).run()
+                        try await sql.raw(
+                            """
+                            UPDATE sync_changes SET external_id = \(bind: externalID) WHERE sync_id = \(bind: syncID) \
+                            AND local_key = \(bind: localKey) AND external_id IS NULL
+                            """
+                        ).run()
+                    }
+                    if let replacing, replacing != externalID {
+                        try await sql.raw(
+                            """
+                            UPDATE sync_changes SET external_id = \(bind: externalID) WHERE sync_id = \(bind: syncID) \
+                            AND external_id = \(bind: replacing) AND status = 'pending' AND id NOT IN (\(binds: settlement.changeIDs))
+                            """
+                        ).run()
+                    }
+                    guard reason != nil || replacing != nil else {
+                        plain += settlement.changeIDs
+                        continue
+                    }
+                    try await sql.raw(
+                        """
+                        UPDATE sync_changes SET status = 'pushed', external_id = \(bind: externalID), reason = \(bind: reason), \
+                        pushed_at = \(bind: now.epochMilliseconds), updated_at = \(bind: now.epochMilliseconds) \
+                        WHERE id IN (\(binds: settlement.changeIDs))
+                        """
+                    ).run()
+                case .conflict(let conflict):
+                    try await Self.open(conflict, changeIDs: settlement.changeIDs, using: sql)
+                case .joined(let conflictID):
+                    try await Self.join(settlement.changeIDs, conflictID: conflictID, at: now, using: sql)
+                }
+            }
+            // Plain pushes keep the provider's id they had (a create's was set above, with its key).
+            for chunk in plain.chunked(into: 500) {
                 try await sql.raw(
                     """
-                    UPDATE sync_changes SET external_id = \(bind: externalID) WHERE sync_id = \(bind: syncID) \
-                    AND external_id = \(bind: previousID) AND status = 'pending' AND id NOT IN (\(binds: changeIDs))
+                    UPDATE sync_changes SET status = 'pushed', reason = NULL, pushed_at = \(bind: now.epochMilliseconds), \
+                    updated_at = \(bind: now.epochMilliseconds) WHERE id IN (\(binds: Array(chunk)))
                     """
                 ).run()
             }
-            try await sql.raw(
-                """
-                UPDATE sync_changes SET status = 'pushed', external_id = COALESCE(external_id, \(bind: externalID)), \
-                reason = \(bind: reason), pushed_at = \(bind: now.epochMilliseconds), updated_at = \(bind: now.epochMilliseconds) \
-                WHERE id IN (\(binds: changeIDs))
-                """
-            ).run()
-            try await Self.thawBase(syncID: syncID, externalID: externalID, using: sql)
-            return counts
+            try await Self.thawBases(syncID: syncID, externalIDs: settled, using: sql)
         }
     }
 
@@ -277,7 +330,7 @@ public struct SyncChangeStore: Sendable {
                 WHERE id IN (\(binds: changeIDs))
                 """
             ).run()
-            if let externalID { try await Self.thawBase(syncID: syncID, externalID: externalID, using: sql) }
+            if let externalID { try await Self.thawBases(syncID: syncID, externalIDs: [externalID], using: sql) }
         }
     }
 
@@ -295,46 +348,42 @@ public struct SyncChangeStore: Sendable {
         }
     }
 
-    /// Opens `conflict` over the record and its pending changes `changeIDs`, in one transaction.
-    public func openConflict(_ conflict: SyncConflict, changeIDs: [String]) async throws {
-        try await database.transaction { sql in
-            try await sql.raw(
-                """
-                INSERT INTO sync_conflicts (id, sync_id, external_id, status, base, remote, remote_changed_at, opened_at, updated_at) \
-                VALUES (\(bind: conflict.id), \(bind: conflict.syncID), \(bind: conflict.externalID), \(bind: conflict.status.rawValue), \
-                \(bind: try conflict.base.map { try JSONValue.object($0).serialized() }), \
-                \(bind: try conflict.remote.map { try JSONValue.object($0).serialized() }), \
-                \(bind: conflict.remoteChangedAt?.epochMilliseconds), \(bind: conflict.openedAt.epochMilliseconds), \
-                \(bind: conflict.updatedAt.epochMilliseconds))
-                """
-            ).run()
-            try await sql.raw(
-                """
-                UPDATE sync_records SET conflict_id = \(bind: conflict.id) WHERE sync_id = \(bind: conflict.syncID) \
-                AND external_id = \(bind: conflict.externalID)
-                """
-            ).run()
-            try await sql.raw(
-                """
-                UPDATE sync_changes SET status = 'conflict', conflict_id = \(bind: conflict.id), \
-                reason = \(bind: "the provider changed the same record: conflict \(conflict.id)"), \
-                updated_at = \(bind: conflict.openedAt.epochMilliseconds) WHERE id IN (\(binds: changeIDs))
-                """
-            ).run()
-        }
+    /// Opens `conflict` over the record and its pending changes `changeIDs`.
+    private static func open(_ conflict: SyncConflict, changeIDs: [String], using sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO sync_conflicts (id, sync_id, external_id, status, base, remote, remote_changed_at, opened_at, updated_at) \
+            VALUES (\(bind: conflict.id), \(bind: conflict.syncID), \(bind: conflict.externalID), \(bind: conflict.status.rawValue), \
+            \(bind: try conflict.base.map { try JSONValue.object($0).serialized() }), \
+            \(bind: try conflict.remote.map { try JSONValue.object($0).serialized() }), \
+            \(bind: conflict.remoteChangedAt?.epochMilliseconds), \(bind: conflict.openedAt.epochMilliseconds), \
+            \(bind: conflict.updatedAt.epochMilliseconds))
+            """
+        ).run()
+        try await sql.raw(
+            """
+            UPDATE sync_records SET conflict_id = \(bind: conflict.id) WHERE sync_id = \(bind: conflict.syncID) \
+            AND external_id = \(bind: conflict.externalID)
+            """
+        ).run()
+        try await sql.raw(
+            """
+            UPDATE sync_changes SET status = 'conflict', conflict_id = \(bind: conflict.id), \
+            reason = \(bind: "the provider changed the same record: conflict \(conflict.id)"), \
+            updated_at = \(bind: conflict.openedAt.epochMilliseconds) WHERE id IN (\(binds: changeIDs))
+            """
+        ).run()
     }
 
     /// Adds pending changes to the record's open conflict `conflictID` (they were made while it was being opened).
-    public func join(_ ids: [String], conflictID: String, at now: Date = Date()) async throws {
-        try await database.withSQL { sql in
-            try await sql.raw(
-                """
-                UPDATE sync_changes SET status = 'conflict', conflict_id = \(bind: conflictID), \
-                reason = \(bind: "joined the open conflict \(conflictID)"), updated_at = \(bind: now.epochMilliseconds) \
-                WHERE id IN (\(binds: ids)) AND status = 'pending'
-                """
-            ).run()
-        }
+    private static func join(_ ids: [String], conflictID: String, at now: Date, using sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            UPDATE sync_changes SET status = 'conflict', conflict_id = \(bind: conflictID), \
+            reason = \(bind: "joined the open conflict \(conflictID)"), updated_at = \(bind: now.epochMilliseconds) \
+            WHERE id IN (\(binds: ids)) AND status = 'pending'
+            """
+        ).run()
     }
 
     /// Resolves an open conflict in one transaction: records who resolved it and how, settles its changes, and commits
@@ -467,21 +516,30 @@ public struct SyncChangeStore: Sendable {
 
     // MARK: Rows
 
-    /// Thaws the record's base when none of its changes is pending any more; otherwise the base is the record as now
-    /// stored (the later changes apply over what was just agreed).
-    private static func thawBase(syncID: String, externalID: String, using sql: any SQLDatabase) async throws {
-        let pending = try await sql.raw(
-            """
-            SELECT id FROM sync_changes WHERE sync_id = \(bind: syncID) AND external_id = \(bind: externalID) \
-            AND status = 'pending' LIMIT 1
-            """
-        ).first() != nil
-        try await sql.raw(
-            """
-            UPDATE sync_records SET base_data = \(unsafeRaw: pending ? "raw" : "NULL"), base_version = change_sequence \
-            WHERE sync_id = \(bind: syncID) AND external_id = \(bind: externalID)
-            """
-        ).run()
+    /// Thaws the records' bases where none of their changes is pending any more; elsewhere the base is the record as
+    /// now stored (the later changes apply over what was just agreed).
+    private static func thawBases(syncID: String, externalIDs: [String], using sql: any SQLDatabase) async throws {
+        for chunk in externalIDs.chunked(into: 500) {
+            for (pending, base) in [(false, "NULL"), (true, "raw")] {
+                try await sql.raw(
+                    """
+                    UPDATE sync_records SET base_data = \(unsafeRaw: base), base_version = change_sequence \
+                    WHERE sync_id = \(bind: syncID) AND external_id IN (\(binds: Array(chunk))) AND \(unsafeRaw: pending ? "" : "NOT ")EXISTS \
+                    (SELECT 1 FROM sync_changes WHERE sync_changes.sync_id = sync_records.sync_id \
+                    AND sync_changes.external_id = sync_records.external_id AND sync_changes.status = 'pending')
+                    """
+                ).run()
+            }
+        }
+    }
+
+    /// The records `externalIDs` of `syncID` as stored, by id (deleted ones included).
+    public func records(syncID: String, externalIDs: [String]) async throws -> [String: StoredRecord] {
+        try await database.withSQL { sql in
+            var found: [String: StoredRecord] = [:]
+            for id in externalIDs { found[id] = try await Self.record(syncID: syncID, externalID: id, using: sql) }
+            return found
+        }
     }
 
     static func record(syncID: String, externalID: String, using sql: any SQLDatabase) async throws -> StoredRecord? {

@@ -71,31 +71,32 @@ public enum ThreeWayMerge {
     /// Merges the fields of one object. Objects on both sides (HubSpot's `properties`, Stripe's `metadata`) are merged
     /// field by field in turn, so edits of different nested fields do not collide; a nested field's policy is its
     /// dotted path's (`properties.email`), else its parent's.
+    ///
+    /// The merge starts from the provider's version and visits only the fields where the application's differs from
+    /// it (a field equal on both sides, or absent from both, is settled as it is): most of a record costs one lookup.
     private static func fields(
         base: JSONObject, local: JSONObject, remote: JSONObject, times: (local: Date?, remote: Date?), policy: MergePolicy,
         prefix: String = "", inherited: ConflictPolicy? = nil, bothChanged known: Bool? = nil
     ) -> Outcome {
-        var merged: JSONObject = [:]
-        var conflicts: [FieldConflict] = []
-        let names = Set(base.keys).union(local.keys).union(remote.keys).sorted()
-        func path(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
         // Under `manual`, a record changed on both sides (in fields without a policy of their own) is a person's to
-        // settle; equal changes do not count.
+        // settle; equal changes do not count. Only `manual` asks, so nothing is computed for the other policies.
         let bothChanged =
             known
             ?? {
+                guard policy.record == .manual || policy.fields.values.contains(.manual) else { return false }
                 let open = openChanges(base: base, local: local, remote: remote, prefix: prefix, inherited: inherited, policy: policy)
                 return open.local && open.remote
             }()
-        for name in names {
-            let (b, l, r) = (base[name], local[name], remote[name])
-            let fieldPolicy = policy.fields[path(name)] ?? inherited
+        var merged = remote
+        var conflicts: [FieldConflict] = []
+        func settleField(_ name: String, local l: JSONValue?, remote r: JSONValue?) {
+            let path = prefix.isEmpty ? name : prefix + "." + name
+            let fieldPolicy = policy.fields.isEmpty ? inherited : policy.fields[path] ?? inherited
+            let b = base[name]
             let value: JSONValue?
-            if l == r {
-                value = l
-            } else if case .object(let localObject)? = l, case .object(let remoteObject)? = r, b == nil || b?.objectValue != nil {
+            if case .object(let localObject)? = l, case .object(let remoteObject)? = r, b == nil || b?.objectValue != nil {
                 let nested = fields(
-                    base: b?.objectValue ?? [:], local: localObject, remote: remoteObject, times: times, policy: policy, prefix: path(name),
+                    base: b?.objectValue ?? [:], local: localObject, remote: remoteObject, times: times, policy: policy, prefix: path,
                     inherited: fieldPolicy, bothChanged: bothChanged)
                 conflicts += nested.conflicts
                 value = .object(nested.merged ?? [:])
@@ -112,13 +113,16 @@ public enum ThreeWayMerge {
                     case .some(let settled):
                         value = settled
                     case nil:
-                        conflicts.append(FieldConflict(field: path(name), base: b, local: l, remote: r))
+                        conflicts.append(FieldConflict(field: path, base: b, local: l, remote: r))
                         value = b
                     }
                 }
             }
-            if let value { merged[name] = value }
+            if let value { merged[name] = value } else { merged.removeValue(forKey: name) }
         }
+        for (name, l) in local where l != remote[name] { settleField(name, local: l, remote: remote[name]) }
+        for (name, r) in remote where local[name] == nil { settleField(name, local: nil, remote: r) }
+        if conflicts.count > 1 { conflicts.sort { $0.field < $1.field } }
         return Outcome(merged: merged, conflicts: conflicts)
     }
 
