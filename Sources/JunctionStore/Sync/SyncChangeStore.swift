@@ -158,11 +158,11 @@ public struct SyncChangeStore: Sendable {
     // MARK: Pushing
 
     /// The records of `syncID` with pending changes whose first change may be tried at `now` (at most `limit`), each
-    /// with its pending changes in order (of the oldest `limit` × 20 changes: a record's later ones follow in the next
+    /// with its pending changes in order (of the oldest `limit` × 2 changes: a record's later ones follow in the next
     /// round, laid over what its earlier ones pushed); a create not yet named by the provider is its own group.
     public func pendingGroups(syncID: String, at now: Date = Date(), limit: Int) async throws -> [[SyncLocalChange]] {
         let changes = try await database.withSQL { sql in
-            try await Self.changes(where: "sync_id = \(bind: syncID) AND status = 'pending'", limit: limit * 20, using: sql)
+            try await Self.changes(where: "sync_id = \(bind: syncID) AND status = 'pending'", limit: limit * 2, using: sql)
         }
         var groups: [String: [SyncLocalChange]] = [:]
         var order: [String] = []
@@ -535,22 +535,31 @@ public struct SyncChangeStore: Sendable {
 
     /// The records `externalIDs` of `syncID` as stored, by id (deleted ones included).
     public func records(syncID: String, externalIDs: [String]) async throws -> [String: StoredRecord] {
-        try await database.withSQL { sql in
-            var found: [String: StoredRecord] = [:]
-            for id in externalIDs { found[id] = try await Self.record(syncID: syncID, externalID: id, using: sql) }
-            return found
-        }
+        let found = try await database.withSQL { sql in try await Self.records(syncID: syncID, externalIDs: externalIDs, using: sql) }
+        return Dictionary(found.map { ($0.externalID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     static func record(syncID: String, externalID: String, using sql: any SQLDatabase) async throws -> StoredRecord? {
-        guard
-            let row = try await sql.raw(
+        try await records(syncID: syncID, externalIDs: [externalID], using: sql).first
+    }
+
+    /// The stored records among `externalIDs`, in no particular order.
+    static func records(syncID: String, externalIDs: [String], using sql: any SQLDatabase) async throws -> [StoredRecord] {
+        var found: [StoredRecord] = []
+        for chunk in externalIDs.chunked(into: 500) {
+            let rows = try await sql.raw(
                 """
                 SELECT external_id, raw, base_data, change_sequence, deleted, conflict_id, remote_modified_at, local_key \
-                FROM sync_records WHERE sync_id = \(bind: syncID) AND external_id = \(bind: externalID)
+                FROM sync_records WHERE sync_id = \(bind: syncID) AND external_id IN (\(binds: Array(chunk)))
                 """
-            ).first()
-        else { return nil }
+            ).all()
+            found += try rows.map(storedRecord(from:))
+        }
+        return found
+    }
+
+    private static func storedRecord(from row: any SQLRow) throws -> StoredRecord {
+        let externalID = try row.decode(column: "external_id", as: String.self)
         let raw = (try? JSONValue.parse(try row.decode(column: "raw", as: String.self)))?.objectValue ?? [:]
         let frozen = try row.decode(column: "base_data", as: String?.self).flatMap { try? JSONValue.parse($0) }
         return StoredRecord(
