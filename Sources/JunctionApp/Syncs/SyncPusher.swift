@@ -78,31 +78,67 @@ public struct SyncPusher: JobHandler {
     /// Pushes every pending change of `syncID` that is due, round after round, until none is left; returns when the
     /// earliest change still waiting out a failure is due (`nil`: none waits). A paused or deleted sync pushes nothing.
     /// A rate limit or open circuit leaves the round's changes waiting and is thrown as a ``ProviderPause``.
+    ///
+    /// Rounds overlap: a round's settlement commits while the next round's provider calls are made (the next round
+    /// leaves the records being settled alone).
     @discardableResult
     public func pushPending(syncID: String) async throws -> Date? {
         guard let sync = try await SyncRepository(database: database).find(id: syncID), !sync.paused else { return nil }
         let store = SyncChangeStore(database: database)
-        while true {
-            try Task.checkCancellation()
-            let groups = try await store.pendingGroups(syncID: syncID, limit: configuration.batchSize)
-            if groups.isEmpty { break }
-            do {
-                try await push(groups, sync: sync)
-            } catch let pause as ProviderPause {
-                let until = Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000)
-                try await store.postpone(groups.flatMap { $0.map(\.id) }, until: until, reason: pause.reason)
-                throw pause
+        let target = try await SyncTarget.open(sync, runtime: runtime)
+        var settling: (task: Task<Void, any Error>, records: Set<String>)?
+        do {
+            while true {
+                try Task.checkCancellation()
+                let groups = try await store.pendingGroups(syncID: syncID, limit: configuration.batchSize).filter {
+                    !(settling?.records.contains(Self.recordKey($0)) ?? false)
+                }
+                if groups.isEmpty {
+                    guard let previous = settling else { break }
+                    try await previous.task.value
+                    settling = nil
+                    continue
+                }
+                let settlements: [SyncChangeStore.Settlement]
+                do {
+                    settlements = try await pushRound(groups, sync: sync, target: target)
+                } catch let pause as ProviderPause {
+                    let until = Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000)
+                    try await store.postpone(groups.flatMap { $0.map(\.id) }, until: until, reason: pause.reason)
+                    throw pause
+                }
+                try await settling?.task.value
+                settling = (Task { try await settle(settlements, sync: sync) }, Set(groups.map(Self.recordKey)))
             }
+        } catch {
+            // What the rounds before pushed is committed whatever stopped this one.
+            try await settling?.task.value
+            throw error
         }
         return try await store.nextAvailable(syncID: syncID)
     }
 
-    /// Pushes one round of records: notes every change's attempt, reads the provider's versions, pushes up to
-    /// ``Configuration/concurrency`` records at once, and settles the round in one transaction. A process that dies
-    /// before that commit leaves the changes pending with their attempts noted: their retry finds the provider
-    /// already agreeing (or the create made), and sends nothing twice.
-    func push(_ groups: [[SyncLocalChange]], sync: SyncDefinition) async throws {
-        let target = try await SyncTarget.open(sync, runtime: runtime)
+    /// The record a group of changes is about: its provider id, or a create's key.
+    static func recordKey(_ group: [SyncLocalChange]) -> String {
+        group.first.map { $0.externalID ?? "local:" + ($0.localKey ?? $0.id) } ?? ""
+    }
+
+    /// Commits a round's settlements, and announces the conflicts it opened.
+    private func settle(_ settlements: [SyncChangeStore.Settlement], sync: SyncDefinition) async throws {
+        try await SyncChangeStore(database: database).settle(settlements, syncID: sync.id)
+        let opened = settlements.filter { if case .conflict = $0.outcome { true } else { false } }.count
+        if opened > 0 {
+            logger.info("sync conflicts opened", metadata: ["sync": "\(sync.id)", "count": "\(opened)"])
+            try? await announcer.announceConflicts()
+        }
+    }
+
+    /// Pushes one round of records: notes every change's attempt, reads the provider's versions, and pushes up to
+    /// ``Configuration/concurrency`` records at once; returns how each came out, for one transaction to settle. A
+    /// process that dies before that commit leaves the changes pending with their attempts noted: their retry finds
+    /// the provider already agreeing (or the create made), and sends nothing twice. What a pause interrupted is settled
+    /// before the pause is thrown.
+    func pushRound(_ groups: [[SyncLocalChange]], sync: SyncDefinition, target: SyncTarget) async throws -> [SyncChangeStore.Settlement] {
         let store = SyncChangeStore(database: database)
         let stored = try await store.records(syncID: sync.id, externalIDs: groups.compactMap { $0.first?.externalID })
         // A provider that refuses a stale update (412) needs no reading first: its updates are conditional instead.
@@ -128,15 +164,10 @@ public struct SyncPusher: JobHandler {
             }
         } catch {
             // What reached the provider before a pause is kept; the rest waits.
-            try await store.settle(settlements, syncID: sync.id)
+            try await settle(settlements, sync: sync)
             throw error
         }
-        try await store.settle(settlements, syncID: sync.id)
-        let opened = settlements.filter { if case .conflict = $0.outcome { true } else { false } }.count
-        if opened > 0 {
-            logger.info("sync conflicts opened", metadata: ["sync": "\(sync.id)", "count": "\(opened)"])
-            try? await announcer.announceConflicts()
-        }
+        return settlements
     }
 
     /// The provider's current versions of `records` that one listing of recently changed records can tell: a record
