@@ -28,7 +28,7 @@ public struct SyncPusher: JobHandler {
         /// Records pushed at once per sync.
         public var concurrency: Int = 8
         /// Records per round (their changes are loaded, read again and pushed together).
-        public var batchSize: Int = 100
+        public var batchSize: Int = 250
         /// The delay after a change's first failure; it doubles with each further one.
         public var failureBackoff: Duration = .seconds(5)
         /// The longest delay between attempts.
