@@ -517,14 +517,16 @@ public struct SyncChangeStore: Sendable {
     // MARK: Rows
 
     /// Thaws the records' bases where none of their changes is pending any more; elsewhere the base is the record as
-    /// now stored (the later changes apply over what was just agreed).
+    /// now stored (the later changes apply over what was just agreed). Rows already thawed (a push's write thaws the
+    /// records it stores) are left untouched.
     private static func thawBases(syncID: String, externalIDs: [String], using sql: any SQLDatabase) async throws {
         for chunk in externalIDs.chunked(into: 500) {
             for (pending, base) in [(false, "NULL"), (true, "raw")] {
                 try await sql.raw(
                     """
                     UPDATE sync_records SET base_data = \(unsafeRaw: base), base_version = change_sequence \
-                    WHERE sync_id = \(bind: syncID) AND external_id IN (\(binds: Array(chunk))) AND \(unsafeRaw: pending ? "" : "NOT ")EXISTS \
+                    WHERE sync_id = \(bind: syncID) AND external_id IN (\(binds: Array(chunk))) \
+                    \(unsafeRaw: pending ? "" : "AND base_data IS NOT NULL ")AND \(unsafeRaw: pending ? "" : "NOT ")EXISTS \
                     (SELECT 1 FROM sync_changes WHERE sync_changes.sync_id = sync_records.sync_id \
                     AND sync_changes.external_id = sync_records.external_id AND sync_changes.status = 'pending')
                     """

@@ -210,7 +210,10 @@ public struct SyncRecordStore: Sendable {
                 ])
             }
             try await insert.onConflict(with: ["sync_id", "external_id"]) { update in
-                update.set(excludedValueOf: "raw").set(excludedValueOf: "data").set(excludedValueOf: "hash")
+                // A push's answer is what both sides now agree: the base thaws with it (the settlement freezes it
+                // again where more changes are pending). A pull leaves a frozen base as it is.
+                if pushing { update.set("base_data", to: SQLLiteral.null).set(excludedValueOf: "base_version") }
+                return update.set(excludedValueOf: "raw").set(excludedValueOf: "data").set(excludedValueOf: "hash")
                     .set(excludedValueOf: "remote_modified_at").set(excludedValueOf: "change_sequence").set(excludedValueOf: "changed_at")
                     .set(excludedValueOf: "deleted").set(excludedValueOf: "generation")
                     // A record back after a deletion is new to readers again.
