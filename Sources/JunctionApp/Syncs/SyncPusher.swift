@@ -80,42 +80,49 @@ public struct SyncPusher: JobHandler {
     /// A rate limit or open circuit leaves the round's changes waiting and is thrown as a ``ProviderPause``.
     ///
     /// Rounds overlap: a round's settlement commits while the next round's provider calls are made (the next round
-    /// leaves the records being settled alone).
+    /// leaves the records being settled alone, and notes its attempts before the settlement starts, so on SQLite's one
+    /// writer the note does not wait for it).
     @discardableResult
     public func pushPending(syncID: String) async throws -> Date? {
         guard let sync = try await SyncRepository(database: database).find(id: syncID), !sync.paused else { return nil }
         let store = SyncChangeStore(database: database)
         let target = try await SyncTarget.open(sync, runtime: runtime)
-        var settling: (task: Task<Void, any Error>, records: Set<String>)?
+        var unsettled = Round()
         do {
             while true {
                 try Task.checkCancellation()
                 let groups = try await store.pendingGroups(syncID: syncID, limit: configuration.batchSize).filter {
-                    !(settling?.records.contains(Self.recordKey($0)) ?? false)
+                    !unsettled.records.contains(Self.recordKey($0))
                 }
                 if groups.isEmpty {
-                    guard let previous = settling else { break }
-                    try await previous.task.value
-                    settling = nil
+                    guard !unsettled.records.isEmpty else { break }
+                    try await settle(unsettled.settlements, sync: sync)
+                    unsettled = Round()
                     continue
                 }
-                let settlements: [SyncChangeStore.Settlement]
                 do {
-                    settlements = try await pushRound(groups, sync: sync, target: target)
+                    let settlements = try await pushRound(groups, sync: sync, target: target, settlingMeanwhile: &unsettled)
+                    unsettled = Round(settlements: settlements, records: Set(groups.map(Self.recordKey)))
                 } catch let pause as ProviderPause {
                     let until = Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000)
                     try await store.postpone(groups.flatMap { $0.map(\.id) }, until: until, reason: pause.reason)
                     throw pause
                 }
-                try await settling?.task.value
-                settling = (Task { try await settle(settlements, sync: sync) }, Set(groups.map(Self.recordKey)))
             }
         } catch {
             // What the rounds before pushed is committed whatever stopped this one.
-            try await settling?.task.value
+            if !unsettled.records.isEmpty { try await settle(unsettled.settlements, sync: sync) }
             throw error
         }
         return try await store.nextAvailable(syncID: syncID)
+    }
+
+    /// A round whose provider calls are done and whose settlement is not committed yet.
+    struct Round: Sendable {
+        /// How its records came out.
+        var settlements: [SyncChangeStore.Settlement] = []
+        /// Its records (``recordKey(_:)``), left alone by the next round until it is settled.
+        var records: Set<String> = []
     }
 
     /// The record a group of changes is about: its provider id, or a create's key.
@@ -133,12 +140,14 @@ public struct SyncPusher: JobHandler {
         }
     }
 
-    /// Pushes one round of records: notes every change's attempt, reads the provider's versions, and pushes up to
-    /// ``Configuration/concurrency`` records at once; returns how each came out, for one transaction to settle. A
-    /// process that dies before that commit leaves the changes pending with their attempts noted: their retry finds
-    /// the provider already agreeing (or the create made), and sends nothing twice. What a pause interrupted is settled
-    /// before the pause is thrown.
-    func pushRound(_ groups: [[SyncLocalChange]], sync: SyncDefinition, target: SyncTarget) async throws -> [SyncChangeStore.Settlement] {
+    /// Pushes one round of records: reads what is stored of them, notes every change's attempt, then commits the
+    /// `previous` round's settlement (emptied once it is) while it pushes up to ``Configuration/concurrency`` records at
+    /// once; returns how each came out, for the next round to settle. A process that dies before that commit leaves the
+    /// changes pending with their attempts noted: their retry finds the provider already agreeing (or the create made),
+    /// and sends nothing twice. What a pause or failure interrupted is settled before it is thrown.
+    func pushRound(
+        _ groups: [[SyncLocalChange]], sync: SyncDefinition, target: SyncTarget, settlingMeanwhile previous: inout Round
+    ) async throws -> [SyncChangeStore.Settlement] {
         let store = SyncChangeStore(database: database)
         let stored = try await store.records(syncID: sync.id, externalIDs: groups.compactMap { $0.first?.externalID })
         // A provider that refuses a stale update (412) needs no reading first: its updates are conditional instead.
@@ -146,6 +155,9 @@ public struct SyncPusher: JobHandler {
             target.connector.descriptor.conditionalUpdate != nil
             ? [:] : try await ProviderPause.catching(.seconds(30)) { try await refresh(Array(stored.values), target: target) }
         try await store.noteAttempt(groups.flatMap { $0.map(\.id) })
+        let earlier = previous.settlements
+        previous = Round()
+        async let settledEarlier: Void = settle(earlier, sync: sync)
         var settlements: [SyncChangeStore.Settlement] = []
         do {
             try await withThrowingTaskGroup(of: SyncChangeStore.Settlement?.self) { tasks in
@@ -164,9 +176,11 @@ public struct SyncPusher: JobHandler {
             }
         } catch {
             // What reached the provider before a pause is kept; the rest waits.
+            try await settledEarlier
             try await settle(settlements, sync: sync)
             throw error
         }
+        try await settledEarlier
         return settlements
     }
 
