@@ -24,7 +24,19 @@ struct TwoWaySyncTests {
         let id = try #require(sync["id"]?.stringValue)
         let run = try await setup.runToEnd(id)
         #expect(run["status"] == "succeeded", "\(run)")
+        // The scheduler's first run and the one asked for may both have been due: the tests below wait until no run
+        // is queued, since a pull between their steps would change what a push finds.
+        try await ServerTestHarness.eventually {
+            let current = try await setup.ok(.get, "/api/v1/syncs/\(id)")
+            guard current["status"] == "idle", let next = current["nextRunAt"]?.stringValue.flatMap(Self.date) else { return false }
+            return next > Date().addingTimeInterval(600)
+        }
         return id
+    }
+
+    /// An RFC 3339 time, with or without fractional seconds.
+    static func date(_ text: String) -> Date? {
+        (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
     }
 
     /// Waits until the change leaves `pending`; the change.
