@@ -269,6 +269,21 @@ struct JobQueueTests {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 try await Task.sleep(for: .milliseconds(300))  // the worker is idle now
+                if engine == .postgres {
+                    // ... and, on PostgreSQL, listening: under load its LISTEN connection can take seconds to open, and
+                    // a job enqueued before it listens is found by the wake-up it gets once listening, not by NOTIFY.
+                    for _ in 0..<400 {
+                        let listening = try await database.withSQL { sql in
+                            try await sql.raw(
+                                """
+                                SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'
+                                """
+                            ).first()?.decode(column: "n", as: Int64.self) ?? 0
+                        }
+                        if listening > 0 { break }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
                 let enqueuedAt = ContinuousClock.now
                 if engine == .postgres {
                     let otherNode = try await Database.open(test.url, logger: TestDatabase.logger)
