@@ -1,9 +1,9 @@
-import Crypto
 import Foundation
 import JunctionConnectors
 import JunctionCore
 import JunctionHTTP
 import JunctionStore
+import JunctionWebhooks
 import Logging
 
 /// Pushes the application's changes of a two-way sync to the provider (the `sync.push` job), record by record, each
@@ -514,7 +514,7 @@ public struct SyncPusher: JobHandler {
     /// applied is applied once, and a retry that sends something else (the provider changed meanwhile) is new.
     private func idempotencyKey(_ ids: [String], _ body: JSONValue) -> String {
         let text = ids.joined(separator: ",") + "|" + ((try? body.serialized()) ?? "")
-        return "junction-" + SHA256.hash(data: Data(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "junction-" + HMACSignature.hex(of: Array(text.utf8)).prefix(32)
     }
 }
 
