@@ -477,15 +477,9 @@ public struct SyncChangeStore: Sendable {
 
     /// A page of conflicts in id (opening) order after `cursor`.
     public func conflicts(_ filter: ConflictFilter, after cursor: String?, limit: Int) async throws -> [SyncConflict] {
-        let rows = try await database.withSQL { sql in
-            var query = SQLQueryString("SELECT * FROM sync_conflicts WHERE 1 = 1")
-            if let cursor { query.appendInterpolation(unsafeRaw: " AND id > "); query.appendInterpolation(bind: cursor) }
-            if let id = filter.syncID { query.appendInterpolation(unsafeRaw: " AND sync_id = "); query.appendInterpolation(bind: id) }
-            if let status = filter.status { query.appendInterpolation(unsafeRaw: " AND status = "); query.appendInterpolation(bind: status.rawValue) }
-            query.appendInterpolation(unsafeRaw: " ORDER BY id LIMIT ")
-            query.appendInterpolation(bind: limit)
-            return try await sql.raw(query).all()
-        }
+        let query = PageQuery.sql(
+            from: "sync_conflicts", after: cursor, filters: [("sync_id", filter.syncID), ("status", filter.status?.rawValue)], limit: limit)
+        let rows = try await database.withSQL { sql in try await sql.raw(query).all() }
         return try rows.map(Self.conflict(from:))
     }
 

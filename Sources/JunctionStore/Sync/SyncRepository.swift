@@ -61,16 +61,10 @@ public struct SyncRepository: Sendable {
 
     /// A page of syncs in id (creation) order after `cursor`.
     public func list(_ filter: Filter, after cursor: String?, limit: Int) async throws -> [SyncDefinition] {
-        let rows = try await database.withSQL { sql in
-            var query = SQLQueryString("SELECT * FROM syncs WHERE 1 = 1")
-            if let cursor { query.appendInterpolation(unsafeRaw: " AND id > "); query.appendInterpolation(bind: cursor) }
-            if let id = filter.connectionID { query.appendInterpolation(unsafeRaw: " AND connection_id = "); query.appendInterpolation(bind: id) }
-            if let resource = filter.resource { query.appendInterpolation(unsafeRaw: " AND resource = "); query.appendInterpolation(bind: resource) }
-            if let status = filter.status { query.appendInterpolation(unsafeRaw: " AND status = "); query.appendInterpolation(bind: status.rawValue) }
-            query.appendInterpolation(unsafeRaw: " ORDER BY id LIMIT ")
-            query.appendInterpolation(bind: limit)
-            return try await sql.raw(query).all()
-        }
+        let query = PageQuery.sql(
+            from: "syncs", after: cursor,
+            filters: [("connection_id", filter.connectionID), ("resource", filter.resource), ("status", filter.status?.rawValue)], limit: limit)
+        let rows = try await database.withSQL { sql in try await sql.raw(query).all() }
         return try rows.map(Self.sync(from:))
     }
 
