@@ -5,7 +5,13 @@ extension JSONValue {
     /// order the provider wrote its fields in. `nil` for a value with no JSON text (a non-finite number).
     public var contentHash: String? {
         guard let text = try? serialized() else { return nil }
-        return Self.hex(SHA256.hash(data: Array(text.utf8)))
+        return Self.contentHash(ofSerialized: text)
+    }
+
+    /// The ``contentHash`` of a value whose canonical text (``serialized()``) is `text`: for a caller that stores the
+    /// text too, so the value is serialized once.
+    public static func contentHash(ofSerialized text: String) -> String {
+        hex(SHA256.hash(data: Array(text.utf8)))
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

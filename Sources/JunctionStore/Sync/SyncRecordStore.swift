@@ -160,7 +160,7 @@ public struct SyncRecordStore: Sendable {
         let stored = try await self.stored(syncID: syncID, ids: order, using: sql)
 
         var counts = SyncRun.Counts()
-        var upserts: [(record: IncomingRecord, hash: String)] = []
+        var upserts: [(record: IncomingRecord, hash: String, text: String)] = []
         var seen: [String] = []
         var deletions: [(id: String, at: Int64?)] = []
         for id in order {
@@ -174,7 +174,9 @@ public struct SyncRecordStore: Sendable {
             }
             switch change {
             case .upsert(let record):
-                guard let hash = record.raw.contentHash else { continue }
+                // Serialized once: the text is both stored and hashed.
+                guard let text = try? record.raw.serialized() else { continue }
+                let hash = JSONValue.contentHash(ofSerialized: text)
                 if let existing, !pushing, Self.isOlder(record.remoteModifiedAt, than: existing.remoteModifiedAt) {
                     // Older than what is stored: the stored record stands (and was seen, for a full run's sweep).
                     counts.unchanged += 1
@@ -187,7 +189,7 @@ public struct SyncRecordStore: Sendable {
                     continue
                 }
                 if let existing, !existing.deleted { counts.updated += 1 } else { counts.added += 1 }
-                upserts.append((record, hash))
+                upserts.append((record, hash, text))
             case .delete(_, let deletedAt):
                 guard let existing, !existing.deleted else { continue }
                 if !pushing, Self.isOlder(deletedAt, than: existing.remoteModifiedAt) { continue }
@@ -201,9 +203,9 @@ public struct SyncRecordStore: Sendable {
             var insert = sql.insert(into: "sync_records").columns(
                 "sync_id", "external_id", "raw", "data", "hash", "remote_modified_at", "change_sequence", "first_sequence", "changed_at",
                 "deleted", "generation", "base_version", "base_data")
-            for (record, hash) in chunk {
+            for (record, hash, text) in chunk {
                 insert = insert.values([
-                    SQLBind(syncID), SQLBind(record.externalID), SQLBind(try record.raw.serialized()),
+                    SQLBind(syncID), SQLBind(record.externalID), SQLBind(text),
                     SQLBind(try record.data.map { try $0.serialized() }), SQLBind(hash), SQLBind(record.remoteModifiedAt?.epochMilliseconds),
                     SQLBind(version), SQLBind(version), SQLBind(changedAt), SQLBind(0), SQLBind(generation), SQLBind(version),
                     SQLBind(String?.none),
