@@ -28,13 +28,7 @@ struct ConflictsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
         func run() async throws {
-            var statusFilter: Components.Schemas.SyncConflictStatus?
-            if let status {
-                guard let parsed = Components.Schemas.SyncConflictStatus(rawValue: status) else {
-                    throw CLIError("--status must be open or resolved, not '\(status)'")
-                }
-                statusFilter = parsed
-            }
+            let statusFilter = try status.map { try SyncsCommand.parse($0, as: Components.Schemas.SyncConflictStatus.self, option: "--status") }
             let conflicts = try await server.client().all { api, cursor in
                 let page = try await api.listConflicts(query: .init(syncId: sync, status: statusFilter, limit: 200, cursor: cursor)).ok.body.json
                 return (try page.data.map(JSONOutput.value), page.nextCursor)
@@ -82,13 +76,7 @@ struct ConflictsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            var side: Components.Schemas.ConflictResolution.TakePayload?
-            if let take {
-                guard let parsed = Components.Schemas.ConflictResolution.TakePayload(rawValue: take) else {
-                    throw CLIError("--take must be local or remote, not '\(take)'")
-                }
-                side = parsed
-            }
+            let side = try take.map { try SyncsCommand.parse($0, as: Components.Schemas.ConflictResolution.TakePayload.self, option: "--take") }
             let merged = try record.map { try SyncsCommand.object($0) }
             guard (side == nil) != (merged == nil) else { throw CLIError("give exactly one of --take and --record") }
             let conflict = try await server.client().run {

@@ -30,13 +30,7 @@ struct SyncsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
         func run() async throws {
-            var statusFilter: Components.Schemas.SyncStatus?
-            if let status {
-                guard let parsed = Components.Schemas.SyncStatus(rawValue: status) else {
-                    throw CLIError("--status must be one of idle, running, paused, failing, backing_off, not '\(status)'")
-                }
-                statusFilter = parsed
-            }
+            let statusFilter = try status.map { try SyncsCommand.parse($0, as: Components.Schemas.SyncStatus.self, option: "--status") }
             let syncs = try await server.client().all { api, cursor in
                 let page = try await api.listSyncs(
                     query: .init(limit: 200, cursor: cursor, connectionId: connection, resource: resource, status: statusFilter)
@@ -85,13 +79,7 @@ struct SyncsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print the created sync as JSON.") var json = false
 
         func run() async throws {
-            var parsedMode: Components.Schemas.SyncMode?
-            if let mode {
-                guard let parsed = Components.Schemas.SyncMode(rawValue: mode) else {
-                    throw CLIError("--mode must be incremental or full, not '\(mode)'")
-                }
-                parsedMode = parsed
-            }
+            let parsedMode = try mode.map { try SyncsCommand.parse($0, as: Components.Schemas.SyncMode.self, option: "--mode") }
             let created = try await server.client().run {
                 try JSONOutput.value(
                     of: try await $0.createSync(
