@@ -335,14 +335,8 @@ struct SyncProcessTests {
         try await PythonPeer.with("sync_fixture.py") { (ledger: PythonPeer) async throws -> Void in
             _ = try await PeerHTTP.post("\(ledger.baseURL)/_admin/generate", body: #"{"count": 250, "bytes": 200}"#)
             let server = try await Self.start("sqlite://\(folder)/junction.sqlite", folder: folder, masterKey: key)
-            let environment = ["JUNCTION_URL": "http://127.0.0.1:\(server.port)", "JUNCTION_ADMIN_TOKEN": Self.token]
-            func junction(_ arguments: String...) async throws -> (status: Int32, output: String, errors: String) {
-                let run = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: arguments, environment: environment)
-                return (run.status, run.standardOutput, run.standardError)
-            }
-            let connection = try await junction(
-                "connections", "add", "--provider", "ledger", "--name", "Ledger", "--setting", "baseURL=\(ledger.baseURL)",
-                "--credential", "apiKey=ledger-fixture-token")
+            let junction = JunctionCLI(server: server)
+            let connection = try await junction.addLedgerConnection(ledger)
             #expect(connection.status == 0, "\(connection.errors)")
             let connectionID = connection.output.trimmingCharacters(in: .whitespacesAndNewlines)
             let created = try await junction("syncs", "create", "--connection", connectionID, "--resource", "accounts", "--every", "15m")
@@ -387,18 +381,12 @@ struct SyncProcessTests {
             _ = try await PeerHTTP.post(
                 "\(ledger.baseURL)/_admin/upsert", body: #"{"records": [{"id": "acc_1", "name": "Ada"}, {"id": "acc_2", "name": "Bob"}]}"#)
             let server = try await Self.start("sqlite://\(folder)/junction.sqlite", folder: folder, masterKey: key)
-            let environment = ["JUNCTION_URL": "http://127.0.0.1:\(server.port)", "JUNCTION_ADMIN_TOKEN": Self.token]
-            func junction(_ arguments: String...) async throws -> (status: Int32, output: String, errors: String) {
-                let run = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: arguments, environment: environment)
-                return (run.status, run.standardOutput, run.standardError)
-            }
+            let junction = JunctionCLI(server: server)
             func remoteName(_ id: String) async throws -> JSONValue? {
                 let accounts = try JSONValue.parse(try await PeerHTTP.get("\(ledger.baseURL)/_admin/accounts"))["data"]?.arrayValue ?? []
                 return accounts.first { $0["id"] == .string(id) }?["name"]
             }
-            let connection = try await junction(
-                "connections", "add", "--provider", "ledger", "--name", "Ledger", "--setting", "baseURL=\(ledger.baseURL)",
-                "--credential", "apiKey=ledger-fixture-token")
+            let connection = try await junction.addLedgerConnection(ledger)
             let connectionID = connection.output.trimmingCharacters(in: .whitespacesAndNewlines)
             let created = try await junction(
                 "syncs", "create", "--connection", connectionID, "--resource", "accounts", "--direction", "bidirectional",
@@ -441,6 +429,25 @@ struct SyncProcessTests {
             let badData = try await junction("syncs", "records", "patch", syncID, "acc_1", "--data", "[1]")
             #expect(badData.status != 0 && badData.errors.contains("JSON object"), "\(badData.errors)")
             #expect(try await server.stop() == 0)
+        }
+    }
+
+    /// The `junction` command line against a running server.
+    struct JunctionCLI {
+        let server: ServeProcessTests.Server
+
+        /// Runs `junction arguments…`; its exit status, standard output and standard error.
+        func callAsFunction(_ arguments: String...) async throws -> (status: Int32, output: String, errors: String) {
+            let environment = ["JUNCTION_URL": "http://127.0.0.1:\(server.port)", "JUNCTION_ADMIN_TOKEN": SyncProcessTests.token]
+            let run = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: arguments, environment: environment)
+            return (run.status, run.standardOutput, run.standardError)
+        }
+
+        /// Adds a connection to the Ledger fixture `ledger`.
+        func addLedgerConnection(_ ledger: PythonPeer) async throws -> (status: Int32, output: String, errors: String) {
+            try await self(
+                "connections", "add", "--provider", "ledger", "--name", "Ledger", "--setting", "baseURL=\(ledger.baseURL)",
+                "--credential", "apiKey=ledger-fixture-token")
         }
     }
 

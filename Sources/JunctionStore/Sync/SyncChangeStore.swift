@@ -127,25 +127,8 @@ public struct SyncChangeStore: Sendable {
     public func claimPushDue(
         at now: Date = Date(), limit: Int, enqueue: @Sendable ([String], any SQLDatabase) async throws -> [String: Bool]
     ) async throws -> [String] {
-        try await database.transaction { sql in
-            let due = now.epochMilliseconds
-            let rows = try await sql.raw(
-                """
-                UPDATE syncs SET push_due_at = NULL WHERE push_due_at IS NOT NULL AND push_due_at <= \(bind: due) \
-                AND id IN (SELECT id FROM syncs WHERE push_due_at IS NOT NULL AND push_due_at <= \(bind: due) \
-                ORDER BY push_due_at LIMIT \(bind: limit)) RETURNING id
-                """
-            ).all()
-            let ids = try rows.map { try $0.decode(column: "id", as: String.self) }
-            guard !ids.isEmpty else { return [] }
-            let queued = try await enqueue(ids, sql)
-            let waiting = ids.filter { queued[$0] != true }
-            if !waiting.isEmpty {
-                let later = now.addingTimeInterval(2).epochMilliseconds
-                try await sql.raw("UPDATE syncs SET push_due_at = \(bind: later) WHERE id IN (\(binds: waiting))").run()
-            }
-            return ids.filter { queued[$0] == true }
-        }
+        try await SyncRepository.claim(
+            dueColumn: "push_due_at", unlessPaused: false, retryAfter: 2, at: now, limit: limit, database: database, enqueue: enqueue)
     }
 
     /// Makes the sync's push due now (a run was asked for).

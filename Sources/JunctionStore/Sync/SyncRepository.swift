@@ -213,15 +213,27 @@ public struct SyncRepository: Sendable {
     public func claimDue(
         at now: Date = Date(), limit: Int, enqueue: @Sendable ([String], any SQLDatabase) async throws -> [String: Bool]
     ) async throws -> [String] {
+        try await Self.claim(dueColumn: "next_run_at", unlessPaused: true, retryAfter: 5, at: now, limit: limit, database: database, enqueue: enqueue)
+    }
+
+    /// Takes the syncs whose `dueColumn` time has come (at most `limit`; with `unlessPaused`, not paused ones), clears
+    /// it so no other node takes them too, and hands their ids to `enqueue` in the same transaction; those whose job
+    /// could not be added stay due `retryAfter` seconds later. Runs and pushes are claimed alike.
+    static func claim(
+        dueColumn: String, unlessPaused: Bool, retryAfter: TimeInterval, at now: Date, limit: Int, database: Database,
+        enqueue: @Sendable ([String], any SQLDatabase) async throws -> [String: Bool]
+    ) async throws -> [String] {
         try await database.transaction { sql in
             let due = now.epochMilliseconds
+            let paused = unlessPaused ? " AND paused = 0" : ""
             // The outer condition is checked again against the row as it is once locked (PostgreSQL), so of two
             // nodes claiming at once only one gets each sync.
             let rows = try await sql.raw(
                 """
-                UPDATE syncs SET next_run_at = NULL WHERE next_run_at IS NOT NULL AND next_run_at <= \(bind: due) \
-                AND paused = 0 AND id IN (SELECT id FROM syncs WHERE next_run_at IS NOT NULL AND next_run_at <= \(bind: due) \
-                AND paused = 0 ORDER BY next_run_at LIMIT \(bind: limit)) RETURNING id
+                UPDATE syncs SET \(unsafeRaw: dueColumn) = NULL WHERE \(unsafeRaw: dueColumn) IS NOT NULL \
+                AND \(unsafeRaw: dueColumn) <= \(bind: due)\(unsafeRaw: paused) AND id IN (SELECT id FROM syncs \
+                WHERE \(unsafeRaw: dueColumn) IS NOT NULL AND \(unsafeRaw: dueColumn) <= \(bind: due)\(unsafeRaw: paused) \
+                ORDER BY \(unsafeRaw: dueColumn) LIMIT \(bind: limit)) RETURNING id
                 """
             ).all()
             let ids = try rows.map { try $0.decode(column: "id", as: String.self) }
@@ -229,8 +241,8 @@ public struct SyncRepository: Sendable {
             let queued = try await enqueue(ids, sql)
             let waiting = ids.filter { queued[$0] != true }
             if !waiting.isEmpty {
-                let later = now.addingTimeInterval(5).epochMilliseconds
-                try await sql.raw("UPDATE syncs SET next_run_at = \(bind: later) WHERE id IN (\(binds: waiting))").run()
+                let later = now.addingTimeInterval(retryAfter).epochMilliseconds
+                try await sql.raw("UPDATE syncs SET \(unsafeRaw: dueColumn) = \(bind: later) WHERE id IN (\(binds: waiting))").run()
             }
             return ids.filter { queued[$0] == true }
         }
