@@ -16,12 +16,12 @@ import Logging
 ///    (default 50,000) per round, 7 alternating rounds; the median ratio is reported.
 /// 2. `push`: pushing `--records` (default 2,000) local edits to the Ledger fixture over loopback (each merged with the
 ///    record as stored and sent as a conditional update), against the same edits sent as direct connector calls, 8 at
-///    a time both ways. 3 pairs; each push is timed from its first provider call to its last commit, and the records
-///    are read again by a sync run before each pair.
+///    a time both ways. `--rounds` pairs (default 5; the median is reported); each push is timed from its first
+///    provider call to its last commit, and the records are read again by a sync run before each pair.
 ///
 ///     swift run -c release TwoWaySyncBenchmark merge [--records 50000]
 ///     swift run -c release TwoWaySyncBenchmark push --database sqlite:///tmp/bench.sqlite --fixture http://127.0.0.1:PORT \
-///         --definitions Tests/Peers/connectors [--records 2000]
+///         --definitions Tests/Peers/connectors [--records 2000] [--rounds 5]
 ///
 /// The fixture must hold the records (`POST /_admin/generate {"count": N, "bytes": 300}`).
 @main
@@ -96,6 +96,7 @@ struct TwoWaySyncBenchmark {
             let definitions = options.value("--definitions")
         else { throw BenchmarkError("usage: TwoWaySyncBenchmark push --database URL --fixture URL --definitions FOLDER [--records N]") }
         let count = try options.integer("--records", default: 2000)
+        let rounds = try options.integer("--rounds", default: 5)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let database = try await Database.open(try DatabaseURL(parsing: urlText), logger: logger)
@@ -129,7 +130,7 @@ struct TwoWaySyncBenchmark {
         let ids = (1...count).map { "acc_" + String(repeating: "0", count: max(0, 7 - String($0).count)) + String($0) }
 
         var ratios: [Double] = [], pushRates: [Double] = [], directRates: [Double] = []
-        for round in 1...3 {
+        for round in 1...max(rounds, 1) {
             // The records as the provider holds them now, as a run stores them.
             _ = try await queue.enqueue(SyncRunner.job(syncID: sync.id, trigger: .manual))
             let jobs = try await queue.lease(kinds: [SyncRunner.jobKind], limit: 1, for: .seconds(600))
@@ -172,7 +173,7 @@ struct TwoWaySyncBenchmark {
             directRates.append(Double(count) / direct)
             ratios.append(direct / pushed)
         }
-        print("engine: \(database.dialect.rawValue), \(count) edits per round, 8 at a time, 3 rounds")
+        print("engine: \(database.dialect.rawValue), \(count) edits per round, 8 at a time, \(rounds) rounds")
         print("| path | records/s (median) | ratio |")
         print("|---|---:|---:|")
         print("| direct connector updates | \(Int(median(directRates))) | 1.00 |")

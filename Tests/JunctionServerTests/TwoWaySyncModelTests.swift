@@ -42,7 +42,11 @@ struct TwoWaySyncModelTests {
                     .post, "/api/v1/syncs",
                     #"{"connectionId": "\#(connection ?? "")", "resource": "items", "direction": "bidirectional", "conflictPolicy": "merge", "localKeyField": "reference"}"#
                 )["id"]?.stringValue)
-            let pusher = harness.services.syncPusher(logger: TestDatabase.logger)
+            // Small rounds: a push of a dozen records settles one round, calls the provider for the next and prepares
+            // the one after at the same time, and the crashes land in every stage of that pipeline.
+            var rounds = SyncPusher.Configuration()
+            (rounds.batchSize, rounds.concurrency) = (3, 2)
+            let pusher = harness.services.syncPusher(logger: TestDatabase.logger, configuration: rounds)
             let store = SyncRecordStore(database: harness.database)
 
             // The model: what the provider should hold, by id, user fields only.
@@ -53,7 +57,7 @@ struct TwoWaySyncModelTests {
             }
             var known = Set(model.keys)
             try await Self.pull(provider: provider, store: store, sync: sync, known: &known)
-            var stats = (conflicts: 0, merges: 0, crashes: 0, creates: 0)
+            var stats = (conflicts: 0, merges: 0, crashes: 0, pauses: 0, creates: 0)
 
             for round in 1...Self.rounds {
                 let pullFirst = Bool.random(using: &random)
@@ -113,7 +117,8 @@ struct TwoWaySyncModelTests {
                 if Bool.random(using: &random) { try await Self.pull(provider: provider, store: store, sync: sync, known: &known) }
 
                 await provider.setCrashRate(0.3)
-                stats.crashes += try await Self.pushThroughCrashes(pusher, sync: sync)
+                let edits = try await Self.pushThroughCrashes(pusher, sync: sync, database: harness.database)
+                (stats.crashes, stats.pauses) = (stats.crashes + edits.crashes, stats.pauses + edits.pauses)
 
                 // Exactly the clashing records are in conflict; resolve each by taking the application's values.
                 let open = try await api.json(.get, "/api/v1/conflicts?syncId=\(sync)&status=open&limit=200")["data"]?.arrayValue ?? []
@@ -124,7 +129,8 @@ struct TwoWaySyncModelTests {
                     let id = try #require(conflict["id"]?.stringValue)
                     _ = try await api.json(.post, "/api/v1/conflicts/\(id)/resolve", #"{"take": "local"}"#, status: .accepted)
                 }
-                stats.crashes += try await Self.pushThroughCrashes(pusher, sync: sync)
+                let resolutions = try await Self.pushThroughCrashes(pusher, sync: sync, database: harness.database)
+                (stats.crashes, stats.pauses) = (stats.crashes + resolutions.crashes, stats.pauses + resolutions.pauses)
                 await provider.setCrashRate(0)
                 try await Self.pull(provider: provider, store: store, sync: sync, known: &known)
 
@@ -154,23 +160,29 @@ struct TwoWaySyncModelTests {
                 if held != model || unsettled != 0 { break }
             }
             // The run exercised what it claims to.
-            #expect(stats.conflicts > 0 && stats.merges > 0 && stats.crashes > 0 && stats.creates > 0, "\(stats)")
+            #expect(stats.conflicts > 0 && stats.merges > 0 && stats.crashes > 0 && stats.pauses > 0 && stats.creates > 0, "\(stats)")
         }
     }
 
-    /// Pushes until nothing is pending, "restarting" after each crash; how many crashes there were.
-    static func pushThroughCrashes(_ pusher: SyncPusher, sync: String) async throws -> Int {
-        var crashes = 0
+    /// Pushes until nothing is pending, "restarting" after each crash and letting the time a rate limit asks for pass
+    /// (the changes it postponed are made due); how many crashes and pauses there were.
+    static func pushThroughCrashes(_ pusher: SyncPusher, sync: String, database: Database) async throws -> (crashes: Int, pauses: Int) {
+        var (crashes, pauses) = (0, 0)
         for _ in 0..<500 {
             do {
                 try await pusher.pushPending(syncID: sync)
-                return crashes
+                return (crashes, pauses)
             } catch is CancellationError {
                 crashes += 1
+            } catch is ProviderPause {
+                pauses += 1
+                try await database.withSQL { sql in
+                    try await sql.raw("UPDATE sync_changes SET available_at = 0 WHERE sync_id = \(bind: sync) AND status = 'pending'").run()
+                }
             }
         }
         Issue.record("the push never completed")
-        return crashes
+        return (crashes, pauses)
     }
 
     /// Brings the store up to date with the provider, as webhooks or a run would: every record as it is, and the ones
@@ -230,7 +242,7 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 /// A provider held in memory: records with an id and a change time, listed by change time, and calls that "crash" at
-/// random (before they reach it, or after it applied them and before the caller hears back).
+/// random (before they reach it, or after it applied them and before the caller hears back) or are rate limited.
 actor SimulatedProvider {
     private(set) var records: [String: JSONObject] = [:]
     private var counter = 0
@@ -248,9 +260,13 @@ actor SimulatedProvider {
         return lastStamp.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
-    /// Rolls for a crash: throws before the call applies, or returns true to throw after it did.
+    /// Rolls for a crash: throws before the call applies, or returns true to throw after it did. A tenth of the crashes
+    /// are the provider's rate limit instead (refused before applying, with a Retry-After).
     private func crashes() throws -> Bool {
         guard crashRate > 0, Double.random(in: 0..<1, using: &random) < crashRate else { return false }
+        if Double.random(in: 0..<1, using: &random) < 0.1 {
+            throw APIError.rateLimited(retryAfter: .seconds(1), .init(status: 429, message: "slow down", code: nil))
+        }
         if Bool.random(using: &random) { throw CancellationError() }
         return true
     }

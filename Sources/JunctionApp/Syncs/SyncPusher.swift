@@ -28,7 +28,7 @@ public struct SyncPusher: JobHandler {
         /// Records pushed at once per sync.
         public var concurrency: Int = 8
         /// Records per round (their changes are loaded, read again and pushed together).
-        public var batchSize: Int = 250
+        public var batchSize: Int = 500
         /// The delay after a change's first failure; it doubles with each further one.
         public var failureBackoff: Duration = .seconds(5)
         /// The longest delay between attempts.
@@ -79,55 +79,90 @@ public struct SyncPusher: JobHandler {
     /// earliest change still waiting out a failure is due (`nil`: none waits). A paused or deleted sync pushes nothing.
     /// A rate limit or open circuit leaves the round's changes waiting and is thrown as a ``ProviderPause``.
     ///
-    /// Rounds overlap: a round's settlement commits while the next round's provider calls are made (the next round
-    /// leaves the records being settled alone, and notes its attempts before the settlement starts, so on SQLite's one
-    /// writer the note does not wait for it).
+    /// Rounds overlap: while a round's provider calls are made, the round before it is settled and the round after it
+    /// is prepared (its changes and stored records read, its attempts noted), so the store's work waits for no call and
+    /// no call for the store. A round leaves alone the records of the round in flight.
     @discardableResult
     public func pushPending(syncID: String) async throws -> Date? {
         guard let sync = try await SyncRepository(database: database).find(id: syncID), !sync.paused else { return nil }
         let store = SyncChangeStore(database: database)
         let target = try await SyncTarget.open(sync, runtime: runtime)
-        var unsettled = Round()
-        do {
-            while true {
-                try Task.checkCancellation()
-                let groups = try await store.pendingGroups(syncID: syncID, limit: configuration.batchSize).filter {
-                    !unsettled.records.contains(Self.recordKey($0))
-                }
-                if groups.isEmpty {
-                    guard !unsettled.records.isEmpty else { break }
-                    try await settle(unsettled.settlements, sync: sync)
-                    unsettled = Round()
-                    continue
-                }
-                do {
-                    let settlements = try await pushRound(groups, sync: sync, target: target, settlingMeanwhile: &unsettled)
-                    unsettled = Round(settlements: settlements, records: Set(groups.map(Self.recordKey)))
-                } catch let pause as ProviderPause {
-                    let until = Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000)
-                    try await store.postpone(groups.flatMap { $0.map(\.id) }, until: until, reason: pause.reason)
-                    throw pause
-                }
+        var next = try await prepareRound(sync, excluding: [])
+        var unsettled: [SyncChangeStore.Settlement] = []
+        while true {
+            try Task.checkCancellation()
+            guard let round = next else {
+                // The last round is settled; changes made meanwhile to its records are pushed next.
+                guard !unsettled.isEmpty else { break }
+                try await settle(unsettled, sync: sync)
+                unsettled = []
+                next = try await prepareRound(sync, excluding: [])
+                continue
             }
-        } catch {
-            // What the rounds before pushed is committed whatever stopped this one.
-            if !unsettled.records.isEmpty { try await settle(unsettled.settlements, sync: sync) }
-            throw error
+            let earlier = unsettled
+            unsettled = []
+            async let following = settleThenPrepare(earlier, sync: sync, excluding: round.records)
+            let settlements: [SyncChangeStore.Settlement]
+            do {
+                settlements = try await pushRound(round, sync: sync, target: target)
+            } catch let interruption as PushInterruption {
+                // What reached the provider is kept; the rest, with the round prepared meanwhile, waits.
+                let prepared = try await following
+                if let pause = interruption.pause {
+                    let until = Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000)
+                    try await store.postpone(interruption.waiting + (prepared?.changeIDs ?? []), until: until, reason: pause.reason)
+                }
+                try await settle(interruption.settled, sync: sync)
+                throw interruption.pause ?? interruption.underlying
+            }
+            unsettled = settlements
+            next = try await following
         }
         return try await store.nextAvailable(syncID: syncID)
     }
 
-    /// A round whose provider calls are done and whose settlement is not committed yet.
-    struct Round: Sendable {
-        /// How its records came out.
-        var settlements: [SyncChangeStore.Settlement] = []
-        /// Its records (``recordKey(_:)``), left alone by the next round until it is settled.
-        var records: Set<String> = []
+    /// A round of records read and noted, ready for its provider calls.
+    struct PreparedRound: Sendable {
+        /// Each record's pending changes, in order.
+        var groups: [[SyncLocalChange]]
+        /// What is stored of the records, by provider id.
+        var stored: [String: SyncChangeStore.StoredRecord]
+        /// Its records (``SyncLocalChange/recordKey``), left alone by the round after it until it is settled.
+        var records: Set<String> { Set(groups.compactMap { $0.first?.recordKey }) }
+        /// Its changes.
+        var changeIDs: [String] { groups.flatMap { $0.map(\.id) } }
     }
 
-    /// The record a group of changes is about: its provider id, or a create's key.
-    static func recordKey(_ group: [SyncLocalChange]) -> String {
-        group.first.map { $0.externalID ?? "local:" + ($0.localKey ?? $0.id) } ?? ""
+    /// Why a round stopped before all its records were pushed: what it settled and what still waits.
+    struct PushInterruption: Error {
+        /// The outcomes of the records whose calls were made.
+        var settled: [SyncChangeStore.Settlement]
+        /// The changes of the records not pushed.
+        var waiting: [String]
+        /// The provider's pause, when that is what stopped it.
+        var pause: ProviderPause?
+        /// What stopped it otherwise.
+        var underlying: any Error
+    }
+
+    /// Reads the next round (up to ``Configuration/batchSize`` records besides `excluding`) and notes every change's
+    /// attempt before any call is made: a retry after a crash then knows the call may have arrived. `nil` when nothing
+    /// is due.
+    func prepareRound(_ sync: SyncDefinition, excluding: Set<String>) async throws -> PreparedRound? {
+        let store = SyncChangeStore(database: database)
+        let groups = try await store.pendingGroups(syncID: sync.id, limit: configuration.batchSize, excluding: excluding)
+        guard !groups.isEmpty else { return nil }
+        let stored = try await store.records(syncID: sync.id, externalIDs: groups.compactMap { $0.first?.externalID })
+        try await store.noteAttempt(groups.flatMap { $0.map(\.id) })
+        return PreparedRound(groups: groups, stored: stored)
+    }
+
+    /// Commits `settlements`, then prepares the round after the one in flight.
+    private func settleThenPrepare(
+        _ settlements: [SyncChangeStore.Settlement], sync: SyncDefinition, excluding inFlight: Set<String>
+    ) async throws -> PreparedRound? {
+        try await settle(settlements, sync: sync)
+        return try await prepareRound(sync, excluding: inFlight)
     }
 
     /// Commits a round's settlements, and announces the conflicts it opened.
@@ -136,38 +171,29 @@ public struct SyncPusher: JobHandler {
         let opened = settlements.filter { if case .conflict = $0.outcome { true } else { false } }.count
         if opened > 0 {
             logger.info("sync conflicts opened", metadata: ["sync": "\(sync.id)", "count": "\(opened)"])
-            try? await announcer.announceConflicts()
+            _ = try? await announcer.announceConflicts()
         }
     }
 
-    /// Pushes one round of records: reads what is stored of them, notes every change's attempt, then commits the
-    /// `previous` round's settlement (emptied once it is) while it pushes up to ``Configuration/concurrency`` records at
-    /// once; returns how each came out, for the next round to settle. A process that dies before that commit leaves the
-    /// changes pending with their attempts noted: their retry finds the provider already agreeing (or the create made),
-    /// and sends nothing twice. What a pause or failure interrupted is settled before it is thrown.
-    func pushRound(
-        _ groups: [[SyncLocalChange]], sync: SyncDefinition, target: SyncTarget, settlingMeanwhile previous: inout Round
-    ) async throws -> [SyncChangeStore.Settlement] {
-        let store = SyncChangeStore(database: database)
-        let stored = try await store.records(syncID: sync.id, externalIDs: groups.compactMap { $0.first?.externalID })
-        // A provider that refuses a stale update (412) needs no reading first: its updates are conditional instead.
-        let refreshed =
-            target.connector.descriptor.conditionalUpdate != nil
-            ? [:] : try await ProviderPause.catching(.seconds(30)) { try await refresh(Array(stored.values), target: target) }
-        try await store.noteAttempt(groups.flatMap { $0.map(\.id) })
-        let earlier = previous.settlements
-        previous = Round()
-        async let settledEarlier: Void = settle(earlier, sync: sync)
+    /// Makes one round's provider calls, up to ``Configuration/concurrency`` records at once, and returns how each
+    /// came out, for the next round to settle. A process that dies before that commit leaves the changes pending with
+    /// their attempts noted: their retry finds the provider already agreeing (or the create made), and sends nothing
+    /// twice. A pause or failure is thrown as a ``PushInterruption`` carrying what was pushed before it.
+    func pushRound(_ round: PreparedRound, sync: SyncDefinition, target: SyncTarget) async throws -> [SyncChangeStore.Settlement] {
         var settlements: [SyncChangeStore.Settlement] = []
         do {
+            // A provider that refuses a stale update (412) needs no reading first: its updates are conditional instead.
+            let refreshed =
+                target.connector.descriptor.conditionalUpdate != nil
+                ? [:] : try await ProviderPause.catching(.seconds(30)) { try await refresh(Array(round.stored.values), target: target) }
             try await withThrowingTaskGroup(of: SyncChangeStore.Settlement?.self) { tasks in
                 var running = 0
-                for group in groups {
+                for group in round.groups {
                     if running >= configuration.concurrency, let settled = try await tasks.next() {
                         running -= 1
                         if let settled { settlements.append(settled) }
                     }
-                    let record = group.first?.externalID.flatMap { stored[$0] }
+                    let record = group.first?.externalID.flatMap { round.stored[$0] }
                     let remote = group.first?.externalID.flatMap { refreshed[$0] }
                     tasks.addTask { try await pushRecord(group, stored: record, remote: remote, sync: sync, target: target) }
                     running += 1
@@ -175,12 +201,11 @@ public struct SyncPusher: JobHandler {
                 for try await settled in tasks { if let settled { settlements.append(settled) } }
             }
         } catch {
-            // What reached the provider before a pause is kept; the rest waits.
-            try await settledEarlier
-            try await settle(settlements, sync: sync)
-            throw error
+            let settledIDs = Set(settlements.flatMap(\.changeIDs))
+            throw PushInterruption(
+                settled: settlements, waiting: round.changeIDs.filter { !settledIDs.contains($0) }, pause: error as? ProviderPause,
+                underlying: error)
         }
-        try await settledEarlier
         return settlements
     }
 

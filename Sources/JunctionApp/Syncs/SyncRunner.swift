@@ -266,9 +266,11 @@ public struct SyncRunner: JobHandler {
 
 /// A provider that asked to be left alone for a while: a rate limit (429) or an open circuit breaker. A run that
 /// meets one parks and goes on later; it never fails for it.
-struct ProviderPause: Error {
-    let delay: Duration
-    let reason: String
+public struct ProviderPause: Error, Sendable {
+    /// How long to leave the provider alone.
+    public let delay: Duration
+    /// What the provider said, for logs and for the changes it postponed.
+    public let reason: String
 
     /// Runs `body`, turning a rate limit or an open circuit into a pause (`fallback` when the provider named no delay).
     static func catching<Value>(_ fallback: Duration, _ body: () async throws -> Value) async throws -> Value {

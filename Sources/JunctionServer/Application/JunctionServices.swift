@@ -138,8 +138,8 @@ public struct JunctionServices: Sendable {
     }
 
     /// Pushes two-way syncs' local changes through this server's connections.
-    public func syncPusher(logger: Logger) -> SyncPusher {
-        SyncPusher(database: database, runtime: runtime, announcer: syncAnnouncer, logger: logger)
+    public func syncPusher(logger: Logger, configuration: SyncPusher.Configuration = .init()) -> SyncPusher {
+        SyncPusher(database: database, runtime: runtime, announcer: syncAnnouncer, configuration: configuration, logger: logger)
     }
 
     /// Starts due syncs and sends due announcements every `interval`, and renews watch channels, as a service of

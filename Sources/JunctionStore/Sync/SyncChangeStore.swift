@@ -143,14 +143,24 @@ public struct SyncChangeStore: Sendable {
     /// The records of `syncID` with pending changes whose first change may be tried at `now` (at most `limit`), each
     /// with its pending changes in order (of the oldest `limit` × 2 changes: a record's later ones follow in the next
     /// round, laid over what its earlier ones pushed); a create not yet named by the provider is its own group.
-    public func pendingGroups(syncID: String, at now: Date = Date(), limit: Int) async throws -> [[SyncLocalChange]] {
-        let changes = try await database.withSQL { sql in
-            try await Self.changes(where: "sync_id = \(bind: syncID) AND status = 'pending'", limit: limit * 2, using: sql)
+    /// The changes of the records in `excluding` (``SyncLocalChange/recordKey``, records a push has in hand) are left
+    /// out.
+    public func pendingGroups(
+        syncID: String, at now: Date = Date(), limit: Int, excluding: Set<String> = []
+    ) async throws -> [[SyncLocalChange]] {
+        var condition: SQLQueryString = "sync_id = \(bind: syncID) AND status = 'pending'"
+        let namedRecords = excluding.filter { !$0.hasPrefix("local:") }
+        if !namedRecords.isEmpty {
+            condition = condition + " AND (external_id IS NULL OR external_id NOT IN (\(binds: Array(namedRecords))))"
         }
+        let pending = condition
+        let changes = try await database.withSQL { sql in
+            try await Self.changes(where: pending, limit: limit * 2 + excluding.count - namedRecords.count, using: sql)
+        }.filter { !excluding.contains($0.recordKey) }
         var groups: [String: [SyncLocalChange]] = [:]
         var order: [String] = []
         for change in changes {
-            let key = change.externalID ?? "local:" + (change.localKey ?? change.id)
+            let key = change.recordKey
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(change)
         }
@@ -539,8 +549,10 @@ public struct SyncChangeStore: Sendable {
 
     private static func storedRecord(from row: any SQLRow) throws -> StoredRecord {
         let externalID = try row.decode(column: "external_id", as: String.self)
-        let raw = (try? JSONValue.parse(try row.decode(column: "raw", as: String.self)))?.objectValue ?? [:]
-        let frozen = try row.decode(column: "base_data", as: String?.self).flatMap { try? JSONValue.parse($0) }
+        let rawText = try row.decode(column: "raw", as: String.self)
+        let raw = (try? JSONValue.parse(rawText))?.objectValue ?? [:]
+        // A base frozen while the record stood still is the same text: parsed once.
+        let frozen = try row.decode(column: "base_data", as: String?.self).flatMap { $0 == rawText ? .object(raw) : try? JSONValue.parse($0) }
         return StoredRecord(
             externalID: externalID, raw: raw, base: frozen.map(\.objectValue) ?? raw, baseFrozen: frozen != nil,
             version: try row.decode(column: "change_sequence", as: Int64.self),

@@ -42,6 +42,9 @@ public struct SyncLocalChange: Sendable, Equatable {
     public var externalID: String?
     /// The application's key of a record it created.
     public var localKey: String?
+    /// The record it is about, for grouping a record's changes: the provider's id, or for a create not yet named by
+    /// the provider its key (or its own id).
+    public var recordKey: String { externalID ?? "local:" + (localKey ?? id) }
     /// What was done.
     public var operation: Operation
     /// The fields set, in the provider's shape (`nil` for a deletion).
