@@ -44,3 +44,6 @@ public typealias EndpointMergePatch = MergePatch<Components.Schemas.EndpointUpda
 
 /// `PATCH /api/v1/connections/{id}`'s body.
 public typealias ConnectionMergePatch = MergePatch<Components.Schemas.ConnectionUpdate>
+
+/// `PATCH /api/v1/integrations/{key}`'s body.
+public typealias IntegrationMergePatch = MergePatch<Components.Schemas.IntegrationUpdate>

@@ -159,7 +159,7 @@ struct ConnectionsAPITests {
                     "baseURL"
                 ),
                 (#"{"provider": "strype", "name": "x"}"#, ServerTestHarness.authorized, .badRequest, "known providers are"),
-                (#"{"name": "x"}"#, ServerTestHarness.authorized, .badRequest, "'provider' is required"),
+                (#"{"name": "x"}"#, ServerTestHarness.authorized, .badRequest, "name a 'provider' or an 'integration'"),
                 (#"{"provider": "stripe", "name": "  "}"#, ServerTestHarness.authorized, .badRequest, "must not be empty"),
                 (#"["provider"]"#, ServerTestHarness.authorized, .badRequest, "must be a JSON object"),
                 ("", ServerTestHarness.authorized, .badRequest, "empty"),

@@ -12,6 +12,26 @@ public enum ConnectionValidation {
         guard name.count <= 200 else { throw .invalid("field 'name' is longer than 200 characters", code: "invalid-field") }
     }
 
+    /// A tenant is the application's customer id: 1 to 200 characters, no control characters.
+    public static func validateTenant(_ tenant: String?) throws(ApplicationError) {
+        guard let tenant else { return }
+        guard isPlainText(tenant, maximum: 200) else {
+            throw .invalid("field 'tenant' must be 1 to 200 characters without control characters", code: "invalid-field")
+        }
+    }
+
+    /// A list filter's value: 1 to `maximum` characters without control characters.
+    static func validateFilter(_ value: String?, parameter: String, maximum: Int) throws(ApplicationError) {
+        guard let value else { return }
+        guard isPlainText(value, maximum: maximum) else {
+            throw .invalid("query parameter '\(parameter)' must be 1 to \(maximum) characters without control characters")
+        }
+    }
+
+    private static func isPlainText(_ text: String, maximum: Int) -> Bool {
+        !text.isEmpty && text.count <= maximum && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
     /// The provider a connection names; an unknown one is invalid input listing the known ones.
     public static func provider(named name: String, in catalog: ProviderCatalog) throws(ApplicationError) -> ProviderDescriptor {
         guard let provider = catalog.provider(named: name) else {
@@ -54,6 +74,13 @@ public enum ConnectionValidation {
         }
         if let mappings = settings["mappings"] {
             _ = try ResourceMappings(settings: mappings, provider: provider)
+        }
+        if let allowed = settings["oauth"]?["allowedReturnUrls"] {
+            guard let list = allowed.arrayValue, list.allSatisfy({ $0.stringValue.map(ReturnURL.isAllowedEntry) ?? false }) else {
+                throw .invalid(
+                    "field 'settings.oauth.allowedReturnUrls' must be a list of absolute https URLs (http only to a loopback address), without a fragment",
+                    code: "invalid-field")
+            }
         }
     }
 

@@ -50,7 +50,10 @@ public struct ConnectionRuntime: Sendable {
 
     /// Opens the connection with `id`; a connection whose base URL comes with its token gets a token first.
     public func open(id: String) async throws -> Session {
-        let connection = try await ConnectionRepository(database: database).existing(id: id)
+        let stored = try await ConnectionRepository(database: database).existing(id: id)
+        // Its integration's settings and credentials beneath its own.
+        let setup = try await ConnectionSetup.load(stored, database: database, vault: vault)
+        let connection = setup.record
         let connector = catalog.connector(named: connection.provider)
         let descriptor = connector?.descriptor
         var baseURL = connection.settings["baseURL"]?.stringValue
@@ -59,7 +62,8 @@ public struct ConnectionRuntime: Sendable {
             // The API host comes with the token: obtain one (refreshing if need be) before the credentials are read.
             _ = try await CredentialedSender.credentialProblems { try await tokens.accessToken(for: id) }
         }
-        let credentials = try await vault.credentials(of: id, in: VaultSecretRepository(database: database))
+        let credentials =
+            instanceURLField == nil ? setup.credentials : try await ConnectionSetup.load(stored, database: database, vault: vault).credentials
         if let field = instanceURLField, let url = credentials["tokenExtras"]?[field]?.stringValue {
             guard Self.isSecureOrLoopback(url) else { throw ConnectionCallError.insecureInstanceURL }
             baseURL = url

@@ -37,10 +37,42 @@ public struct OAuthAuthorizationService: Sendable {
         self.logger = logger
     }
 
-    /// Starts an authorization for the connection with `connectionID`, which must use the authorization code grant.
-    public func start(connectionID id: String) async throws -> Started {
-        let record = try await ConnectionRepository(database: database).existing(id: id)
-        let credentials = try await vault.credentials(of: id, in: VaultSecretRepository(database: database))
+    /// How a callback ended for a state that was really pending.
+    public struct Completion: Sendable {
+        /// The connection authorized (or not).
+        public var connectionID: String
+        /// Its name, when it still exists.
+        public var connectionName: String?
+        /// Where the browser goes next, when the authorization asked for it.
+        public var returnTo: String?
+        /// Why it failed (the person denied it, the provider refused the code, the connection was deleted); `nil` when
+        /// the connection is authorized.
+        public var failure: (any JunctionError)?
+
+        /// `returnTo` with the outcome in its query: `connectionId`, `status` (`authorized` or `failed`) and on
+        /// failure `error` (the provider's code, or Junction's). `nil` without a `returnTo`.
+        public var redirect: String? {
+            guard let returnTo else { return nil }
+            var items = [URLQueryItem(name: "connectionId", value: connectionID), URLQueryItem(name: "status", value: failure == nil ? "authorized" : "failed")]
+            if let failure { items.append(URLQueryItem(name: "error", value: Self.code(of: failure))) }
+            return ReturnURL.adding(items, to: returnTo)
+        }
+
+        private static func code(of error: any JunctionError) -> String {
+            switch error {
+            case OAuth2Error.authorizationDenied(let code, _): code
+            case let error as ApplicationError: error.code
+            default: "authorization_failed"
+            }
+        }
+    }
+
+    /// Starts an authorization for the connection with `connectionID`, which must use the authorization code grant;
+    /// `returnTo`, which its `settings.oauth.allowedReturnUrls` must cover, is where the browser goes afterwards.
+    public func start(connectionID id: String, returnTo: String? = nil) async throws -> Started {
+        let setup = try await ConnectionSetup.load(
+            try await ConnectionRepository(database: database).existing(id: id), database: database, vault: vault)
+        let (record, credentials) = setup.effective
         // What the connection is configured for, not this request, decides: a conflict with its state.
         let configuration: OAuth2Configuration
         do {
@@ -50,6 +82,19 @@ public struct OAuthAuthorizationService: Sendable {
         }
         guard configuration.grant == .authorizationCode else {
             throw Self.misconfigured("this connection uses the \(configuration.grant.rawValue) grant, which needs no user authorization")
+        }
+        if let returnTo {
+            let allowed = record.settings["oauth"]?["allowedReturnUrls"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            guard !allowed.isEmpty else {
+                throw ApplicationError.invalid(
+                    "returnTo needs settings.oauth.allowedReturnUrls on the connection or its integration; none is set",
+                    code: "return-url-not-allowed")
+            }
+            guard ReturnURL.isAllowed(returnTo, by: allowed) else {
+                throw ApplicationError.invalid(
+                    "returnTo '\(returnTo.prefix(200))' is not covered by settings.oauth.allowedReturnUrls (\(allowed.joined(separator: ", ")))",
+                    code: "return-url-not-allowed")
+            }
         }
         let state = RandomToken.base64URL(bytes: 32)
         let pkce = PKCE.generate()
@@ -62,17 +107,18 @@ public struct OAuthAuthorizationService: Sendable {
         let stateHash = Self.hash(state)
         let expiresAt = Date().addingTimeInterval(Self.stateLifetime)
         try await OAuthStateRepository(database: database).insert(
-            PendingAuthorization(stateHash: stateHash, connectionID: id, redirectURI: redirectURI, expiresAt: expiresAt),
+            PendingAuthorization(stateHash: stateHash, connectionID: id, redirectURI: redirectURI, expiresAt: expiresAt, returnTo: returnTo),
             verifier: try vault.seal(["verifier": .string(pkce.verifier)], ownerID: OAuthStateRepository.verifierOwner(stateHash))
         )
         logger.info("authorization started", metadata: ["connection": "\(id)"])
         return Started(authorizationURL: url, expiresAt: expiresAt)
     }
 
-    /// Completes the authorization the browser returned from, with the provider's `code` or its `error`; answers the
-    /// connection's name. Fails with an `OAuth2Error` (unknown, replayed or expired state, denied, rejected code), or
-    /// not-found when the connection was deleted meanwhile.
-    public func complete(state: String?, code: String?, error: String?, errorDescription: String?) async throws -> String {
+    /// Completes the authorization the browser returned from, with the provider's `code` or its `error`. A state that
+    /// was not pending (unknown, replayed, expired) is thrown as an `OAuth2Error`: nothing in the request can be trusted,
+    /// not even where to return. Once the state is consumed, the outcome (authorized, denied, a code the provider
+    /// refused, the connection deleted meanwhile) is answered with where to return.
+    public func complete(state: String?, code: String?, error: String?, errorDescription: String?) async throws -> Completion {
         guard let state, !state.isEmpty else { throw OAuth2Error.unknownState }
         let pending: PendingAuthorization
         let sealedVerifier: SealedSecret
@@ -90,28 +136,30 @@ public struct OAuthAuthorizationService: Sendable {
             pending = found
             sealedVerifier = verifier
         }
-        if let error {
-            logger.warning("provider denied authorization", metadata: ["connection": "\(pending.connectionID)", "error": "\(error)"])
-            throw OAuth2Error.authorizationDenied(code: error, description: errorDescription)
-        }
-        guard let code, !code.isEmpty else {
-            throw OAuth2Error.authorizationDenied(code: "missing_code", description: "the provider sent no code")
-        }
+        var completion = Completion(connectionID: pending.connectionID, returnTo: pending.returnTo)
         do {
-            guard let record = try await ConnectionRepository(database: database).find(id: pending.connectionID) else {
+            if let error {
+                logger.warning("provider denied authorization", metadata: ["connection": "\(pending.connectionID)", "error": "\(error)"])
+                throw OAuth2Error.authorizationDenied(code: error, description: errorDescription)
+            }
+            guard let code, !code.isEmpty else {
+                throw OAuth2Error.authorizationDenied(code: "missing_code", description: "the provider sent no code")
+            }
+            guard let setup = try await ConnectionSetup.load(id: pending.connectionID, database: database, vault: vault) else {
                 throw ApplicationError.notFound("the connection was deleted during authorization")
             }
-            let credentials = try await vault.credentials(of: record.id, in: VaultSecretRepository(database: database))
+            let (record, credentials) = setup.effective
+            completion.connectionName = record.name
             let configuration = try OAuth2Configuration(settings: record.settings, credentials: credentials)
             guard let verifier = try vault.open(sealedVerifier)["verifier"]?.stringValue else { throw OAuth2Error.unknownState }
             let answer = try await oauth.exchange(code: code, verifier: verifier, redirectURI: pending.redirectURI, configuration: configuration)
             try await tokens.storeAuthorized(answer, for: record.id)
             logger.info("connection authorized", metadata: ["connection": "\(record.id)"])
-            return record.name
         } catch let error as any JunctionError {
             logger.warning("authorization failed", metadata: ["connection": "\(pending.connectionID)", "error": "\(error.detail)"])
-            throw error
+            completion.failure = error
         }
+        return completion
     }
 
     private static func misconfigured(_ detail: String) -> ApplicationError {

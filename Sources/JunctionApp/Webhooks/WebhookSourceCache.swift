@@ -22,8 +22,8 @@ public final class WebhookSourceCache: Sendable {
         public let loadedAt: ContinuousClock.Instant
     }
 
+    private let database: Database
     private let connections: ConnectionRepository
-    private let secrets: VaultSecretRepository
     private let vault: CredentialVault
     private let timeToLive: Duration
     private let catalog: ProviderCatalog
@@ -32,8 +32,8 @@ public final class WebhookSourceCache: Sendable {
     /// A cache over the store, opening secrets with `vault`.
     public init(database: Database, vault: CredentialVault, catalog: ProviderCatalog, timeToLive: Duration = .seconds(30)) {
         self.catalog = catalog
+        self.database = database
         self.connections = ConnectionRepository(database: database)
-        self.secrets = VaultSecretRepository(database: database)
         self.vault = vault
         self.timeToLive = timeToLive
     }
@@ -60,11 +60,12 @@ public final class WebhookSourceCache: Sendable {
     }
 
     private func load(_ connectionID: String) async throws -> Source? {
-        guard let record = try await connections.find(id: connectionID) else {
+        guard let stored = try await connections.find(id: connectionID) else {
             invalidate(connectionID)
             return nil
         }
-        let credentials = try await vault.credentials(of: connectionID, in: secrets)
+        // An integration may hold the signing secret every one of its connections is verified with.
+        let (record, credentials) = try await ConnectionSetup.load(stored, database: database, vault: vault).effective
         var list: [String] = []
         if let one = credentials["webhookSecret"]?.stringValue { list.append(one) }
         for entry in credentials["webhookSecrets"]?.arrayValue ?? [] {

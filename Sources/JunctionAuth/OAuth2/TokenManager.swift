@@ -47,6 +47,7 @@ public final class TokenManager: Sendable {
     /// The connection status that stops all token use until a person re-authorizes.
     public static let reauthorizationRequired = "reauthorization_required"
 
+    private let database: Database
     private let connections: ConnectionRepository
     private let secrets: VaultSecretRepository
     private let leases: LeaseRepository
@@ -65,6 +66,7 @@ public final class TokenManager: Sendable {
         configuration: Configuration = .init(),
         logger: Logger = Logger(label: "junction.tokens")
     ) {
+        self.database = database
         self.connections = ConnectionRepository(database: database)
         self.secrets = VaultSecretRepository(database: database)
         self.leases = LeaseRepository(database: database)
@@ -78,7 +80,7 @@ public final class TokenManager: Sendable {
     /// A valid access token for the connection, refreshed first if it expires soon (or is missing and the
     /// grant can obtain one without a user).
     public func accessToken(for connectionID: String) async throws -> String {
-        let (record, credentials) = try await load(connectionID)
+        let (record, credentials) = try await load(connectionID).effective
         let oauthConfiguration = try OAuth2Configuration(settings: record.settings, credentials: credentials)
         if let tokens = TokenSet(credentials: credentials), !tokens.needsRefresh(within: oauthConfiguration.refreshAhead) {
             return tokens.accessToken
@@ -138,7 +140,7 @@ public final class TokenManager: Sendable {
 
     /// The stored token if it is good to use now (another node refreshed it), else `nil`.
     private func currentToken(_ connectionID: String, rejected: String?) async throws -> String? {
-        let (record, credentials) = try await load(connectionID)
+        let (record, credentials) = try await load(connectionID).effective
         let oauthConfiguration = try OAuth2Configuration(settings: record.settings, credentials: credentials)
         guard let tokens = TokenSet(credentials: credentials), tokens.accessToken != rejected,
             !tokens.needsRefresh(within: oauthConfiguration.refreshAhead)
@@ -148,7 +150,8 @@ public final class TokenManager: Sendable {
 
     private func refreshHoldingLease(_ connectionID: String, rejected: String?) async throws -> String {
         if let token = try await currentToken(connectionID, rejected: rejected) { return token }
-        let (record, credentials) = try await load(connectionID)
+        let setup = try await load(connectionID)
+        let (record, credentials) = setup.effective
         let oauthConfiguration = try OAuth2Configuration(settings: record.settings, credentials: credentials)
         if let failedAt = credentials["refreshFailedAt"]?.stringValue.flatMap({ try? Date($0, strategy: .iso8601) }) {
             let elapsed = Date().timeIntervalSince(failedAt)
@@ -171,7 +174,7 @@ public final class TokenManager: Sendable {
             }
         } catch OAuth2Error.invalidGrant(let description) {
             // A newer refresh token stored meanwhile (an authorization, a PATCH) explains the rejection: use it.
-            let (_, latest) = try await load(connectionID, allowReauthorization: true)
+            let latest = try await load(connectionID, allowReauthorization: true).credentials
             if let tokens = TokenSet(credentials: latest), tokens.refreshToken != TokenSet(credentials: credentials)?.refreshToken,
                 !tokens.needsRefresh(within: oauthConfiguration.refreshAhead)
             {
@@ -180,7 +183,8 @@ public final class TokenManager: Sendable {
             try await requireReauthorization(connectionID, reason: "the provider rejected the refresh (invalid_grant): \(description)")
             throw OAuth2Error.reauthorizationRequired(description)
         } catch {
-            var failed = credentials
+            // Written to the connection's own credentials: its integration's secret stays the integration's.
+            var failed = setup.ownCredentials
             failed["refreshFailedAt"] = .string(Date().formatted(.iso8601))
             try await secrets.save(try vault.seal(failed, ownerID: connectionID))
             logger.warning("token refresh failed; cooling down", metadata: ["connection": "\(connectionID)", "error": "\(error)"])
@@ -189,7 +193,7 @@ public final class TokenManager: Sendable {
         configuration.onRefreshStep?(.tokenAnswered)
         // Stored before anyone uses the new access token: the provider may already have retired the old
         // refresh token.
-        try await secrets.save(try vault.seal(tokens.merged(into: credentials), ownerID: connectionID))
+        try await secrets.save(try vault.seal(tokens.merged(into: setup.ownCredentials), ownerID: connectionID))
         configuration.onRefreshStep?(.tokenSaved)
         logger.info(
             "access token refreshed",
@@ -222,21 +226,20 @@ public final class TokenManager: Sendable {
         _ transform: @Sendable ([String: JSONValue]) throws -> [String: JSONValue]
     ) async throws -> [String: JSONValue] {
         try await withRefreshLease(of: connectionID) {
-            let (_, credentials) = try await load(connectionID, allowReauthorization: true)
-            let updated = try transform(credentials)
+            let updated = try transform(try await load(connectionID, allowReauthorization: true).ownCredentials)
             try await secrets.save(try vault.seal(updated, ownerID: connectionID))
             return updated
         }
     }
 
-    private func load(_ connectionID: String, allowReauthorization: Bool = false) async throws -> (ConnectionRecord, [String: JSONValue]) {
+    /// The connection with its integration's settings and credentials beneath its own.
+    private func load(_ connectionID: String, allowReauthorization: Bool = false) async throws -> ConnectionSetup {
         guard let record = try await connections.find(id: connectionID) else {
             throw OAuth2Error.misconfigured("no connection with id '\(connectionID)'")
         }
         if !allowReauthorization, record.status == Self.reauthorizationRequired {
             throw OAuth2Error.reauthorizationRequired(record.statusReason ?? "re-authorize the connection")
         }
-        let credentials = try await vault.credentials(of: connectionID, in: secrets)
-        return (record, credentials)
+        return try await ConnectionSetup.load(record, database: database, vault: vault)
     }
 }

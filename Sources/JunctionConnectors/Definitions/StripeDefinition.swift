@@ -1,14 +1,15 @@
 extension BuiltInDefinitions {
     /// Stripe's REST API, from https://docs.stripe.com/api: form-encoded bodies, `POST` updates, cursor lists with
     /// `limit` / `starting_after` / `has_more`, `created[gte]` filters, `Idempotency-Key` on writes, the version
-    /// pinned with `Stripe-Version`, and `/v1/events` as the change feed that reports deletes.
+    /// pinned with `Stripe-Version`, and `/v1/events` as the change feed that reports deletes. A platform's connected
+    /// accounts authorize through Stripe Connect OAuth (the `stripe-connect` integration preset).
     static let stripe = """
         name: stripe
         displayName: Stripe
         baseURL: https://api.stripe.com
         auth:
-          kinds: [api_key]
-          credentials: [apiKey]
+          kinds: [api_key, oauth2_authorization_code]
+          credentials: [apiKey, clientId, clientSecret, accessToken, refreshToken]
           placement: {type: bearer, credential: apiKey}
         apiVersion:
           header: Stripe-Version

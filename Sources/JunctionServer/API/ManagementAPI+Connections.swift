@@ -10,13 +10,17 @@ extension ManagementAPI {
             case .json(let body): body
             }
         let connection = try await connections.create(
-            providerName: body.provider, name: body.name, settings: body.settings, credentials: body.credentials)
+            .init(
+                provider: body.provider, name: body.name, integration: body.integration, tenant: body.tenant, metadata: body.metadata,
+                settings: body.settings, credentials: body.credentials))
         return .created(.init(body: .json(.init(connection))))
     }
 
     func listConnections(_ input: Operations.ListConnections.Input) async throws -> Operations.ListConnections.Output {
+        let query = input.query
         let page = try await connections.list(
-            page: PageRequest(limit: input.query.limit, cursor: input.query.cursor, prefix: ConnectionRecord.idPrefix))
+            page: PageRequest(limit: query.limit, cursor: query.cursor, prefix: ConnectionRecord.idPrefix),
+            filter: .init(tenant: query.tenant, provider: query.provider, integration: query.integration, status: query.status))
         return .ok(.init(body: .json(.init(data: page.items.map { .init($0) }, nextCursor: page.nextCursor))))
     }
 
@@ -30,7 +34,8 @@ extension ManagementAPI {
             case .json(let patch), .applicationMergePatchJson(let patch): patch
             }
         let changes = try ConnectionService.Changes(
-            name: patch.fields.name, settings: patch.fields.settings, credentials: patch.fields.credentials, removed: patch.nulls)
+            name: patch.fields.name, settings: patch.fields.settings, credentials: patch.fields.credentials, tenant: patch.fields.tenant,
+            metadata: patch.fields.metadata, removed: patch.nulls)
         return .ok(.init(body: .json(.init(try await connections.update(id: input.path.id, changes)))))
     }
 
@@ -54,7 +59,10 @@ extension Components.Schemas.Connection {
             createdAt: record.createdAt,
             updatedAt: record.updatedAt,
             statusReason: record.statusReason,
-            lastUsedAt: record.lastUsedAt
+            lastUsedAt: record.lastUsedAt,
+            integration: connection.integrationKey,
+            tenant: record.tenant,
+            metadata: record.metadata?.objectValue
         )
     }
 }

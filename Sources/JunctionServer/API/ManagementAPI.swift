@@ -12,6 +12,7 @@ struct ManagementAPI: APIProtocol {
     let messages: MessageService
     let endpoints: EndpointService
     let connections: ConnectionService
+    let integrations: IntegrationService
     let resources: ResourceService
     let authorizations: OAuthAuthorizationService
     let syncs: SyncService
@@ -31,6 +32,9 @@ struct ManagementAPI: APIProtocol {
         self.connections = ConnectionService(
             database: services.database, vault: services.vault, catalog: services.catalog, oauth: services.oauth, tokens: services.tokens,
             webhookSources: services.webhookSources, logger: logger)
+        self.integrations = IntegrationService(
+            database: services.database, vault: services.vault, catalog: services.catalog, webhookSources: services.webhookSources,
+            logger: logger)
         self.resources = ResourceService(runtime: services.runtime)
         self.authorizations = services.authorizations(logger: logger)
         self.syncs = SyncService(

@@ -18,10 +18,17 @@ struct OAuthCallbackController<Context: RequestContext>: Sendable {
     @Sendable func callback(request: Request, context: Context) async throws -> Response {
         let query = request.uri.queryParameters
         do {
-            let name = try await authorizations.complete(
+            let completion = try await authorizations.complete(
                 state: query.get("state"), code: query.get("code"), error: query.get("error"),
                 errorDescription: query.get("error_description"))
-            return CallbackPage.success(connectionName: name)
+            if let location = completion.redirect {
+                return Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+            }
+            switch completion.failure {
+            case nil: return CallbackPage.success(connectionName: completion.connectionName ?? completion.connectionID)
+            case let error as ApplicationError where error.kind == .notFound: return CallbackPage.failure(error, status: .notFound)
+            case let error?: return CallbackPage.failure(error, status: .badRequest)
+            }
         } catch let error as ApplicationError where error.kind == .notFound {
             return CallbackPage.failure(error, status: .notFound)
         } catch let error as any JunctionError {

@@ -357,6 +357,38 @@ public enum SchemaMigrations {
                 "CREATE INDEX sync_conflicts_status ON sync_conflicts (status, id)",
             ]
         ),
+        Migration(
+            version: 6,
+            name: "service management: integrations, connection tenants",
+            statements: [
+                // A provider-level configuration (an OAuth app, its presets, its health thresholds and pinned API
+                // version) that connections reference, so it is set once; its secrets (client id and secret) are sealed
+                // in the vault under its id. `key` is the name configuration files and people use.
+                """
+                CREATE TABLE integrations (
+                    id TEXT PRIMARY KEY,
+                    key TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    settings TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX integrations_key ON integrations (key)",
+                // A connection may use an integration, belong to the application's customer (`tenant`) and carry the
+                // application's own `metadata` (JSON).
+                "ALTER TABLE connections ADD COLUMN integration_id TEXT",
+                "ALTER TABLE connections ADD COLUMN tenant TEXT",
+                "ALTER TABLE connections ADD COLUMN metadata TEXT",
+                "CREATE INDEX connections_integration ON connections (integration_id, id)",
+                "CREATE INDEX connections_tenant ON connections (tenant, id)",
+                "CREATE INDEX connections_provider ON connections (provider, id)",
+                "CREATE INDEX connections_status ON connections (status, id)",
+                // Where the browser goes after an authorization (checked against the integration's allowed list).
+                "ALTER TABLE oauth_states ADD COLUMN return_to TEXT",
+            ]
+        ),
     ]
 
     /// The version a fully migrated database is at.

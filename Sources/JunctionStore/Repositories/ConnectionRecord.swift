@@ -22,6 +22,12 @@ public struct ConnectionRecord: Sendable, Equatable {
     public var createdAt: Date
     /// When it last changed.
     public var updatedAt: Date
+    /// The integration whose settings and credentials it uses beneath its own.
+    public var integrationID: String?
+    /// The application's customer it belongs to, for filtering.
+    public var tenant: String?
+    /// The application's own data about it (a JSON object), kept as given.
+    public var metadata: JSONValue?
 
     /// A connection record.
     public init(
@@ -33,8 +39,14 @@ public struct ConnectionRecord: Sendable, Equatable {
         statusReason: String? = nil,
         lastUsedAt: Date? = nil,
         createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date,
+        integrationID: String? = nil,
+        tenant: String? = nil,
+        metadata: JSONValue? = nil
     ) {
+        self.integrationID = integrationID
+        self.tenant = tenant
+        self.metadata = metadata
         self.id = id
         self.provider = provider
         self.name = name

@@ -16,10 +16,11 @@ public struct ConnectionRepository: Sendable {
         try await database.transaction { sql in
             try await sql.raw(
                 """
-                INSERT INTO connections (id, provider, name, settings, status, created_at, updated_at)
+                INSERT INTO connections (id, provider, name, settings, status, created_at, updated_at, integration_id, tenant, metadata)
                 VALUES (\(bind: connection.id), \(bind: connection.provider), \(bind: connection.name), \
                 \(bind: try connection.settings.serialized()), \(bind: connection.status), \
-                \(bind: connection.createdAt.epochMilliseconds), \(bind: connection.updatedAt.epochMilliseconds))
+                \(bind: connection.createdAt.epochMilliseconds), \(bind: connection.updatedAt.epochMilliseconds), \
+                \(bind: connection.integrationID), \(bind: connection.tenant), \(bind: try connection.metadata?.serialized()))
                 """
             ).run()
             if let secret {
@@ -36,20 +37,49 @@ public struct ConnectionRepository: Sendable {
         return try row.map(Self.record(from:))
     }
 
-    /// A page of connections in id (creation) order, starting after `cursor`.
-    public func list(after cursor: String?, limit: Int) async throws -> [ConnectionRecord] {
-        let rows = try await database.withSQL { sql in
-            if let cursor {
-                return try await sql.raw(
-                    "SELECT * FROM connections WHERE id > \(bind: cursor) ORDER BY id LIMIT \(bind: limit)"
-                ).all()
-            }
-            return try await sql.raw("SELECT * FROM connections ORDER BY id LIMIT \(bind: limit)").all()
+    /// Which connections a listing shows: each member set narrows it (all of them must match).
+    public struct Filter: Sendable, Equatable {
+        /// The application's customer.
+        public var tenant: String?
+        /// The provider's name.
+        public var provider: String?
+        /// The integration's id.
+        public var integrationID: String?
+        /// The status (`active`, `reauthorization_required`).
+        public var status: String?
+
+        /// A filter; no member set lists every connection.
+        public init(tenant: String? = nil, provider: String? = nil, integrationID: String? = nil, status: String? = nil) {
+            self.tenant = tenant
+            self.provider = provider
+            self.integrationID = integrationID
+            self.status = status
         }
+    }
+
+    /// A page of the connections `filter` selects, in id (creation) order, starting after `cursor`. Each filter has
+    /// an index leading with it, so a page reads no more rows than it shows.
+    public func list(after cursor: String?, limit: Int, filter: Filter = Filter()) async throws -> [ConnectionRecord] {
+        var condition: SQLQueryString = "1 = 1"
+        if let cursor { condition = condition + " AND id > \(bind: cursor)" }
+        if let tenant = filter.tenant { condition = condition + " AND tenant = \(bind: tenant)" }
+        if let provider = filter.provider { condition = condition + " AND provider = \(bind: provider)" }
+        if let integration = filter.integrationID { condition = condition + " AND integration_id = \(bind: integration)" }
+        if let status = filter.status { condition = condition + " AND status = \(bind: status)" }
+        let query: SQLQueryString = "SELECT * FROM connections WHERE " + condition + " ORDER BY id LIMIT \(bind: limit)"
+        let rows = try await database.withSQL { sql in try await sql.raw(query).all() }
         return try rows.map(Self.record(from:))
     }
 
-    /// Saves name and settings, and replaces the sealed credentials when `secret` is given, atomically. The
+    /// How many connections use the integration with `id`.
+    public func count(usingIntegration id: String) async throws -> Int {
+        try await database.withSQL { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM connections WHERE integration_id = \(bind: id)").first()?
+                .decode(column: "n", as: Int64.self)
+        }.map(Int.init) ?? 0
+    }
+
+    /// Saves name, settings, integration, tenant and metadata, and replaces the sealed credentials when `secret` is given, atomically. The
     /// status is not written here: it belongs to the token manager (``setStatus(id:status:reason:)``), and a
     /// PATCH must not undo a status set while it ran.
     /// Returns `false` when the connection no longer exists.
@@ -59,6 +89,8 @@ public struct ConnectionRepository: Sendable {
                 """
                 UPDATE connections SET name = \(bind: connection.name), \
                 settings = \(bind: try connection.settings.serialized()), \
+                integration_id = \(bind: connection.integrationID), tenant = \(bind: connection.tenant), \
+                metadata = \(bind: try connection.metadata?.serialized()), \
                 updated_at = \(bind: connection.updatedAt.epochMilliseconds)
                 WHERE id = \(bind: connection.id) RETURNING id
                 """
@@ -120,7 +152,10 @@ public struct ConnectionRepository: Sendable {
             statusReason: try row.decode(column: "status_reason", as: String?.self),
             lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
             createdAt: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self)),
-            updatedAt: Date(epochMilliseconds: try row.decode(column: "updated_at", as: Int64.self))
+            updatedAt: Date(epochMilliseconds: try row.decode(column: "updated_at", as: Int64.self)),
+            integrationID: try row.decode(column: "integration_id", as: String?.self),
+            tenant: try row.decode(column: "tenant", as: String?.self),
+            metadata: try row.decode(column: "metadata", as: String?.self).flatMap { try? JSONValue.parse($0) }
         )
     }
 }

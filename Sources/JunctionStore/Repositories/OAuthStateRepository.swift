@@ -12,13 +12,16 @@ public struct PendingAuthorization: Sendable, Equatable {
     public var redirectURI: String
     /// After this the state is refused.
     public var expiresAt: Date
+    /// Where the browser goes once the callback is handled (already checked against the allowed list).
+    public var returnTo: String?
 
     /// A pending authorization.
-    public init(stateHash: String, connectionID: String, redirectURI: String, expiresAt: Date) {
+    public init(stateHash: String, connectionID: String, redirectURI: String, expiresAt: Date, returnTo: String? = nil) {
         self.stateHash = stateHash
         self.connectionID = connectionID
         self.redirectURI = redirectURI
         self.expiresAt = expiresAt
+        self.returnTo = returnTo
     }
 }
 
@@ -36,9 +39,9 @@ public struct OAuthStateRepository: Sendable {
         try await database.transaction { sql in
             try await sql.raw(
                 """
-                INSERT INTO oauth_states (state_hash, connection_id, redirect_uri, expires_at, created_at)
+                INSERT INTO oauth_states (state_hash, connection_id, redirect_uri, expires_at, created_at, return_to)
                 VALUES (\(bind: pending.stateHash), \(bind: pending.connectionID), \(bind: pending.redirectURI), \
-                \(bind: pending.expiresAt.epochMilliseconds), \(bind: Date().epochMilliseconds))
+                \(bind: pending.expiresAt.epochMilliseconds), \(bind: Date().epochMilliseconds), \(bind: pending.returnTo))
                 """
             ).run()
             try await VaultSecretRepository.upsert(verifier, at: Date(), using: sql)
@@ -65,7 +68,7 @@ public struct OAuthStateRepository: Sendable {
                 """
                 UPDATE oauth_states SET used_at = \(bind: now)
                 WHERE state_hash = \(bind: stateHash) AND used_at IS NULL AND expires_at > \(bind: now)
-                RETURNING connection_id, redirect_uri, expires_at
+                RETURNING connection_id, redirect_uri, expires_at, return_to
                 """
             ).first()
             if let claimed {
@@ -73,7 +76,8 @@ public struct OAuthStateRepository: Sendable {
                     stateHash: stateHash,
                     connectionID: try claimed.decode(column: "connection_id", as: String.self),
                     redirectURI: try claimed.decode(column: "redirect_uri", as: String.self),
-                    expiresAt: Date(epochMilliseconds: try claimed.decode(column: "expires_at", as: Int64.self))
+                    expiresAt: Date(epochMilliseconds: try claimed.decode(column: "expires_at", as: Int64.self)),
+                    returnTo: try claimed.decode(column: "return_to", as: String?.self)
                 )
                 let verifierRow = try await sql.raw(
                     "DELETE FROM vault_secrets WHERE owner_id = \(bind: Self.verifierOwner(stateHash)) RETURNING *"

@@ -107,8 +107,9 @@ struct ConnectorDriver: Sendable {
     /// Makes a connection to `provider` with `settings` and `credentials` (JSON object texts).
     static func create(_ harness: Harness, provider: String, settings: String, credentials: String) async throws -> ConnectorDriver {
         let created = try await harness.connections.create(
-            providerName: provider, name: "\(provider) test", settings: try JSONValue.parse(settings).objectValue,
-            credentials: try JSONValue.parse(credentials).objectValue)
+            .init(
+                provider: provider, name: "\(provider) test", settings: try JSONValue.parse(settings).objectValue,
+                credentials: try JSONValue.parse(credentials).objectValue))
         return ConnectorDriver(harness: harness, connection: created.record.id)
     }
 
