@@ -75,6 +75,7 @@ public enum ConnectionValidation {
         if let mappings = settings["mappings"] {
             _ = try ResourceMappings(settings: mappings, provider: provider)
         }
+        _ = try HealthSettings(settings: .object(settings))
         if let allowed = settings["oauth"]?["allowedReturnUrls"] {
             guard let list = allowed.arrayValue, list.allSatisfy({ $0.stringValue.map(ReturnURL.isAllowedEntry) ?? false }) else {
                 throw .invalid(

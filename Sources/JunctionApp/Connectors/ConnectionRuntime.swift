@@ -38,9 +38,16 @@ public struct ConnectionRuntime: Sendable {
     private let tokens: TokenManager
     private let catalog: ProviderCatalog
     private let apiClient: APIClient
+    /// Counts every call for the connections' health.
+    public let recorder: CallRecorder?
 
-    /// A runtime over the store, the vault, the token manager and the client every provider call goes through.
-    public init(database: Database, vault: CredentialVault, tokens: TokenManager, catalog: ProviderCatalog, apiClient: APIClient) {
+    /// A runtime over the store, the vault, the token manager and the client every provider call goes through;
+    /// `recorder` counts the calls for the health monitor.
+    public init(
+        database: Database, vault: CredentialVault, tokens: TokenManager, catalog: ProviderCatalog, apiClient: APIClient,
+        recorder: CallRecorder? = nil
+    ) {
+        self.recorder = recorder
         self.database = database
         self.vault = vault
         self.tokens = tokens
@@ -69,7 +76,8 @@ public struct ConnectionRuntime: Sendable {
             baseURL = url
         }
         guard let baseURL = baseURL ?? descriptor?.defaultBaseURL else { throw ConnectionCallError.noBaseURL }
-        let sender = CredentialedSender(tokens: tokens, connection: connection, provider: descriptor, credentials: credentials)
+        let sender = CredentialedSender(
+            tokens: tokens, connection: connection, provider: descriptor, credentials: credentials, recorder: recorder)
         return Session(connection: connection, connector: connector, baseURL: baseURL, sender: sender)
     }
 

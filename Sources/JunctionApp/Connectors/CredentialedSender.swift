@@ -14,9 +14,16 @@ public struct CredentialedSender: Sendable {
     public let connection: ConnectionRecord
     /// The connection's credentials, opened.
     public let credentials: [String: JSONValue]
+    /// Counts each call for the connection's health, when the server monitors it.
+    let recorder: CallRecorder?
 
-    /// A sender for `connection`; `provider` supplies how credentials go on requests when the connection does not say.
-    public init(tokens: TokenManager, connection: ConnectionRecord, provider: ProviderDescriptor?, credentials: [String: JSONValue]) {
+    /// A sender for `connection`; `provider` supplies how credentials go on requests when the connection does not say;
+    /// `recorder` counts every call and whether the provider failed it.
+    public init(
+        tokens: TokenManager, connection: ConnectionRecord, provider: ProviderDescriptor?, credentials: [String: JSONValue],
+        recorder: CallRecorder? = nil
+    ) {
+        self.recorder = recorder
         var connection = connection
         if connection.settings["auth"] == nil, let placement = provider?.defaultAuthPlacement,
             case .object(var settings) = connection.settings
@@ -31,6 +38,41 @@ public struct CredentialedSender: Sendable {
 
     /// Authorizes `request` and sends it with `send`; `status` reads a response's status for the 401 check.
     public func send<Response>(
+        _ request: APIRequest, status: (Response) -> Int, using send: (APIRequest) async throws -> Response
+    ) async throws -> Response {
+        guard let recorder else { return try await authorizedSend(request, status: status, using: send) }
+        let started = ContinuousClock.now
+        do {
+            let response = try await authorizedSend(request, status: status, using: send)
+            let code = status(response)
+            recorder.record(connectionID: connection.id, failed: code >= 500 || code == 401, latency: ContinuousClock.now - started)
+            return response
+        } catch {
+            if let failed = Self.isProviderFailure(error) {
+                recorder.record(connectionID: connection.id, failed: failed, latency: ContinuousClock.now - started)
+            }
+            throw error
+        }
+    }
+
+    /// Whether an error thrown by a call counts against the provider's health (`nil`: it is no call at all, such as
+    /// a request refused before it was sent or a cancelled one). The network, timeouts, 5xx, an open circuit and
+    /// refused credentials count; the caller's own mistakes (4xx) are calls that worked.
+    static func isProviderFailure(_ error: any Error) -> Bool? {
+        switch error {
+        case is CancellationError: nil
+        case let error as APIError:
+            switch error {
+            case .transport, .timeout, .server, .circuitOpen, .unauthorized: true
+            case .invalidRequest, .hostNotAllowed: nil
+            case .rateLimited, .forbidden, .notFound, .conflict, .validation, .client: false
+            }
+        case let error as ConnectionCallError: error.needsAuthorization ? true : nil
+        default: true
+        }
+    }
+
+    private func authorizedSend<Response>(
         _ request: APIRequest, status: (Response) -> Int, using send: (APIRequest) async throws -> Response
     ) async throws -> Response {
         var outbound = request

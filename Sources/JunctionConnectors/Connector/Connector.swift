@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import JunctionCore
 import JunctionHTTP
 
@@ -120,5 +121,16 @@ public struct ProxyOnlyConnector: Connector {
     /// A connector that only describes `descriptor`.
     public init(_ descriptor: ProviderDescriptor) {
         self.descriptor = descriptor
+    }
+
+    /// Reads the connection's `settings.health.probePath` (any answer below 400 is healthy); without one there is no
+    /// probe.
+    public func probe(session: ConnectorSession) async throws {
+        guard let path = session.settings["health"]?["probePath"]?.stringValue else {
+            throw ConnectorError.probeUnavailable(provider: descriptor.name)
+        }
+        let base = session.baseURL.hasSuffix("/") ? String(session.baseURL.dropLast()) : session.baseURL
+        let response = try await session.transport.send(APIRequest(method: .get, url: base + path))
+        guard response.status < 400 else { throw ConnectorError.unexpectedResponse("the probe GET \(path) answered \(response.status)") }
     }
 }

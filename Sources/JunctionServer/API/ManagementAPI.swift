@@ -13,6 +13,7 @@ struct ManagementAPI: APIProtocol {
     let endpoints: EndpointService
     let connections: ConnectionService
     let integrations: IntegrationService
+    let health: HealthService
     let resources: ResourceService
     let authorizations: OAuthAuthorizationService
     let syncs: SyncService
@@ -35,6 +36,7 @@ struct ManagementAPI: APIProtocol {
         self.integrations = IntegrationService(
             database: services.database, vault: services.vault, catalog: services.catalog, webhookSources: services.webhookSources,
             logger: logger)
+        self.health = HealthService(database: services.database, vault: services.vault)
         self.resources = ResourceService(runtime: services.runtime)
         self.authorizations = services.authorizations(logger: logger)
         self.syncs = SyncService(

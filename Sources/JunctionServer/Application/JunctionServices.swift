@@ -32,6 +32,8 @@ public struct JunctionServices: Sendable {
     public let tokens: TokenManager
     /// Opens connections for provider calls, the same way for the resources API and the proxy.
     public let runtime: ConnectionRuntime
+    /// Counts this node's calls through each connection for the health monitor.
+    public let callRecorder = CallRecorder()
 
     /// Limits of the inbound webhook listener.
     public let webhookIngress: WebhookIngressConfiguration
@@ -80,7 +82,8 @@ public struct JunctionServices: Sendable {
         self.apiClient = apiClient
         self.oauth = OAuth2Client(apiClient: apiClient)
         self.tokens = TokenManager(database: database, vault: vault, oauth: oauth, configuration: tokenConfiguration, logger: logger)
-        self.runtime = ConnectionRuntime(database: database, vault: vault, tokens: tokens, catalog: catalog, apiClient: apiClient)
+        self.runtime = ConnectionRuntime(
+            database: database, vault: vault, tokens: tokens, catalog: catalog, apiClient: apiClient, recorder: callRecorder)
         self.webhookIngress = webhookIngress
         self.webhookSources = WebhookSourceCache(database: database, vault: vault, catalog: catalog)
         self.inbox = WebhookInbox(database: database, queue: queue, logger: logger) { metrics.recordInboxFlush(events: $0) }
@@ -140,6 +143,11 @@ public struct JunctionServices: Sendable {
     /// Pushes two-way syncs' local changes through this server's connections.
     public func syncPusher(logger: Logger, configuration: SyncPusher.Configuration = .init()) -> SyncPusher {
         SyncPusher(database: database, runtime: runtime, announcer: syncAnnouncer, configuration: configuration, logger: logger)
+    }
+
+    /// Watches the connections' health (probes, state changes, alerts, their messages), as a service of `junction serve`.
+    public func healthMonitor(logger: Logger, configuration: HealthMonitor.Configuration = .init()) -> HealthMonitor {
+        HealthMonitor(database: database, runtime: runtime, recorder: callRecorder, dispatcher: dispatcher, configuration: configuration, logger: logger)
     }
 
     /// Starts due syncs and sends due announcements every `interval`, and renews watch channels, as a service of

@@ -24,6 +24,7 @@ struct OperationsController<Context: RequestContext>: Sendable {
         router.get("metrics") { _, _ in
             metrics.refreshQueueGauges(from: (try? await queue.statistics()) ?? [])
             metrics.refreshCircuitGauges(from: breakers.states)
+            if let states = try? await HealthRepository(database: database).states() { metrics.refreshHealthGauges(from: states) }
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

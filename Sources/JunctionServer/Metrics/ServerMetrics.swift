@@ -42,6 +42,8 @@ public final class ServerMetrics: Sendable {
     /// metric names and the OpenAPI route again for every request, about a tenth of the CPU of answering
     /// `/health/live`.
     private let requestInstruments = Mutex<[RequestKey: RequestInstruments]>([:])
+    /// The health gauges published per connection, so a deleted connection's are taken down.
+    private let healthGauges = Mutex<[String: [Gauge]]>([:])
     /// Route templates, methods and statuses are few, but a client choosing odd methods must not grow the cache.
     static let maximumRequestKeys = 4096
 
@@ -141,6 +143,47 @@ public final class ServerMetrics: Sendable {
             if cache.count < Self.maximumRequestKeys { cache[key] = instruments }
         }
         return instruments
+    }
+
+    static var connectionHealth: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "junction", metricName: "connection_health", unitName: "",
+            helpText: "1 for the connection's current health state (healthy, degraded, down, needs_reauth, paused), 0 for the others."
+        )
+    }
+    static var connectionsByHealth: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "junction", metricName: "connections_by_health", unitName: "",
+            helpText: "Connections per provider and health state."
+        )
+    }
+
+    /// Publishes every connection's health state (one series per state, 1 for the current one) and the count per
+    /// provider and state; the series of connections gone are removed.
+    func refreshHealthGauges(from states: [(connectionID: String, provider: String, state: HealthState)]) {
+        var perProvider: [String: [HealthState: Int]] = [:]
+        var published: [String: [Gauge]] = [:]
+        for entry in states {
+            perProvider[entry.provider, default: [:]][entry.state, default: 0] += 1
+            published[entry.connectionID] = HealthState.allCases.map { state in
+                let gauge = registry.makeGauge(
+                    descriptor: Self.connectionHealth,
+                    labels: [("connection", entry.connectionID), ("provider", entry.provider), ("state", state.rawValue)])
+                gauge.set(Double(state == entry.state ? 1 : 0))
+                return gauge
+            }
+        }
+        for (provider, counts) in perProvider {
+            for state in HealthState.allCases {
+                registry.makeGauge(descriptor: Self.connectionsByHealth, labels: [("provider", provider), ("state", state.rawValue)])
+                    .set(Double(counts[state] ?? 0))
+            }
+        }
+        let gone = healthGauges.withLock { known in
+            defer { known = published }
+            return known.filter { published[$0.key] == nil }.flatMap(\.value)
+        }
+        for gauge in gone { registry.unregisterGauge(gauge) }
     }
 
     /// Refreshes the job queue gauges from the store, just before a scrape renders them.

@@ -359,7 +359,7 @@ public enum SchemaMigrations {
         ),
         Migration(
             version: 6,
-            name: "service management: integrations, connection tenants",
+            name: "service management: integrations, connection tenants, health, alerts",
             statements: [
                 // A provider-level configuration (an OAuth app, its presets, its health thresholds and pinned API
                 // version) that connections reference, so it is set once; its secrets (client id and secret) are sealed
@@ -387,6 +387,74 @@ public enum SchemaMigrations {
                 "CREATE INDEX connections_status ON connections (status, id)",
                 // Where the browser goes after an authorization (checked against the integration's allowed list).
                 "ALTER TABLE oauth_states ADD COLUMN return_to TEXT",
+                // A connection's health now: its state with the cause and since when, and its probe schedule and last
+                // outcome (`next_probe_at` is claimed by one node per interval).
+                """
+                CREATE TABLE connection_health (
+                    connection_id TEXT PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    cause TEXT,
+                    detail TEXT,
+                    since BIGINT NOT NULL,
+                    next_probe_at BIGINT,
+                    last_probe_at BIGINT,
+                    last_probe_ok INTEGER,
+                    last_probe_ms BIGINT,
+                    last_probe_error TEXT,
+                    probe_failures INTEGER NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX connection_health_probe ON connection_health (next_probe_at)",
+                // Every change of state with its cause; `announced` once its outbound message was accepted.
+                """
+                CREATE TABLE connection_health_events (
+                    id TEXT PRIMARY KEY,
+                    connection_id TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    previous TEXT NOT NULL,
+                    cause TEXT,
+                    detail TEXT,
+                    created_at BIGINT NOT NULL,
+                    announced INTEGER NOT NULL
+                )
+                """,
+                "CREATE INDEX connection_health_events_connection ON connection_health_events (connection_id, id)",
+                "CREATE INDEX connection_health_events_unannounced ON connection_health_events (id) WHERE announced = 0",
+                // Calls through each connection, counted by every node into 10-second buckets (added up across nodes).
+                """
+                CREATE TABLE connection_call_stats (
+                    connection_id TEXT NOT NULL,
+                    bucket BIGINT NOT NULL,
+                    calls INTEGER NOT NULL,
+                    errors INTEGER NOT NULL,
+                    latency_ms BIGINT NOT NULL,
+                    PRIMARY KEY (connection_id, bucket)
+                )
+                """,
+                "CREATE INDEX connection_call_stats_bucket ON connection_call_stats (bucket)",
+                // What needs a person: one alert per connection and cause while it is not resolved.
+                """
+                CREATE TABLE alerts (
+                    id TEXT PRIMARY KEY,
+                    connection_id TEXT,
+                    cause TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    occurrences INTEGER NOT NULL,
+                    opened_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    acknowledged_at BIGINT,
+                    acknowledged_by TEXT,
+                    resolved_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX alerts_active ON alerts (connection_id, cause) WHERE status <> 'resolved'",
+                "CREATE INDEX alerts_status ON alerts (status, id)",
+                "CREATE INDEX alerts_connection ON alerts (connection_id, id)",
+                "CREATE INDEX operational_events_connection ON operational_events (connection_id, id)",
             ]
         ),
     ]

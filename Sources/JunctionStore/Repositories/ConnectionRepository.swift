@@ -103,11 +103,15 @@ public struct ConnectionRepository: Sendable {
         }
     }
 
-    /// Deletes the connection with its credentials and its syncs (their runs and records); returns `false` when it
-    /// did not exist.
+    /// Deletes the connection with its credentials, its syncs (their runs and records) and its health, and resolves its
+    /// alerts; returns `false` when it did not exist.
     public func delete(id: String) async throws -> Bool {
         try await database.transaction { sql in
             try await SyncRepository.deleteSyncs(ofConnection: id, using: sql)
+            try await HealthRepository(database: database).forget(connectionID: id, using: sql)
+            try await sql.raw(
+                "UPDATE alerts SET status = 'resolved', resolved_at = \(bind: Date().epochMilliseconds) WHERE connection_id = \(bind: id) AND status <> 'resolved'"
+            ).run()
             try await sql.raw("DELETE FROM vault_secrets WHERE owner_id = \(bind: id)").run()
             let rows = try await sql.raw("DELETE FROM connections WHERE id = \(bind: id) RETURNING id").all()
             return !rows.isEmpty

@@ -15,6 +15,9 @@ public struct OperationalEvent: Sendable, Equatable {
     /// When.
     public var createdAt: Date
 
+    /// The prefix of event ids.
+    public static let idPrefix = "opev"
+
     /// An event.
     public init(id: String, type: String, connectionID: String?, message: String, createdAt: Date) {
         self.id = id
@@ -46,7 +49,7 @@ public struct OperationalEventRepository: Sendable {
         -> OperationalEvent
     {
         let event = OperationalEvent(
-            id: ResourceID.make(prefix: "opev"), type: type, connectionID: connectionID, message: message, createdAt: Date()
+            id: ResourceID.make(prefix: OperationalEvent.idPrefix), type: type, connectionID: connectionID, message: message, createdAt: Date()
         )
         try await sql.raw(
             """
@@ -60,14 +63,15 @@ public struct OperationalEventRepository: Sendable {
 
     /// The newest events first, optionally of one connection.
     public func recent(connectionID: String? = nil, limit: Int = 50) async throws -> [OperationalEvent] {
-        let rows = try await database.withSQL { sql in
-            if let connectionID {
-                return try await sql.raw(
-                    "SELECT * FROM operational_events WHERE connection_id = \(bind: connectionID) ORDER BY id DESC LIMIT \(bind: limit)"
-                ).all()
-            }
-            return try await sql.raw("SELECT * FROM operational_events ORDER BY id DESC LIMIT \(bind: limit)").all()
-        }
+        try await page(before: nil, connectionID: connectionID, type: nil, limit: limit)
+    }
+
+    /// A page of events, newest first, older than the id `cursor`, of one connection and one type when given.
+    public func page(before cursor: String?, connectionID: String?, type: String?, limit: Int) async throws -> [OperationalEvent] {
+        let query = PageQuery.sql(
+            from: "operational_events", after: cursor, filters: [("connection_id", connectionID), ("type", type)], limit: limit,
+            newestFirst: true)
+        let rows = try await database.withSQL { sql in try await sql.raw(query).all() }
         return try rows.map { row in
             OperationalEvent(
                 id: try row.decode(column: "id", as: String.self),

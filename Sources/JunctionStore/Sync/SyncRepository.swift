@@ -259,6 +259,22 @@ public struct SyncRepository: Sendable {
         try await sql.raw("UPDATE syncs SET next_run_at = NULL WHERE id = \(bind: id)").run()
     }
 
+    /// The syncs of `connectionID` that are not paused.
+    public func running(connectionID: String) async throws -> [String] {
+        try await database.withSQL { sql in
+            try await sql.raw("SELECT id FROM syncs WHERE connection_id = \(bind: connectionID) AND paused = 0").all()
+        }.map { try $0.decode(column: "id", as: String.self) }
+    }
+
+    /// The syncs of `connectionID` paused for `reason`.
+    public func paused(connectionID: String, reason: String) async throws -> [String] {
+        try await database.withSQL { sql in
+            try await sql.raw(
+                "SELECT id FROM syncs WHERE connection_id = \(bind: connectionID) AND paused = 1 AND status_reason = \(bind: reason)"
+            ).all()
+        }.map { try $0.decode(column: "id", as: String.self) }
+    }
+
     /// The syncs paused until their connection is authorized again whose connection is `active` now.
     public func pausedForAuthorization(reason: String) async throws -> [String] {
         let rows = try await database.withSQL { sql in

@@ -311,6 +311,7 @@ struct ServeCommand: AsyncParsableCommand {
                 count: min(4, jobConcurrency), leaseDuration: .seconds(jobLeaseSeconds), logger: logger)
             serviceList += syncWorkers.map { .init(service: $0) }
             serviceList.append(.init(service: services.syncScheduler(logger: logger)))
+            serviceList.append(.init(service: services.healthMonitor(logger: logger)))
         }
         // Nested in the command's group, it stops gracefully when that one does (on SIGTERM or SIGINT).
         let group = ServiceGroup(configuration: .init(services: serviceList, logger: logger))

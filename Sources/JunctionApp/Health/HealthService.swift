@@ -1,0 +1,92 @@
+import Foundation
+import JunctionAuth
+import JunctionCore
+import JunctionStore
+
+/// What people read of health: a connection's state with its window, probe and history; the alerts; the operational
+/// events.
+public struct HealthService: Sendable {
+    /// A connection's health as the API shows it.
+    public struct Report: Sendable {
+        /// The stored state (`healthy` before the monitor first judged it).
+        public var health: ConnectionHealth
+        /// The calls in its window, from every node.
+        public var window: CallCounts
+        /// Its effective settings.
+        public var settings: HealthSettings
+        /// Its changes of state, newest first.
+        public var history: [HealthTransition]
+    }
+
+    private let database: Database
+    private let vault: CredentialVault
+
+    /// A service over the store.
+    public init(database: Database, vault: CredentialVault) {
+        self.database = database
+        self.vault = vault
+    }
+
+    /// The connection's health at `now`, with up to `historyLimit` changes.
+    public func report(connectionID: String, at now: Date = Date(), historyLimit: Int = 50) async throws -> Report {
+        let record = try await ConnectionRepository(database: database).existing(id: connectionID)
+        let setup = try await ConnectionSetup.load(record, database: database, vault: vault)
+        let settings = (try? HealthSettings(settings: setup.record.settings)) ?? HealthSettings()
+        let repository = HealthRepository(database: database)
+        let health = try await repository.find(connectionID: connectionID) ?? ConnectionHealth(connectionID: connectionID, state: .healthy, since: record.createdAt)
+        let start = now.addingTimeInterval(-settings.window.inSeconds)
+        var window = CallCounts()
+        for (_, count) in try await repository.callCounts(since: start)[connectionID] ?? [:] { window.add(count) }
+        return Report(health: health, window: window, settings: settings, history: try await repository.history(connectionID: connectionID, limit: historyLimit))
+    }
+
+    /// A page of alerts, newest first.
+    public func alerts(page: PageRequest, status: String?, connectionID: String?) async throws -> Page<Alert> {
+        var parsed: Alert.Status?
+        if let status {
+            guard let value = Alert.Status(rawValue: status) else {
+                throw ApplicationError.invalid(
+                    "query parameter 'status' must be \(Alert.Status.allCases.map(\.rawValue).joined(separator: ", ")), not '\(status.prefix(64))'")
+            }
+            parsed = value
+        }
+        if let connectionID, !ResourceID.isWellFormed(connectionID, prefix: ConnectionRecord.idPrefix) {
+            throw ApplicationError.invalid("query parameter 'connectionId' is not a connection id: '\(connectionID.prefix(64))'")
+        }
+        let alerts = try await AlertRepository(database: database).list(
+            before: page.cursor, status: parsed, connectionID: connectionID, limit: page.limit + 1)
+        return Page(fetched: alerts, limit: page.limit, cursor: \.id)
+    }
+
+    /// The alert with `id`.
+    public func alert(id: String) async throws -> Alert {
+        guard ResourceID.isWellFormed(id, prefix: Alert.idPrefix), let alert = try await AlertRepository(database: database).find(id: id) else {
+            throw ApplicationError.notFound("alert", id: id, prefix: Alert.idPrefix)
+        }
+        return alert
+    }
+
+    /// Marks the alert acknowledged by `person` (an alert already acknowledged or resolved stays as it is).
+    public func acknowledge(id: String, by person: String?) async throws -> Alert {
+        if let person, person.isEmpty || person.count > 200 || person.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ApplicationError.invalid("query parameter 'by' must be 1 to 200 characters without control characters")
+        }
+        guard ResourceID.isWellFormed(id, prefix: Alert.idPrefix),
+            let alert = try await AlertRepository(database: database).acknowledge(id: id, by: person, at: Date())
+        else { throw ApplicationError.notFound("alert", id: id, prefix: Alert.idPrefix) }
+        return alert
+    }
+
+    /// A page of operational events, newest first, of one connection and one type when given.
+    public func operationalEvents(page: PageRequest, connectionID: String?, type: String?) async throws -> Page<OperationalEvent> {
+        if let connectionID, !ResourceID.isWellFormed(connectionID, prefix: ConnectionRecord.idPrefix) {
+            throw ApplicationError.invalid("query parameter 'connectionId' is not a connection id: '\(connectionID.prefix(64))'")
+        }
+        if let type, type.isEmpty || type.count > 100 || !type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+            throw ApplicationError.invalid("query parameter 'type' must be an event type like connection.health.down")
+        }
+        let events = try await OperationalEventRepository(database: database).page(
+            before: page.cursor, connectionID: connectionID, type: type, limit: page.limit + 1)
+        return Page(fetched: events, limit: page.limit, cursor: \.id)
+    }
+}
