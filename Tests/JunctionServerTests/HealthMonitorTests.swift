@@ -198,3 +198,57 @@ struct HealthMonitorTests {
         }
     }
 }
+
+/// API versions seen in providers' answers, end to end: httpbin's `/response-headers` sends the Deprecation, Sunset
+/// and Link headers a retiring API sends.
+@Suite("API version notices", .enabled(if: PythonPeer.isAvailable))
+struct APIVersionNoticeTests {
+    @Test("a Sunset header on a provider's answer shows in the versions view and raises the alert at 90, 30 and 7 days", arguments: TestEngine.available)
+    func sunsetAlerts(engine: TestEngine) async throws {
+        try await PythonPeer.with("serve_httpbin.py") { (httpbin: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(engine, allowPrivateEndpoints: true) { harness, client in
+                let connection = try #require(
+                    try await HealthMonitorTests.api(
+                        client, .post, "/api/v1/connections",
+                        #"{"provider": "rest", "name": "Legacy API", "settings": {"baseURL": "\#(httpbin.baseURL)", "apiVersion": "2023-01"}}"#,
+                        expect: .created)["id"]?.stringValue)
+                let sunset = "Sun, 31 Jan 2027 23:59:59 GMT"
+                let query = "Sunset=\(sunset.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&Deprecation=%401767225600"
+                    + "&Link=%3Chttps%3A%2F%2Fapi.example.com%2Fmigrate%3E%3B%20rel%3D%22deprecation%22"
+                let answer = try await client.execute(
+                    uri: "/api/v1/connections/\(connection)/proxy/response-headers?\(query)", method: .get, headers: ServerTestHarness.authorized)
+                #expect(answer.status == .ok, "\(answer.text)")
+                _ = try await client.execute(uri: "/api/v1/connections/\(connection)/proxy/get", method: .get, headers: ServerTestHarness.authorized)
+
+                let monitor = harness.services.healthMonitor(logger: TestDatabase.logger)
+                let sunsetDate = Date(timeIntervalSince1970: 1_801_439_999)
+                _ = try await monitor.tick(now: sunsetDate.addingTimeInterval(-200 * 86_400))
+                let versions = try await HealthMonitorTests.api(client, .get, "/api/v1/connections/\(connection)/versions")
+                #expect(versions["inUse"] == "2023-01" && versions["pinnedBy"] == "connection")
+                let version = try #require(versions["versions"]?.arrayValue?.first)
+                #expect(version["deprecated"] == true && version["source"] == "headers" && version["link"] == "https://api.example.com/migrate")
+                #expect(version["sunsetAt"] == "2027-01-31T23:59:59Z", "\(version)")
+                #expect(version["endpoints"]?.arrayValue?.compactMap { $0["endpoint"]?.stringValue } == ["GET /response-headers"])
+                #expect(try await HealthMonitorTests.api(client, .get, "/api/v1/alerts?connectionId=\(connection)")["data"]?.arrayValue?.isEmpty == true)
+
+                var seen: [(String, Int)] = []
+                for daysBefore: Double in [89.5, 60, 29.5, 20, 6.5, 1] {
+                    _ = try await monitor.tick(now: sunsetDate.addingTimeInterval(-daysBefore * 86_400))
+                    let alerts = try await HealthMonitorTests.api(client, .get, "/api/v1/alerts?connectionId=\(connection)")["data"]?.arrayValue ?? []
+                    #expect(alerts.count == 1, "one alert for the version")
+                    if let alert = alerts.first { seen.append((alert["severity"]?.stringValue ?? "", Int(alert["occurrences"]?.doubleValue ?? 0))) }
+                }
+                #expect(seen.map(\.1) == [1, 1, 2, 2, 3, 3], "raised at 90, 30 and 7 days, once each: \(seen)")
+                #expect(seen.map(\.0) == ["warning", "warning", "warning", "warning", "critical", "critical"])
+                let alert = try #require(try await HealthMonitorTests.api(client, .get, "/api/v1/alerts?connectionId=\(connection)")["data"]?.arrayValue?.first)
+                #expect(alert["cause"] == "sunset:2023-01" && alert["title"]?.stringValue?.contains("retired on 2027-01-31") == true, "\(alert)")
+
+                // Pinning a newer version resolves the old version's alert.
+                _ = try await HealthMonitorTests.api(client, .patch, "/api/v1/connections/\(connection)", #"{"settings": {"apiVersion": "2025-01"}}"#)
+                _ = try await monitor.tick(now: sunsetDate.addingTimeInterval(-86_400 / 2))
+                let resolved = try await HealthMonitorTests.api(client, .get, "/api/v1/alerts/\(alert["id"]?.stringValue ?? "")")
+                #expect(resolved["status"] == "resolved")
+            }
+        }
+    }
+}

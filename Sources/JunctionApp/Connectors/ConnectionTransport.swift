@@ -16,7 +16,7 @@ struct ConnectionTransport: ConnectorTransport {
     static let maximumResponseBytes = 32 * 1024 * 1024
 
     func send(_ request: APIRequest) async throws -> APIResponse {
-        try await sender.send(request, status: \.status) { outbound in
+        try await sender.send(request) { outbound in
             let streamed = try await apiClient.stream(outbound, policy: policy, passingErrorsThrough: true)
             var body = Data()
             for try await chunk in streamed.body {

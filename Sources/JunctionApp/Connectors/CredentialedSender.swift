@@ -16,6 +16,8 @@ public struct CredentialedSender: Sendable {
     public let credentials: [String: JSONValue]
     /// Counts each call for the connection's health, when the server monitors it.
     let recorder: CallRecorder?
+    /// The API version the connection's calls use (its setting, else the provider's default), for notices.
+    let apiVersion: String?
 
     /// A sender for `connection`; `provider` supplies how credentials go on requests when the connection does not say;
     /// `recorder` counts every call and whether the provider failed it.
@@ -24,6 +26,7 @@ public struct CredentialedSender: Sendable {
         recorder: CallRecorder? = nil
     ) {
         self.recorder = recorder
+        self.apiVersion = connection.settings["apiVersion"]?.stringValue ?? provider?.defaultAPIVersion
         var connection = connection
         if connection.settings["auth"] == nil, let placement = provider?.defaultAuthPlacement,
             case .object(var settings) = connection.settings
@@ -37,15 +40,18 @@ public struct CredentialedSender: Sendable {
     }
 
     /// Authorizes `request` and sends it with `send`; `status` reads a response's status for the 401 check.
-    public func send<Response>(
-        _ request: APIRequest, status: (Response) -> Int, using send: (APIRequest) async throws -> Response
+    public func send<Response: ProviderAnswer>(
+        _ request: APIRequest, using send: (APIRequest) async throws -> Response
     ) async throws -> Response {
-        guard let recorder else { return try await authorizedSend(request, status: status, using: send) }
+        guard let recorder else { return try await authorizedSend(request, using: send) }
         let started = ContinuousClock.now
         do {
-            let response = try await authorizedSend(request, status: status, using: send)
-            let code = status(response)
+            let response = try await authorizedSend(request, using: send)
+            let code = response.status
             recorder.record(connectionID: connection.id, failed: code >= 500 || code == 401, latency: ContinuousClock.now - started)
+            if let notice = DeprecationNotice(response) {
+                recorder.note(notice, connectionID: connection.id, version: apiVersion ?? "unversioned", endpoint: Self.endpoint(request))
+            }
             return response
         } catch {
             if let failed = Self.isProviderFailure(error) {
@@ -72,15 +78,21 @@ public struct CredentialedSender: Sendable {
         }
     }
 
-    private func authorizedSend<Response>(
-        _ request: APIRequest, status: (Response) -> Int, using send: (APIRequest) async throws -> Response
+    /// `GET /v1/customers`: the method and path a notice is filed under (no query, no host).
+    static func endpoint(_ request: APIRequest) -> String {
+        let path = URLComponents(string: request.url)?.path ?? ""
+        return request.method.rawValue + " " + String((path.isEmpty ? "/" : path).prefix(300))
+    }
+
+    private func authorizedSend<Response: ProviderAnswer>(
+        _ request: APIRequest, using send: (APIRequest) async throws -> Response
     ) async throws -> Response {
         var outbound = request
         let injected = try await Self.credentialProblems {
             try await CredentialInjector(tokens: tokens).authorize(&outbound, connection: connection, credentials: credentials)
         }
         let response = try await send(outbound)
-        guard status(response) == 401, case .oauthToken(let rejected) = injected else { return response }
+        guard response.status == 401, case .oauthToken(let rejected) = injected else { return response }
         let token = try await Self.credentialProblems { try await tokens.refresh(for: connection.id, rejected: rejected) }
         outbound.headers[.authorization] = "Bearer \(token)"
         return try await send(outbound)

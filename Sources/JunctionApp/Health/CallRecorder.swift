@@ -1,12 +1,15 @@
 import Foundation
 import JunctionCore
+import JunctionHTTP
 import JunctionStore
 import Synchronization
 
-/// Counts the calls made through each connection on this node, by 10-second bucket, until the health monitor drains
-/// them into the store (where every node's counts add up). One lock and one dictionary update per call.
+/// What this node saw of the calls made through each connection, until the health monitor drains it into the store:
+/// the calls by 10-second bucket (every node's counts add up there), and what providers said about the retirement of
+/// the API versions and endpoints called. One lock and one dictionary update per call.
 public final class CallRecorder: Sendable {
     private let counts = Mutex<[String: [Int64: CallCounts]]>([:])
+    private let notices = Mutex<[APIVersionNotice.Key: APIVersionNotice]>([:])
 
     /// An empty recorder.
     public init() {}
@@ -26,6 +29,23 @@ public final class CallRecorder: Sendable {
         counts.withLock { counts in
             defer { counts.removeAll(keepingCapacity: true) }
             return counts
+        }
+    }
+
+    /// Notes what a provider's answer said about the version and endpoint called (the latest word wins).
+    public func note(_ notice: DeprecationNotice, connectionID: String, version: String, endpoint: String, at date: Date = Date()) {
+        let key = APIVersionNotice.Key(connectionID: connectionID, version: version, endpoint: endpoint)
+        notices.withLock { notices in
+            guard notices.count < 10_000 || notices[key] != nil else { return }
+            notices[key] = APIVersionNotice(key: key, notice: notice, seenAt: date)
+        }
+    }
+
+    /// The notices noted since the last drain, emptied.
+    public func drainNotices() -> [APIVersionNotice] {
+        notices.withLock { notices in
+            defer { notices.removeAll(keepingCapacity: true) }
+            return Array(notices.values)
         }
     }
 

@@ -38,14 +38,16 @@ public struct HealthMonitor: Service {
     let runtime: ConnectionRuntime
     let recorder: CallRecorder
     let dispatcher: MessageDispatcher
+    let catalog: ProviderCatalog
     let configuration: Configuration
     let logger: Logger
 
     /// A monitor over this server's connections.
     public init(
-        database: Database, runtime: ConnectionRuntime, recorder: CallRecorder, dispatcher: MessageDispatcher,
+        database: Database, runtime: ConnectionRuntime, recorder: CallRecorder, dispatcher: MessageDispatcher, catalog: ProviderCatalog,
         configuration: Configuration = .init(), logger: Logger
     ) {
+        self.catalog = catalog
         self.database = database
         self.runtime = runtime
         self.recorder = recorder
@@ -105,14 +107,16 @@ public struct HealthMonitor: Service {
             if let change = try await apply(verdict, to: connection.record, previous: stored, at: now) { changes.append(change) }
         }
         try await announce()
+        try await alertSunsets(connections, at: now)
         if Int(now.timeIntervalSince1970) % 600 < Int(configuration.interval.inSeconds) {
             try await health.pruneCallCounts(before: now.addingTimeInterval(-86_400))
         }
         return changes
     }
 
-    /// Stores what this node counted (put back when the store cannot take it).
+    /// Stores what this node counted (put back when the store cannot take it) and the version notices it saw.
     func flush() async throws {
+        try await APIVersionRepository(database: database).save(recorder.drainNotices())
         let drained = recorder.drain()
         guard !drained.isEmpty else { return }
         do {
@@ -127,6 +131,8 @@ public struct HealthMonitor: Service {
     struct Monitored: Sendable {
         var record: ConnectionRecord
         var settings: HealthSettings
+        /// Its integration's settings, beneath its own.
+        var integrationSettings: JSONValue?
     }
 
     /// Every connection, with its integration's health settings beneath its own. A connection whose settings cannot be
@@ -148,7 +154,9 @@ public struct HealthMonitor: Service {
                 let effective = record.integrationID.flatMap { integrationSettings[$0] }.map {
                     ConnectionSetup.merged(integration: $0, connection: record.settings)
                 } ?? record.settings
-                connections[record.id] = Monitored(record: record, settings: (try? HealthSettings(settings: effective)) ?? HealthSettings())
+                connections[record.id] = Monitored(
+                    record: record, settings: (try? HealthSettings(settings: effective)) ?? HealthSettings(),
+                    integrationSettings: record.integrationID.flatMap { integrationSettings[$0] })
             }
             cursor = page.count == 500 ? page.last?.id : nil
         } while cursor != nil
@@ -245,6 +253,48 @@ public struct HealthMonitor: Service {
             }
         }
         return change
+    }
+
+    /// Raises an alert when the API version a connection uses comes within 90, 30 and 7 days of its sunset and once it
+    /// is past (each threshold once; the alert for the version is one, its severity and facts updated), and resolves
+    /// the alerts of versions the connection no longer uses.
+    func alertSunsets(_ connections: [String: Monitored], at now: Date) async throws {
+        let repository = APIVersionRepository(database: database)
+        let notices = try await repository.notices(connectionID: nil)
+        for connection in connections.values where !connection.settings.paused {
+            let status = APIVersionStatus.make(
+                connection: connection.record, integrationSettings: connection.integrationSettings,
+                defaultVersion: catalog.provider(named: connection.record.provider)?.defaultAPIVersion, notices: notices, at: now)
+            guard let version = status.versions.first(where: \.inUse) else { continue }
+            let cause = "sunset:" + version.version
+            let stale = status.versions.filter { !$0.inUse }.map { "sunset:" + $0.version }
+            guard let sunset = version.sunsetAt, let daysLeft = version.daysLeft(at: now), let threshold = APIVersionStatus.threshold(daysLeft: daysLeft) else {
+                if !stale.isEmpty {
+                    try await database.transaction { sql in try await AlertRepository.resolve(connectionID: connection.record.id, causes: stale, at: now, using: sql) }
+                }
+                continue
+            }
+            if let alerted = try await repository.alertedThreshold(connectionID: connection.record.id, version: version.version), alerted <= threshold { continue }
+            let when = sunset.formatted(.iso8601.year().month().day())
+            let title =
+                daysLeft <= 0
+                ? "\(connection.record.name) uses API version \(version.version), retired on \(when)"
+                : "\(connection.record.name)'s API version \(version.version) is retired on \(when), in \(daysLeft) day\(daysLeft == 1 ? "" : "s")"
+            let endpoints = version.endpoints.map(\.endpoint)
+            let detail =
+                "the provider's \(version.source == "headers" ? "answers (" + endpoints.prefix(5).joined(separator: ", ") + ")" : "published schedule")"
+                + " name \(when) as the sunset of \(version.version)" + (version.link.map { "; see " + $0 } ?? "")
+                + "; pin a newer version in settings.apiVersion of the connection or its integration"
+            try await database.transaction { sql in
+                try await AlertRepository.resolve(connectionID: connection.record.id, causes: stale, at: now, using: sql)
+                try await AlertRepository.raise(
+                    connectionID: connection.record.id, cause: cause, severity: threshold <= 7 ? .critical : .warning, title: title, detail: detail,
+                    at: now, using: sql)
+                try await APIVersionRepository.noteAlerted(connectionID: connection.record.id, version: version.version, threshold: threshold, using: sql)
+                try await OperationalEventRepository.record(type: "connection.api_version.sunset", connectionID: connection.record.id, message: title, using: sql)
+            }
+            logger.notice("API version sunset approaching", metadata: ["connection": "\(connection.record.id)", "version": "\(version.version)", "daysLeft": "\(daysLeft)"])
+        }
     }
 
     /// Sends the message of every change not yet announced (its id is the message's idempotency key, so a message

@@ -1,5 +1,6 @@
 import Foundation
 import JunctionAuth
+import JunctionConnectors
 import JunctionCore
 import JunctionStore
 
@@ -20,11 +21,23 @@ public struct HealthService: Sendable {
 
     private let database: Database
     private let vault: CredentialVault
+    private let catalog: ProviderCatalog
 
-    /// A service over the store.
-    public init(database: Database, vault: CredentialVault) {
+    /// A service over the store; `catalog` names the providers' default API versions.
+    public init(database: Database, vault: CredentialVault, catalog: ProviderCatalog) {
         self.database = database
         self.vault = vault
+        self.catalog = catalog
+    }
+
+    /// Where the API versions the connection uses and used stand at `now`.
+    public func versions(connectionID: String, at now: Date = Date()) async throws -> APIVersionStatus {
+        let record = try await ConnectionRepository(database: database).existing(id: connectionID)
+        var integrationSettings: JSONValue?
+        if let id = record.integrationID { integrationSettings = try await IntegrationRepository(database: database).find(id: id)?.settings }
+        return APIVersionStatus.make(
+            connection: record, integrationSettings: integrationSettings, defaultVersion: catalog.provider(named: record.provider)?.defaultAPIVersion,
+            notices: try await APIVersionRepository(database: database).notices(connectionID: connectionID), at: now)
     }
 
     /// The connection's health at `now`, with up to `historyLimit` changes.

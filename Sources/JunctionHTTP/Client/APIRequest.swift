@@ -61,8 +61,17 @@ public struct APIRequest: Sendable {
     }
 }
 
+/// What every provider answer tells before its body is read: its status and its headers, one by name without
+/// converting the rest (what the health bookkeeping and the API version inspection read on every call).
+public protocol ProviderAnswer: Sendable {
+    /// The status code.
+    var status: Int { get }
+    /// The value of the header `name` (case-insensitive), several values joined by commas.
+    func header(_ name: String) -> String?
+}
+
 /// A provider's answer whose body is still arriving.
-public struct APIStreamingResponse: Sendable {
+public struct APIStreamingResponse: ProviderAnswer {
     /// The status code.
     public var status: Int
     /// Response headers.
@@ -76,6 +85,8 @@ public struct APIStreamingResponse: Sendable {
     public var attempt: Int
     private var storedHeaders: ResponseHeaders
 
+    public func header(_ name: String) -> String? { storedHeaders[name] }
+
     init(status: Int, headers: ResponseHeaders, body: HTTPClientResponse.Body, attempt: Int) {
         self.status = status
         self.storedHeaders = headers
@@ -85,7 +96,7 @@ public struct APIStreamingResponse: Sendable {
 }
 
 /// A provider's answer, body collected.
-public struct APIResponse: Sendable {
+public struct APIResponse: ProviderAnswer {
     /// The status code.
     public var status: Int
     /// Response headers.
@@ -98,6 +109,8 @@ public struct APIResponse: Sendable {
     /// Which attempt produced it (1 = first try).
     public var attempt: Int
     private var storedHeaders: ResponseHeaders
+
+    public func header(_ name: String) -> String? { storedHeaders[name] }
 
     /// A response.
     public init(status: Int, headers: HTTPFields, body: Data, attempt: Int) {

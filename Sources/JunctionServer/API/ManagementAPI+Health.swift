@@ -9,6 +9,26 @@ extension ManagementAPI {
         .ok(.init(body: .json(.init(try await health.report(connectionID: input.path.id)))))
     }
 
+    func getConnectionVersions(_ input: Operations.GetConnectionVersions.Input) async throws -> Operations.GetConnectionVersions.Output {
+        let now = Date()
+        let status = try await health.versions(connectionID: input.path.id, at: now)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        inUse: status.inUse, pinnedBy: status.pinnedBy.flatMap { .init(rawValue: $0) },
+                        versions: status.versions.map { version in
+                            .init(
+                                version: version.version, inUse: version.inUse, deprecated: version.deprecated, deprecatedAt: version.deprecatedAt,
+                                sunsetAt: version.sunsetAt, daysLeft: version.daysLeft(at: now), link: version.link, source: version.source,
+                                endpoints: version.endpoints.map {
+                                    .init(
+                                        endpoint: $0.endpoint, deprecated: $0.notice.deprecated, deprecatedAt: $0.notice.deprecatedAt,
+                                        sunsetAt: $0.notice.sunsetAt, link: $0.notice.link, lastSeenAt: $0.lastSeenAt)
+                                })
+                        }))))
+    }
+
     func listAlerts(_ input: Operations.ListAlerts.Input) async throws -> Operations.ListAlerts.Output {
         let query = input.query
         let page = try await health.alerts(

@@ -147,7 +147,9 @@ public struct JunctionServices: Sendable {
 
     /// Watches the connections' health (probes, state changes, alerts, their messages), as a service of `junction serve`.
     public func healthMonitor(logger: Logger, configuration: HealthMonitor.Configuration = .init()) -> HealthMonitor {
-        HealthMonitor(database: database, runtime: runtime, recorder: callRecorder, dispatcher: dispatcher, configuration: configuration, logger: logger)
+        HealthMonitor(
+            database: database, runtime: runtime, recorder: callRecorder, dispatcher: dispatcher, catalog: catalog, configuration: configuration,
+            logger: logger)
     }
 
     /// Starts due syncs and sends due announcements every `interval`, and renews watch channels, as a service of

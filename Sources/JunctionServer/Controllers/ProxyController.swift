@@ -64,7 +64,7 @@ struct ProxyController<Context: RequestContext>: Sendable {
         // (or carries the caller's own key). A connection that names its provider's header in
         // settings.client.idempotencyKeyHeader gets a key on every retried POST.
         let policy = session.policy(defaults: ClientPolicy(idempotencyKeyHeader: nil))
-        let response = try await session.sender.send(outbound, status: \.status) { try await send($0, policy: policy) }
+        let response = try await session.sender.send(outbound) { try await send($0, policy: policy) }
         await services.runtime.touch(session)
         var responseHeaders = HTTPFields()
         for field in response.headers where !ProxyHeaders.droppedFromResponses.contains(field.name.canonicalName) {

@@ -359,7 +359,7 @@ public enum SchemaMigrations {
         ),
         Migration(
             version: 6,
-            name: "service management: integrations, connection tenants, health, alerts",
+            name: "service management: integrations, connection tenants, health, alerts, API version notices",
             statements: [
                 // A provider-level configuration (an OAuth app, its presets, its health thresholds and pinned API
                 // version) that connections reference, so it is set once; its secrets (client id and secret) are sealed
@@ -455,6 +455,30 @@ public enum SchemaMigrations {
                 "CREATE INDEX alerts_status ON alerts (status, id)",
                 "CREATE INDEX alerts_connection ON alerts (connection_id, id)",
                 "CREATE INDEX operational_events_connection ON operational_events (connection_id, id)",
+                // What providers said (Deprecation, Sunset, Link headers) about each API version and endpoint a
+                // connection called, and the last sunset threshold (90, 30, 7, 0 days) alerted for a version.
+                """
+                CREATE TABLE api_version_notices (
+                    connection_id TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    endpoint TEXT NOT NULL,
+                    deprecated INTEGER NOT NULL,
+                    deprecated_at BIGINT,
+                    sunset_at BIGINT,
+                    link TEXT,
+                    first_seen_at BIGINT NOT NULL,
+                    last_seen_at BIGINT NOT NULL,
+                    PRIMARY KEY (connection_id, version, endpoint)
+                )
+                """,
+                """
+                CREATE TABLE api_version_alerts (
+                    connection_id TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    threshold INTEGER NOT NULL,
+                    PRIMARY KEY (connection_id, version)
+                )
+                """,
             ]
         ),
     ]

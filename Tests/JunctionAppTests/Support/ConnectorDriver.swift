@@ -232,7 +232,7 @@ struct ConnectorDriver: Sendable {
             method: .init(method) ?? .get, url: url, headers: [.contentType: "application/json"], body: body.map { Data($0.utf8) },
             connectionID: connection)
         request.headers[.accept] = "application/json"
-        let response = try await session.sender.send(request, status: \.status) { try await harness.apiClient.execute($0) }
+        let response = try await session.sender.send(request) { try await harness.apiClient.execute($0) }
         return try JSONValue.parse(String(decoding: response.body, as: UTF8.self))
     }
 
