@@ -228,6 +228,15 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(
+            name: "HealthBookkeepingBenchmark",
+            dependencies: [
+                "BenchmarkSupport", "JunctionApp", "JunctionAuth", "JunctionCore", "JunctionHTTP", "JunctionStore",
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/HealthBookkeeping",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
             name: "APIClientOverheadBenchmark",
             dependencies: [
                 "BenchmarkSupport",

@@ -6,16 +6,31 @@ import Synchronization
 enum LoggingBootstrap {
     private static let done = Mutex(false)
 
-    static func once(level: Logger.Level) {
+    /// How log lines are written.
+    enum Format: String, CaseIterable {
+        /// swift-log's line for people.
+        case text
+        /// One JSON object per line (``JSONLogHandler``).
+        case json
+    }
+
+    static func once(level: Logger.Level, format: Format = .text) {
         let first = done.withLock { done -> Bool in
             defer { done = true }
             return !done
         }
         guard first else { return }
         LoggingSystem.bootstrap { label in
-            var handler = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
     }
 }

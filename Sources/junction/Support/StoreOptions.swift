@@ -20,6 +20,11 @@ struct StoreOptions: ParsableArguments {
         help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error. Env: JUNCTION_LOG_LEVEL.", valueName: "level"))
     var logLevel: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Log format: text (for people) or json (one object per line). Env: JUNCTION_LOG_FORMAT.", valueName: "format"))
+    var logFormat: String?
+
     /// The database URL from the flag, the environment, or the default.
     func databaseURL() throws -> DatabaseURL {
         let text = database ?? Environment.value("JUNCTION_DATABASE_URL") ?? DatabaseURL.defaultValue
@@ -36,7 +41,11 @@ struct StoreOptions: ParsableArguments {
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             throw CLIError("unknown log level '\(text)'; use trace, debug, info, notice, warning, error or critical")
         }
-        LoggingBootstrap.once(level: level)
+        let formatText = logFormat ?? Environment.value("JUNCTION_LOG_FORMAT") ?? "text"
+        guard let format = LoggingBootstrap.Format(rawValue: formatText.lowercased()) else {
+            throw CLIError("unknown log format '\(formatText)'; use text or json")
+        }
+        LoggingBootstrap.once(level: level, format: format)
         var logger = Logger(label: label)
         logger.logLevel = level
         return logger

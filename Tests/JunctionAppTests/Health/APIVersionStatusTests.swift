@@ -9,7 +9,7 @@ import Testing
 /// pins the version, and the alert thresholds.
 @Suite("API version status")
 struct APIVersionStatusTests {
-    static let now = Date(timeIntervalSince1970: 1_796_515_200)  // 2026-12-05
+    static let now = Date(timeIntervalSince1970: 1_796_515_200)  // 2026-12-06
 
     static func connection(provider: String, version: String? = nil, integration: Bool = false) -> ConnectionRecord {
         ConnectionRecord(
