@@ -11,8 +11,8 @@ struct JunctionCommand: AsyncParsableCommand {
             (.junction/junction.sqlite) or in PostgreSQL when several nodes share the work.
             """,
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, KeysCommand.self, JobsCommand.self, ProvidersCommand.self, ConnectionsCommand.self,
-            CallCommand.self, SyncsCommand.self, ConflictsCommand.self,
+            ServeCommand.self, MigrateCommand.self, KeysCommand.self, JobsCommand.self, ProvidersCommand.self, IntegrationsCommand.self,
+            ConnectionsCommand.self, CallCommand.self, SyncsCommand.self, ConflictsCommand.self, AlertsCommand.self,
         ],
         defaultSubcommand: nil
     )

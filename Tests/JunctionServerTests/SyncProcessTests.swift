@@ -438,6 +438,11 @@ struct SyncProcessTests {
 
         /// Runs `junction arguments…`; its exit status, standard output and standard error.
         func callAsFunction(_ arguments: String...) async throws -> (status: Int32, output: String, errors: String) {
+            try await self(arguments)
+        }
+
+        /// Runs `junction arguments…` given as a list.
+        func callAsFunction(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
             let environment = ["JUNCTION_URL": "http://127.0.0.1:\(server.port)", "JUNCTION_ADMIN_TOKEN": SyncProcessTests.token]
             let run = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: arguments, environment: environment)
             return (run.status, run.standardOutput, run.standardError)

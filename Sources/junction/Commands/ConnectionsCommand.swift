@@ -13,27 +13,33 @@ struct ConnectionsCommand: AsyncParsableCommand {
             These commands call the management API of the server at --server (or JUNCTION_URL) with the token in \
             JUNCTION_ADMIN_TOKEN (or --token-file). Credentials are sealed by the server and shown masked.
             """,
-        subcommands: [List.self, Show.self, Add.self, Test.self],
+        subcommands: [List.self, Show.self, Add.self, Test.self, Health.self, Versions.self],
         defaultSubcommand: List.self
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every connection.")
+        static let configuration = CommandConfiguration(abstract: "List connections; each filter given must match.")
+        @Option(name: .long, help: "Only the application's customer's connections.") var tenant: String?
+        @Option(name: .long, help: "Only this provider's.") var provider: String?
+        @Option(name: .long, help: "Only those of this integration (its key).") var integration: String?
+        @Option(name: .long, help: "Only those with this status (active, reauthorization_required).") var status: String?
         @OptionGroup var server: ServerOptions
         @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
         func run() async throws {
             let connections = try await server.client().all { api, cursor in
-                let page = try await api.listConnections(query: .init(limit: 200, cursor: cursor)).ok.body.json
+                let page = try await api.listConnections(
+                    query: .init(limit: 200, cursor: cursor, tenant: tenant, provider: provider, integration: integration, status: status)
+                ).ok.body.json
                 return (try page.data.map(JSONOutput.value), page.nextCursor)
             }
             if json { return try JSONOutput.print(.array(connections)) }
             guard !connections.isEmpty else { return print("no connections yet; add one with `junction connections add`") }
             print(
                 Table.render(
-                    header: ["ID", "PROVIDER", "NAME", "STATUS", "LAST USED"],
+                    header: ["ID", "PROVIDER", "NAME", "INTEGRATION", "TENANT", "STATUS", "LAST USED"],
                     rows: connections.map { connection in
-                        ["id", "provider", "name", "status", "lastUsedAt"].map { JSONOutput.cell(connection[$0]) }
+                        ["id", "provider", "name", "integration", "tenant", "status", "lastUsedAt"].map { JSONOutput.cell(connection[$0]) }
                     }))
         }
     }
@@ -73,10 +79,15 @@ struct ConnectionsCommand: AsyncParsableCommand {
                 secrets stay out of shell history. Example:
 
                   junction connections add --provider stripe --name billing --credential apiKey=- < key.txt
+                  junction connections add --integration salesforce-prod --name "Acme CRM" --tenant acme
                 """
         )
-        @Option(name: .long, help: "The provider, as `junction providers` lists them.") var provider: String
+        @Option(name: .long, help: "The provider, as `junction providers` lists them (default: the integration's).") var provider: String?
         @Option(name: .long, help: "A name for people.") var name: String
+        @Option(name: .long, help: "The integration it uses (its key): its OAuth app and shared settings.") var integration: String?
+        @Option(name: .long, help: "The application's customer it belongs to.") var tenant: String?
+        @Option(name: .long, help: ArgumentHelp("The application's own data about it, key=value (repeatable).", valueName: "key=value"))
+        var metadata: [String] = []
         @Option(name: .long, help: ArgumentHelp("A setting, key=value (repeatable).", valueName: "key=value")) var setting: [String] = []
         @Option(name: .long, help: ArgumentHelp("A credential, key=value, key=@file or key=- (repeatable).", valueName: "key=value"))
         var credential: [String] = []
@@ -89,7 +100,11 @@ struct ConnectionsCommand: AsyncParsableCommand {
             let created = try await server.client().run {
                 try JSONOutput.value(
                     of: try await $0.createConnection(
-                        body: .json(.init(provider: provider, name: name, settings: settings.objectValue, credentials: credentials.objectValue))
+                        body: .json(
+                            .init(
+                                provider: provider, integration: integration, tenant: tenant,
+                                metadata: metadata.isEmpty ? nil : try Self.object(metadata, option: "--metadata", secrets: false).objectValue,
+                                name: name, settings: settings.objectValue, credentials: credentials.objectValue))
                     ).created.body.json)
             }
             if json { return try JSONOutput.print(created) }
@@ -140,6 +155,54 @@ struct ConnectionsCommand: AsyncParsableCommand {
         func run() async throws {
             let answer = try await server.client().run { try await $0.testConnection(path: .init(id: id)).ok.body.json }
             print("ok: \(answer.provider) answered in \(answer.latencyMs) ms")
+        }
+    }
+
+    struct Health: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a connection's health: its state and cause, the calls in its window, its last probe and its history.")
+        @Argument(help: "The connection's id (conn_…).") var id: String
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let health = try await server.client().run { try JSONOutput.value(of: try await $0.getConnectionHealth(path: .init(id: id)).ok.body.json) }
+            if json { return try JSONOutput.print(health) }
+            print("state: \(JSONOutput.cell(health["state"])) since \(JSONOutput.cell(health["since"]))")
+            if let cause = health["cause"]?.stringValue { print("cause: \(cause): \(JSONOutput.cell(health["detail"]))") }
+            let window = health["window"]
+            print("calls in the window: \(JSONOutput.cell(window?["calls"])), failed \(JSONOutput.cell(window?["errors"]))")
+            let probe = health["probe"]
+            print("last probe: \(JSONOutput.cell(probe?["lastAt"])) succeeded \(JSONOutput.cell(probe?["succeeded"])); next \(JSONOutput.cell(probe?["nextAt"]))")
+            let history = health["history"]?.arrayValue ?? []
+            guard !history.isEmpty else { return }
+            print(
+                Table.render(
+                    header: ["AT", "FROM", "TO", "CAUSE", "DETAIL"],
+                    rows: history.map { change in ["at", "previous", "state", "cause", "detail"].map { JSONOutput.cell(change[$0]) } }))
+        }
+    }
+
+    struct Versions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the API versions a connection uses and used, with their deprecation, sunset and days left.")
+        @Argument(help: "The connection's id (conn_…).") var id: String
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let versions = try await server.client().run {
+                try JSONOutput.value(of: try await $0.getConnectionVersions(path: .init(id: id)).ok.body.json)
+            }
+            if json { return try JSONOutput.print(versions) }
+            print("in use: \(JSONOutput.cell(versions["inUse"])) (pinned by \(JSONOutput.cell(versions["pinnedBy"])))")
+            print(
+                Table.render(
+                    header: ["VERSION", "IN USE", "DEPRECATED", "SUNSET", "DAYS LEFT", "SOURCE", "ENDPOINTS"],
+                    rows: (versions["versions"]?.arrayValue ?? []).map { version in
+                        ["version", "inUse", "deprecated", "sunsetAt", "daysLeft", "source"].map { JSONOutput.cell(version[$0]) }
+                            + [(version["endpoints"]?.arrayValue ?? []).compactMap { $0["endpoint"]?.stringValue }.joined(separator: ", ")]
+                    }))
         }
     }
 }

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import JunctionAPI
+import JunctionCore
+
+/// `junction alerts`: what needs a person (connections down, API versions near their sunset), through the management API.
+struct AlertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "List, show and acknowledge alerts.",
+        discussion: """
+            An alert opens when a connection's health changes for the worse or its API version nears its sunset, one \
+            per connection and cause; it resolves by itself when the cause goes away. Example:
+
+              junction alerts list --status open
+              junction alerts ack alrt_01J… --by ops@example.com
+            """,
+        subcommands: [List.self, Show.self, Acknowledge.self],
+        defaultSubcommand: List.self
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List alerts, newest first.")
+        @Option(name: .long, help: "Only open, acknowledged or resolved alerts.") var status: String?
+        @Option(name: .long, help: "Only this connection's alerts (conn_…).") var connection: String?
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+
+        func run() async throws {
+            let statusFilter = try status.map { try SyncsCommand.parse($0, as: Operations.ListAlerts.Input.Query.StatusPayload.self, option: "--status") }
+            let alerts = try await server.client().all { api, cursor in
+                let page = try await api.listAlerts(query: .init(limit: 200, cursor: cursor, status: statusFilter, connectionId: connection)).ok.body.json
+                return (try page.data.map(JSONOutput.value), page.nextCursor)
+            }
+            if json { return try JSONOutput.print(.array(alerts)) }
+            guard !alerts.isEmpty else { return print("no alerts") }
+            print(
+                Table.render(
+                    header: ["ID", "STATUS", "SEVERITY", "CONNECTION", "CAUSE", "TITLE", "OPENED"],
+                    rows: alerts.map { alert in
+                        ["id", "status", "severity", "connectionId", "cause", "title", "openedAt"].map { JSONOutput.cell(alert[$0]) }
+                    }))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an alert with its facts.")
+        @Argument(help: "The alert's id (alrt_…).") var id: String
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let alert = try await server.client().run { try JSONOutput.value(of: try await $0.getAlert(path: .init(id: id)).ok.body.json) }
+            try AlertsCommand.show(alert, json: json)
+        }
+    }
+
+    struct Acknowledge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ack", abstract: "Acknowledge an alert: you have seen it (it resolves by itself when its cause goes away).")
+        @Argument(help: "The alert's id (alrt_…).") var id: String
+        @Option(name: .long, help: "Who acknowledges it.") var by: String?
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let alert = try await server.client().run {
+                try JSONOutput.value(of: try await $0.acknowledgeAlert(path: .init(id: id), query: .init(by: by)).ok.body.json)
+            }
+            try AlertsCommand.show(alert, json: json)
+        }
+    }
+
+    static func show(_ alert: JSONValue, json: Bool) throws {
+        if json { return try JSONOutput.print(alert) }
+        for field in ["id", "status", "severity", "connectionId", "cause", "title", "detail", "occurrences", "openedAt", "acknowledgedAt", "acknowledgedBy", "resolvedAt"]
+        where alert[field] != nil && alert[field] != .null {
+            print("\(field): \(JSONOutput.cell(alert[field]))")
+        }
+    }
+}
