@@ -14,7 +14,6 @@ serve:
 benchmark:
 	Benchmarks/run-queue-benchmark.sh
 	Benchmarks/run-api-client-benchmark.sh
-	Benchmarks/run-health-benchmark.sh
 	Benchmarks/run-webhook-delivery-benchmark.sh
 	Benchmarks/run-inbox-benchmark.sh
 	Benchmarks/run-webhook-ingest-benchmark.sh

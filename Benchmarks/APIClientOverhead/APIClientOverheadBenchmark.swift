@@ -39,13 +39,13 @@ struct APIClientOverheadBenchmark {
         }
         if let only = options.value("--only") {
             // For profiling one path: `perf record … --only client`.
-            let cpu = try await measure(only == "bare" ? bare : wrapped, requests: requests, concurrency: concurrency)
+            let cpu = try await cpuMicrosecondsPerCall(only == "bare" ? bare : wrapped, requests: requests, concurrency: concurrency)
             print("\(only): \(String(format: "%.1f", cpu)) µs CPU per request")
             return
         }
         // Warm both paths (connections, caches) before measuring.
-        _ = try await measure(bare, requests: 2000, concurrency: concurrency)
-        _ = try await measure(wrapped, requests: 2000, concurrency: concurrency)
+        _ = try await cpuMicrosecondsPerCall(bare, requests: 2000, concurrency: concurrency)
+        _ = try await cpuMicrosecondsPerCall(wrapped, requests: 2000, concurrency: concurrency)
 
         // Paired rounds: each APIClient round is compared with the bare round just before it, so a slow drift of
         // the machine (another tenant, a frequency change) cancels out; the median of the ratios is reported.
@@ -53,8 +53,8 @@ struct APIClientOverheadBenchmark {
         var clientCPU: [Double] = []
         var ratios: [Double] = []
         for _ in 0..<rounds {
-            let bareRound = try await measure(bare, requests: requests, concurrency: concurrency)
-            let clientRound = try await measure(wrapped, requests: requests, concurrency: concurrency)
+            let bareRound = try await cpuMicrosecondsPerCall(bare, requests: requests, concurrency: concurrency)
+            let clientRound = try await cpuMicrosecondsPerCall(wrapped, requests: requests, concurrency: concurrency)
             bareCPU.append(bareRound)
             clientCPU.append(clientRound)
             ratios.append(clientRound / bareRound)
@@ -70,21 +70,6 @@ struct APIClientOverheadBenchmark {
             "overhead: \(String(format: "%+.1f", (ratios[rounds / 2] - 1) * 100))% CPU time per request (median of paired rounds;"
                 + " interquartile \(String(format: "%+.1f", (quartiles.0 - 1) * 100))% to \(String(format: "%+.1f", (quartiles.1 - 1) * 100))%)"
         )
-    }
-
-    /// Process CPU time (user + system) per request, in microseconds.
-    static func measure(_ call: @escaping @Sendable () async throws -> Void, requests: Int, concurrency: Int) async throws -> Double {
-        let before = processCPUMicroseconds()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<concurrency {
-                let share = requests / concurrency + (worker < requests % concurrency ? 1 : 0)
-                group.addTask {
-                    for _ in 0..<share { try await call() }
-                }
-            }
-            try await group.waitForAll()
-        }
-        return (processCPUMicroseconds() - before) / Double(requests)
     }
 
 }

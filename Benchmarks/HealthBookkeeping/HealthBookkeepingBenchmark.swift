@@ -49,14 +49,14 @@ struct HealthBookkeepingBenchmark {
                 _ = try await sender.send(APIRequest(method: .get, url: url, connectionID: connection.id)) { try await client.execute($0) }
             }
         }
-        _ = try await measure(call(plain), requests: 2000, concurrency: concurrency)
-        _ = try await measure(call(watched), requests: 2000, concurrency: concurrency)
+        _ = try await cpuMicrosecondsPerCall(call(plain), requests: 2000, concurrency: concurrency)
+        _ = try await cpuMicrosecondsPerCall(call(watched), requests: 2000, concurrency: concurrency)
         var plainCPU: [Double] = []
         var watchedCPU: [Double] = []
         var ratios: [Double] = []
         for _ in 0..<rounds {
-            let plainRound = try await measure(call(plain), requests: requests, concurrency: concurrency)
-            let watchedRound = try await measure(call(watched), requests: requests, concurrency: concurrency)
+            let plainRound = try await cpuMicrosecondsPerCall(call(plain), requests: requests, concurrency: concurrency)
+            let watchedRound = try await cpuMicrosecondsPerCall(call(watched), requests: requests, concurrency: concurrency)
             // What a monitor tick does with the counts, once per round here (every few seconds in a server).
             _ = recorder.drain()
             plainCPU.append(plainRound)
@@ -73,20 +73,5 @@ struct HealthBookkeepingBenchmark {
         print(
             "overhead: \(String(format: "%+.1f", (ratios[rounds / 2] - 1) * 100))% CPU time per call (median of paired rounds;"
                 + " interquartile \(String(format: "%+.1f", (ratios[rounds / 4] - 1) * 100))% to \(String(format: "%+.1f", (ratios[(3 * rounds) / 4] - 1) * 100))%)")
-    }
-
-    /// Process CPU time (user + system) per call, in microseconds.
-    static func measure(_ call: @escaping @Sendable () async throws -> Void, requests: Int, concurrency: Int) async throws -> Double {
-        let before = processCPUMicroseconds()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<concurrency {
-                let share = requests / concurrency + (worker < requests % concurrency ? 1 : 0)
-                group.addTask {
-                    for _ in 0..<share { try await call() }
-                }
-            }
-            try await group.waitForAll()
-        }
-        return (processCPUMicroseconds() - before) / Double(requests)
     }
 }

@@ -61,3 +61,19 @@ public func processCPUMicroseconds() -> Double {
     let seconds = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
     return seconds * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
 }
+
+/// Process CPU time (user + system) per call of `call`, in microseconds: `requests` calls made by `concurrency`
+/// tasks at once. The CPU-per-request benchmarks pair two of these per round.
+public func cpuMicrosecondsPerCall(_ call: @escaping @Sendable () async throws -> Void, requests: Int, concurrency: Int) async throws -> Double {
+    let before = processCPUMicroseconds()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for worker in 0..<concurrency {
+            let share = requests / concurrency + (worker < requests % concurrency ? 1 : 0)
+            group.addTask {
+                for _ in 0..<share { try await call() }
+            }
+        }
+        try await group.waitForAll()
+    }
+    return (processCPUMicroseconds() - before) / Double(requests)
+}
