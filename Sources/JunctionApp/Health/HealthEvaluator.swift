@@ -22,9 +22,13 @@ public enum HealthEvaluator {
     /// The connection's state: `paused` and `needs_reauth` first (they say why nothing else counts), then the worse of
     /// the window (with at least `minimumCalls` calls, its error rate against the thresholds) and the probes (one
     /// failure degrades, two in a row mean down).
+    ///
+    /// A connection `degraded` or `down` for its error rate recovers only on evidence: enough calls in the window
+    /// under the thresholds, or a probe that succeeded since it went there. Calls that merely stopped (its syncs
+    /// paused, its callers gave up) leave it where it is, or it would flap with the window.
     public static func evaluate(
         settings: HealthSettings, window: CallCounts, probeFailures: Int, lastProbeError: String?, connectionStatus: String,
-        statusReason: String?
+        statusReason: String?, previous: ConnectionHealth? = nil
     ) -> Verdict {
         if settings.paused { return Verdict(state: .paused, cause: "paused", detail: "monitoring is paused (settings.health.paused)") }
         if connectionStatus == "reauthorization_required" {
@@ -42,6 +46,15 @@ public enum HealthEvaluator {
             } else if rate >= settings.degradedErrorRate {
                 verdict = Verdict(state: .degraded, cause: "error_rate", detail: facts)
             }
+        }
+        if verdict.state == .healthy, window.calls < settings.minimumCalls, let previous, previous.cause == "error_rate",
+            previous.state == .degraded || previous.state == .down,
+            !(previous.lastProbeSucceeded == true && (previous.lastProbeAt ?? .distantPast) > previous.since)
+        {
+            verdict = Verdict(
+                state: previous.state, cause: "error_rate",
+                detail: (previous.detail ?? "calls failed")
+                    + "; too few calls since (\(window.calls) of \(settings.minimumCalls)) and no successful probe to say it recovered")
         }
         if probeFailures > 0, verdict.state != .down {
             let facts = "\(probeFailures) probe\(probeFailures == 1 ? "" : "s") in a row failed: \(lastProbeError ?? "no answer")"

@@ -99,7 +99,7 @@ public struct HealthMonitor: Service {
             for (bucket, count) in counts[connection.record.id] ?? [:] where bucket >= windowStart { window.add(count) }
             let verdict = HealthEvaluator.evaluate(
                 settings: connection.settings, window: window, probeFailures: stored.probeFailures, lastProbeError: stored.lastProbeError,
-                connectionStatus: connection.record.status, statusReason: connection.record.statusReason)
+                connectionStatus: connection.record.status, statusReason: connection.record.statusReason, previous: stored)
             if verdict.state == .paused, stored.nextProbeAt != nil { try await health.scheduleProbe(connectionID: connection.record.id, at: nil) }
             if verdict.state != .paused, stored.nextProbeAt == nil {
                 try await health.scheduleProbe(connectionID: connection.record.id, at: now.addingTimeInterval(connection.settings.probeEvery.inSeconds))

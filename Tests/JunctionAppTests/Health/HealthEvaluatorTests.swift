@@ -53,3 +53,28 @@ struct HealthEvaluatorTests {
         #expect(settings.probeEvery == .seconds(120) && settings.window == .seconds(600))
     }
 }
+
+extension HealthEvaluatorTests {
+    @Test("a connection down for its error rate stays down when the calls merely stop, and recovers on a probe or enough good calls")
+    func recoveryNeedsEvidence() throws {
+        let since = Date(timeIntervalSince1970: 1_000)
+        let down = ConnectionHealth(connectionID: "conn_1", state: .down, cause: "error_rate", detail: "9 of 10 calls failed in the last 5m (90%)", since: since)
+        let settings = try HealthSettings(settings: [:])
+        func verdict(_ window: CallCounts, previous: ConnectionHealth) -> HealthEvaluator.Verdict {
+            HealthEvaluator.evaluate(
+                settings: settings, window: window, probeFailures: 0, lastProbeError: nil, connectionStatus: "active", statusReason: nil,
+                previous: previous)
+        }
+        let quiet = verdict(CallCounts(calls: 2, errors: 0), previous: down)
+        #expect(quiet.state == .down && quiet.detail?.contains("too few calls since (2 of 10)") == true)
+        #expect(verdict(CallCounts(calls: 10, errors: 0), previous: down).state == .healthy)
+        var probed = down
+        (probed.lastProbeAt, probed.lastProbeSucceeded) = (since.addingTimeInterval(60), true)
+        #expect(verdict(CallCounts(), previous: probed).state == .healthy)
+        (probed.lastProbeAt, probed.lastProbeSucceeded) = (since.addingTimeInterval(-60), true)
+        #expect(verdict(CallCounts(), previous: probed).state == .down, "a probe from before it went down says nothing")
+        var probeCaused = down
+        probeCaused.cause = "probe"
+        #expect(verdict(CallCounts(), previous: probeCaused).state == .healthy, "a probe-caused state is judged by the probes")
+    }
+}
