@@ -94,7 +94,10 @@ struct IntegrationTests {
                 #expect(deniedBack.headers[.location]?.contains("error=access_denied") == true, "\(deniedBack.headers[.location] ?? "")")
 
                 // Return URLs the list does not cover are refused before anything is stored.
-                for returnTo in ["https://evil.example/app/", "http://127.0.0.1:9/application", "http://127.0.0.1:10/app/", "javascript:alert(1)"] {
+                for returnTo in [
+                    "https://evil.example/app/", "http://127.0.0.1:9/application", "http://127.0.0.1:10/app/", "javascript:alert(1)",
+                    "http://127.0.0.1:9/app/../admin", "http://127.0.0.1:9/app/%2e%2e/admin",
+                ] {
                     let refused = try await Self.api(
                         client, .post, "/api/v1/connections/\(ids[1])/oauth/authorize?returnTo=" + Self.encoded(returnTo), expect: .badRequest)
                     #expect(refused["type"]?.stringValue?.hasSuffix("return-url-not-allowed") == true, "\(returnTo): \(refused)")
@@ -184,6 +187,9 @@ struct IntegrationTests {
                 (#"{"integration": "sf-prod", "provider": "google", "name": "x"}"#, "is for provider 'salesforce'"),
                 (#"{"name": "x"}"#, "name a 'provider' or an 'integration'"),
                 (#"{"integration": "sf-prod", "name": "x", "tenant": ""}"#, "tenant"),
+                // The integration's secret must not be sendable elsewhere through a connection's own settings.
+                (#"{"integration": "sf-prod", "name": "x", "settings": {"baseURL": "https://elsewhere.example", "auth": {"type": "bearer", "credential": "clientSecret"}}}"#, "settings.baseURL, settings.auth cannot be set"),
+                (#"{"integration": "sf-prod", "name": "x", "settings": {"oauth": {"tokenURL": "https://elsewhere.example/token"}}}"#, "settings.oauth.tokenURL cannot be set"),
             ]
             for (body, fragment) in connectionRefusals {
                 let refused = try await Self.api(client, .post, "/api/v1/connections", body, expect: .badRequest)

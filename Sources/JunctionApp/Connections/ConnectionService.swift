@@ -131,8 +131,7 @@ public struct ConnectionService: Sendable {
         let settings = draft.settings ?? [:]
         try ConnectionValidation.validateSettings(settings, provider: provider)
         if let integration {
-            try ConnectionValidation.validateSettings(
-                ConnectionSetup.merged(integration: integration.settings, connection: .object(settings)).objectValue ?? [:], provider: provider)
+            try ConnectionValidation.validateIntegrated(settings, integration: integration, provider: provider)
         }
         let credentials = draft.credentials ?? [:]
         try ConnectionValidation.validateCredentials(credentials, for: provider, allowNull: false)
@@ -225,8 +224,11 @@ public struct ConnectionService: Sendable {
         if let metadata = changes.metadata { record.metadata = .object(metadata) }
         if let patch = changes.settings {
             let merged = record.settings.merging(patch: .object(patch)).objectValue ?? [:]
-            try ConnectionValidation.validateSettings(
-                merged, provider: try ConnectionValidation.provider(named: record.provider, in: catalog))
+            let provider = try ConnectionValidation.provider(named: record.provider, in: catalog)
+            try ConnectionValidation.validateSettings(merged, provider: provider)
+            if let id = record.integrationID, let integration = try await integrations.find(id: id) {
+                try ConnectionValidation.validateIntegrated(merged, integration: integration, provider: provider)
+            }
             record.settings = .object(merged)
         }
         let credentials: [String: JSONValue]

@@ -1,6 +1,8 @@
 import Foundation
 import JunctionConnectors
+import JunctionAuth
 import JunctionCore
+import JunctionStore
 import JunctionWebhooks
 
 /// The rules a connection must satisfy, checked before anything is stored.
@@ -18,6 +20,26 @@ public enum ConnectionValidation {
         guard isPlainText(tenant, maximum: 200) else {
             throw .invalid("field 'tenant' must be 1 to 200 characters without control characters", code: "invalid-field")
         }
+    }
+
+    /// The settings of a connection that uses `integration`: its own may not say where calls, tokens or the
+    /// integration's credentials go (`baseURL`, `auth`, the OAuth endpoints), or a connection could send the
+    /// integration's secret, which the API never shows, to a host of its choosing; and merged over the
+    /// integration's, they follow every rule.
+    static func validateIntegrated(
+        _ settings: [String: JSONValue], integration: IntegrationRecord, provider: ProviderDescriptor
+    ) throws(ApplicationError) {
+        var refused = ["baseURL", "auth"].filter { settings[$0] != nil }.map { "settings." + $0 }
+        for member in ["authorizeURL", "tokenURL", "revocationURL"] where settings["oauth"]?[member] != nil {
+            refused.append("settings.oauth." + member)
+        }
+        guard refused.isEmpty else {
+            throw .invalid(
+                "\(refused.joined(separator: ", ")) cannot be set on a connection that uses integration '\(integration.key)': set it on the integration",
+                code: "invalid-field")
+        }
+        try validateSettings(
+            ConnectionSetup.merged(integration: integration.settings, connection: .object(settings)).objectValue ?? [:], provider: provider)
     }
 
     /// A list filter's value: 1 to `maximum` characters without control characters.

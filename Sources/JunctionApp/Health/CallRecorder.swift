@@ -49,6 +49,13 @@ public final class CallRecorder: Sendable {
         }
     }
 
+    /// Puts back notices a drain took but could not store (a newer word noted meanwhile wins).
+    public func restore(_ drained: [APIVersionNotice]) {
+        notices.withLock { notices in
+            for notice in drained where notices[notice.key] == nil { notices[notice.key] = notice }
+        }
+    }
+
     /// Puts back counts a drain took but could not store, so a database hiccup loses none.
     public func restore(_ drained: [String: [Int64: CallCounts]]) {
         counts.withLock { counts in

@@ -24,6 +24,9 @@ public struct HealthMonitor: Service {
         public var probeConcurrency = 8
         /// This node's name in the monitor's lease.
         public var node = ResourceID.make(prefix: "node")
+        /// Whether this node may probe and judge (holding the lease in turn with the others). A node that serves HTTP
+        /// only still stores the calls it counted, and leaves the rest to the nodes that run background work.
+        public var judges = true
 
         /// The defaults.
         public init() {}
@@ -76,9 +79,9 @@ public struct HealthMonitor: Service {
     @discardableResult
     public func tick(now: Date = Date()) async throws -> [HealthTransition] {
         try await flush()
-        guard try await LeaseRepository(database: database).acquire(Self.lease, holder: configuration.node, for: configuration.interval * 3) else {
-            return []
-        }
+        guard configuration.judges,
+            try await LeaseRepository(database: database).acquire(Self.lease, holder: configuration.node, for: configuration.interval * 3)
+        else { return [] }
         let connections = try await monitoredConnections()
         let health = HealthRepository(database: database)
         var current = try await health.all()
@@ -106,6 +109,7 @@ public struct HealthMonitor: Service {
             }
             if let change = try await apply(verdict, to: connection.record, previous: stored, at: now) { changes.append(change) }
         }
+        try await matchSyncs(at: now)
         try await announce()
         try await alertSunsets(connections, at: now)
         if Int(now.timeIntervalSince1970) % 600 < Int(configuration.interval.inSeconds) {
@@ -114,9 +118,15 @@ public struct HealthMonitor: Service {
         return changes
     }
 
-    /// Stores what this node counted (put back when the store cannot take it) and the version notices it saw.
+    /// Stores what this node counted and the version notices it saw (both put back when the store cannot take them).
     func flush() async throws {
-        try await APIVersionRepository(database: database).save(recorder.drainNotices())
+        let notices = recorder.drainNotices()
+        do {
+            try await APIVersionRepository(database: database).save(notices)
+        } catch {
+            recorder.restore(notices)
+            throw error
+        }
         let drained = recorder.drain()
         guard !drained.isEmpty else { return }
         do {
@@ -185,8 +195,8 @@ public struct HealthMonitor: Service {
         }
     }
 
-    /// Makes the connector's cheap authenticated call and records how it went. A connection with no probe is not
-    /// probed again; one whose credentials need a person is judged by its status instead.
+    /// Makes the connector's cheap authenticated call and records how it went. A connection with no probe is asked
+    /// again only hourly; one whose credentials need a person is judged by its status instead.
     func probe(_ connection: ConnectionRecord, at now: Date) async throws {
         let health = HealthRepository(database: database)
         let started = ContinuousClock.now
@@ -196,7 +206,8 @@ public struct HealthMonitor: Service {
             let connector = try session.requireConnector()
             try await connector.probe(session: runtime.connectorSession(session, connector: connector))
         } catch ConnectorError.probeUnavailable {
-            try await health.scheduleProbe(connectionID: connection.id, at: nil)
+            // Asked again hourly, in case its settings gain a probe path.
+            try await health.scheduleProbe(connectionID: connection.id, at: now.addingTimeInterval(3600))
             return
         } catch let error as ConnectionCallError where error.needsAuthorization {
             return
@@ -211,8 +222,8 @@ public struct HealthMonitor: Service {
         if let failure { logger.notice("connection probe failed", metadata: ["connection": "\(connection.id)", "error": "\(failure)"]) }
     }
 
-    /// Commits a change of state: the alert of its cause (others resolved), an operational event, and the syncs paused
-    /// or resumed. Nothing when the state stays.
+    /// Commits a change of state: the alert of its cause (others resolved) and an operational event. Nothing when the
+    /// state stays (a new cause in the same state still gets its alert).
     func apply(_ verdict: HealthEvaluator.Verdict, to connection: ConnectionRecord, previous: ConnectionHealth, at now: Date) async throws
         -> HealthTransition?
     {
@@ -240,19 +251,23 @@ public struct HealthMonitor: Service {
                 "connection": "\(connection.id)", "from": "\(change.previous.rawValue)", "to": "\(change.state.rawValue)",
                 "cause": "\(change.cause ?? "none")",
             ])
-        let syncs = SyncRepository(database: database)
-        if change.state.pausesSyncs {
-            for id in try await syncs.running(connectionID: connection.id) {
-                _ = try await syncs.pause(id: id, reason: Self.awaitingRecovery, at: now)
-                logger.info("sync paused: its connection is \(change.state.rawValue)", metadata: ["sync": "\(id)"])
-            }
-        } else {
-            for id in try await syncs.paused(connectionID: connection.id, reason: Self.awaitingRecovery) {
-                _ = try await syncs.resume(id: id, nextRunAt: now, at: now)
-                logger.info("sync resumes: its connection recovered", metadata: ["sync": "\(id)"])
-            }
-        }
         return change
+    }
+
+    /// Pauses the syncs of connections that are `down` or `needs_reauth` and resumes those paused for that once their
+    /// connection recovered. Every tick, from the stored states, so a tick that died after committing a change still
+    /// gets its syncs right on the next.
+    func matchSyncs(at now: Date) async throws {
+        let syncs = SyncRepository(database: database)
+        let mismatches = try await syncs.healthMismatches(pausedFor: Self.awaitingRecovery)
+        for (id, state) in mismatches.pause {
+            _ = try await syncs.pause(id: id, reason: Self.awaitingRecovery, at: now)
+            logger.info("sync paused: its connection is \(state)", metadata: ["sync": "\(id)"])
+        }
+        for id in mismatches.resume {
+            _ = try await syncs.resume(id: id, nextRunAt: now, at: now)
+            logger.info("sync resumes: its connection recovered", metadata: ["sync": "\(id)"])
+        }
     }
 
     /// Raises an alert when the API version a connection uses comes within 90, 30 and 7 days of its sunset and once it
@@ -261,16 +276,18 @@ public struct HealthMonitor: Service {
     func alertSunsets(_ connections: [String: Monitored], at now: Date) async throws {
         let repository = APIVersionRepository(database: database)
         let notices = try await repository.notices(connectionID: nil)
+        let alerted = try await AlertRepository(database: database).connections(withUnresolvedCausePrefix: "sunset:")
         for connection in connections.values where !connection.settings.paused {
             let status = APIVersionStatus.make(
                 connection: connection.record, integrationSettings: connection.integrationSettings,
                 defaultVersion: catalog.provider(named: connection.record.provider)?.defaultAPIVersion, notices: notices, at: now)
             guard let version = status.versions.first(where: \.inUse) else { continue }
             let cause = "sunset:" + version.version
-            let stale = status.versions.filter { !$0.inUse }.map { "sunset:" + $0.version }
             guard let sunset = version.sunsetAt, let daysLeft = version.daysLeft(at: now), let threshold = APIVersionStatus.threshold(daysLeft: daysLeft) else {
-                if !stale.isEmpty {
-                    try await database.transaction { sql in try await AlertRepository.resolve(connectionID: connection.record.id, causes: stale, at: now, using: sql) }
+                // The versions it no longer uses (from headers or from a schedule) have nothing to warn of.
+                guard alerted.contains(connection.record.id) else { continue }
+                try await database.transaction { sql in
+                    try await AlertRepository.resolve(connectionID: connection.record.id, causePrefix: "sunset:", keeping: nil, at: now, using: sql)
                 }
                 continue
             }
@@ -286,7 +303,7 @@ public struct HealthMonitor: Service {
                 + " name \(when) as the sunset of \(version.version)" + (version.link.map { "; see " + $0 } ?? "")
                 + "; pin a newer version in settings.apiVersion of the connection or its integration"
             try await database.transaction { sql in
-                try await AlertRepository.resolve(connectionID: connection.record.id, causes: stale, at: now, using: sql)
+                try await AlertRepository.resolve(connectionID: connection.record.id, causePrefix: "sunset:", keeping: cause, at: now, using: sql)
                 try await AlertRepository.raise(
                     connectionID: connection.record.id, cause: cause, severity: threshold <= 7 ? .critical : .warning, title: title, detail: detail,
                     at: now, using: sql)

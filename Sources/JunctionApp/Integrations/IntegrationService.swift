@@ -160,10 +160,15 @@ public struct IntegrationService: Sendable {
         record.updatedAt = Date()
         let sealed = changes.credentials == nil ? nil : try vault.seal(credentials, ownerID: record.id)
         guard try await repository.update(record, secret: sealed) else { throw Self.notFound(key) }
-        let connections = try await ConnectionRepository(database: database).list(after: nil, limit: 10_000, filter: .init(integrationID: record.id))
-        for connection in connections { webhookSources.invalidate(connection.id) }
+        let repository = ConnectionRepository(database: database)
+        var cursor: String?
+        repeat {
+            let page = try await repository.list(after: cursor, limit: 500, filter: .init(integrationID: record.id))
+            for connection in page { webhookSources.invalidate(connection.id) }
+            cursor = page.count == 500 ? page.last?.id : nil
+        } while cursor != nil
         logger.info("integration updated", metadata: ["integration": "\(record.key)", "credentialsReplaced": "\(changes.credentials != nil)"])
-        return Integration(record: record, credentials: credentials, connections: connections.count)
+        return Integration(record: record, credentials: credentials, connections: try await repository.count(usingIntegration: record.id))
     }
 
     /// Deletes the integration and its credentials; refused while connections use it.

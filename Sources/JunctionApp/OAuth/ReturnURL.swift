@@ -21,6 +21,8 @@ enum ReturnURL {
             else { return false }
             let prefix = base.path.isEmpty ? "/" : base.path
             let path = target.path.isEmpty ? "/" : target.path
+            // "/done/../admin" (or "%2e%2e", which `path` decodes) would leave the entry's path once the browser resolves it.
+            guard !path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == "." || $0 == ".." }) else { return false }
             // A path under the entry's: "/done" covers "/done" and "/done/x", not "/doneX"; an entry ending in "/" covers what is below it.
             return path == prefix || path.hasPrefix(prefix.hasSuffix("/") ? prefix : prefix + "/")
         }

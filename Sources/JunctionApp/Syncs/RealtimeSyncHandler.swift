@@ -32,7 +32,7 @@ public struct RealtimeSyncHandler: WebhookEventHandler {
             for sync in syncs { try await repository.requestRun(id: sync.id) }
             return
         }
-        guard !syncs.isEmpty, let connection = try await ConnectionRepository(database: database).find(id: event.connectionId),
+        guard !syncs.isEmpty, let connection = try await ConnectionRepository(database: database).findResolved(id: event.connectionId),
             let connector = catalog.connector(named: connection.provider), let resource = try? connector.resource(named: resourceName)
         else { return }
         // The connection's credentials are opened only for a thin event, whose record must be read from the provider.

@@ -107,7 +107,9 @@ public struct SyncChangeService: Sendable {
 
     /// The sync's resource and the connection's mapping of it (read without opening the connection's credentials).
     func resourceAndMapper(of sync: SyncDefinition) async throws -> (ResourceDescriptor, DataMapper?) {
-        let connection = try await ConnectionRepository(database: database).existing(id: sync.connectionID)
+        let repository = ConnectionRepository(database: database)
+        var connection = try await repository.existing(id: sync.connectionID)
+        connection.settings = try await repository.findResolved(id: connection.id)?.settings ?? connection.settings
         guard let connector = catalog.connector(named: connection.provider) else {
             throw ApplicationError(
                 kind: .conflict, code: "provider-unknown", title: "Provider unknown",

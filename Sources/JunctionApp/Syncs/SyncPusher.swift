@@ -89,34 +89,52 @@ public struct SyncPusher: JobHandler {
         let target = try await SyncTarget.open(sync, runtime: runtime)
         var next = try await prepareRound(sync, excluding: [])
         var unsettled: [SyncChangeStore.Settlement] = []
-        while true {
-            try Task.checkCancellation()
-            guard let round = next else {
-                // The last round is settled; changes made meanwhile to its records are pushed next.
-                guard !unsettled.isEmpty else { break }
-                try await settle(unsettled, sync: sync)
-                unsettled = []
-                next = try await prepareRound(sync, excluding: [])
-                continue
-            }
-            let earlier = unsettled
-            unsettled = []
-            async let following = settleThenPrepare(earlier, sync: sync, excluding: round.records)
-            let settlements: [SyncChangeStore.Settlement]
-            do {
-                settlements = try await pushRound(round, sync: sync, target: target)
-            } catch let interruption as PushInterruption {
-                // What reached the provider is kept; the rest, with the round prepared meanwhile, waits.
-                let prepared = try await following
-                if let pause = interruption.pause {
-                    let until = Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000)
-                    try await store.postpone(interruption.waiting + (prepared?.changeIDs ?? []), until: until, reason: pause.reason)
+        do {
+            while true {
+                try Task.checkCancellation()
+                guard let round = next else {
+                    // The last round is settled; changes made meanwhile to its records are pushed next.
+                    guard !unsettled.isEmpty else { break }
+                    try await settle(unsettled, sync: sync)
+                    unsettled = []
+                    next = try await prepareRound(sync, excluding: [])
+                    continue
                 }
-                try await settle(interruption.settled, sync: sync)
-                throw interruption.pause ?? interruption.underlying
+                // Outcomes not yet committed stay in `unsettled` until their commit succeeds.
+                let earlier = unsettled
+                async let following = settleThenPrepare(earlier, sync: sync, excluding: round.records)
+                let settlements: [SyncChangeStore.Settlement]
+                do {
+                    settlements = try await pushRound(round, sync: sync, target: target)
+                } catch let interruption as PushInterruption {
+                    // What reached the provider is kept; the rest, with the round prepared meanwhile, waits.
+                    let prepared: PreparedRound?
+                    do {
+                        prepared = try await following
+                    } catch {
+                        prepared = nil
+                        try? await settle(earlier, sync: sync)
+                    }
+                    unsettled = []
+                    if let pause = interruption.pause {
+                        let until = Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000)
+                        try await store.postpone(interruption.waiting + (prepared?.changeIDs ?? []), until: until, reason: pause.reason)
+                    }
+                    try await settle(interruption.settled, sync: sync)
+                    throw interruption.pause ?? interruption.underlying
+                }
+                do {
+                    next = try await following
+                } catch {
+                    unsettled = earlier + settlements
+                    throw error
+                }
+                unsettled = settlements
             }
-            unsettled = settlements
-            next = try await following
+        } catch {
+            // Outcomes already had from the provider are committed whatever stopped the push (a store error, shutdown).
+            if !unsettled.isEmpty { try? await settle(unsettled, sync: sync) }
+            throw error
         }
         return try await store.nextAvailable(syncID: syncID)
     }

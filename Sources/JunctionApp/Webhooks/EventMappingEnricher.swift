@@ -28,7 +28,7 @@ public struct EventMappingEnricher: WebhookEventEnricher {
     public func enrich(_ events: [NormalizedEvent]) async throws -> [NormalizedEvent] {
         let repository = ConnectionRepository(database: database)
         var connections: [String: ConnectionRecord?] = [:]
-        for id in Set(events.map(\.connectionId)) { connections[id] = try await repository.find(id: id) }
+        for id in Set(events.map(\.connectionId)) { connections[id] = try await repository.findResolved(id: id) }
         return events.map { event in
             guard let connection = connections[event.connectionId] ?? nil, let provider = catalog.provider(named: connection.provider)
             else {

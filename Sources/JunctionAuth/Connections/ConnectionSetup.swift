@@ -6,8 +6,9 @@ import JunctionStore
 /// by member, so `oauth.scopes` alone can differ), and its own credentials over the integration's (the OAuth app's
 /// client id and secret come from the integration, the tokens from the connection).
 ///
-/// Every reader of a connection's settings or credentials (token refresh, authorization, provider calls, webhook
-/// verification) goes through here, so an integration changes all its connections at once. Writers keep writing the
+/// Every reader of a connection's credentials (token refresh, authorization, provider calls, webhook verification)
+/// goes through here, and every reader of its settings alone through ``ConnectionRepository/findResolved(id:)``, so an
+/// integration changes all its connections at once. Writers keep writing the
 /// connection's own credentials (``ownCredentials``): an integration's secret is never copied into a connection.
 public struct ConnectionSetup: Sendable {
     /// The connection, its `settings` being the effective ones.
@@ -48,15 +49,6 @@ public struct ConnectionSetup: Sendable {
 
     /// The settings a connection of `integration` works with: the connection's merged over the integration's.
     public static func merged(integration: JSONValue, connection: JSONValue) -> JSONValue {
-        integration.merging(patch: connection.withoutNulls)
-    }
-}
-
-extension JSONValue {
-    /// The value with `null` members removed at every depth: a connection's stored settings hold no deliberate nulls,
-    /// and a merge patch would read one as "remove the integration's value".
-    fileprivate var withoutNulls: JSONValue {
-        guard case .object(let members) = self else { return self }
-        return .object(members.compactMapValues { $0 == .null ? nil : $0.withoutNulls })
+        IntegrationRecord.settings(integration, beneath: connection)
     }
 }

@@ -54,6 +54,31 @@ public struct AlertRepository: Sendable {
         ).all().map(alert(from:))
     }
 
+    /// Resolves the connection's unresolved alerts whose cause starts with `prefix` (no `%` or `_` in it), except
+    /// `keeping`; returns them.
+    @discardableResult
+    public static func resolve(connectionID: String, causePrefix prefix: String, keeping: String?, at now: Date, using sql: any SQLDatabase)
+        async throws -> [Alert]
+    {
+        try await sql.raw(
+            """
+            UPDATE alerts SET status = 'resolved', resolved_at = \(bind: now.epochMilliseconds), updated_at = \(bind: now.epochMilliseconds) \
+            WHERE connection_id = \(bind: connectionID) AND status <> 'resolved' AND cause LIKE \(bind: prefix + "%") \
+            AND cause <> \(bind: keeping ?? "") RETURNING *
+            """
+        ).all().map(alert(from:))
+    }
+
+    /// The connections with an unresolved alert whose cause starts with `prefix` (no `%` or `_` in it).
+    public func connections(withUnresolvedCausePrefix prefix: String) async throws -> Set<String> {
+        Set(
+            try await database.withSQL { sql in
+                try await sql.raw(
+                    "SELECT DISTINCT connection_id FROM alerts WHERE status <> 'resolved' AND cause LIKE \(bind: prefix + "%") AND connection_id IS NOT NULL"
+                ).all()
+            }.map { try $0.decode(column: "connection_id", as: String.self) })
+    }
+
     /// Whether the connection has an unresolved alert for `cause`.
     public func isActive(connectionID: String, cause: String) async throws -> Bool {
         try await database.withSQL { sql in

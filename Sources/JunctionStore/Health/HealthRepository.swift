@@ -17,11 +17,12 @@ public struct HealthRepository: Sendable {
 
     // MARK: Call counts
 
-    /// Adds `counts` (by connection and bucket start) to what other nodes counted.
+    /// Adds `counts` (by connection and bucket start) to what other nodes counted, all or nothing (so counts put back
+    /// after a failure are not counted twice).
     public func add(_ counts: [String: [Int64: CallCounts]]) async throws {
         let rows = counts.flatMap { connection, buckets in buckets.map { (connection, $0.key, $0.value) } }
         guard !rows.isEmpty else { return }
-        try await database.withSQL { sql in
+        try await database.transaction { sql in
             for chunk in rows.chunked(into: 200) {
                 var insert = sql.insert(into: "connection_call_stats").columns("connection_id", "bucket", "calls", "errors", "latency_ms")
                 for (connection, bucket, count) in chunk {
@@ -166,7 +167,9 @@ public struct HealthRepository: Sendable {
     }
 
     /// Moves the connection to `state` for `cause`, recording the change, in one transaction with `alongside` (the
-    /// alerts it opens or resolves); `nil` when the state was already that (nothing is written).
+    /// alerts it opens or resolves). `nil` when the state was already that: then only a new cause is written, with
+    /// `alongside` (its alert), and nothing at all when the cause is the same too. The move is conditional on the state
+    /// it read, so of two nodes judging at once (a lease expiring mid-tick) one makes it.
     public func transition(
         connectionID: String, to state: HealthState, cause: String?, detail: String?, at now: Date,
         alongside: @Sendable (any SQLDatabase) async throws -> Void
@@ -174,10 +177,11 @@ public struct HealthRepository: Sendable {
         try await database.transaction { sql in
             guard
                 let row = try await sql.raw(
-                    "SELECT state FROM connection_health WHERE connection_id = \(bind: connectionID)"
+                    "SELECT state, cause FROM connection_health WHERE connection_id = \(bind: connectionID)"
                 ).first()
             else { return nil }
             let previous = HealthState(rawValue: try row.decode(column: "state", as: String.self)) ?? .healthy
+            let previousCause = try row.decode(column: "cause", as: String?.self)
             guard previous != state else {
                 // The same state, perhaps for another reason now: the cause and facts stay current.
                 try await sql.raw(
@@ -186,17 +190,20 @@ public struct HealthRepository: Sendable {
                     WHERE connection_id = \(bind: connectionID)
                     """
                 ).run()
+                if previousCause != cause { try await alongside(sql) }
                 return nil
             }
+            let moved = try await sql.raw(
+                """
+                UPDATE connection_health SET state = \(bind: state.rawValue), cause = \(bind: cause), detail = \(bind: detail), \
+                since = \(bind: now.epochMilliseconds), updated_at = \(bind: now.epochMilliseconds) \
+                WHERE connection_id = \(bind: connectionID) AND state = \(bind: previous.rawValue) RETURNING connection_id
+                """
+            ).all()
+            guard !moved.isEmpty else { return nil }
             let change = HealthTransition(
                 id: ResourceID.make(prefix: HealthTransition.idPrefix, at: now), connectionID: connectionID, state: state, previous: previous,
                 cause: cause, detail: detail, at: now)
-            try await sql.raw(
-                """
-                UPDATE connection_health SET state = \(bind: state.rawValue), cause = \(bind: cause), detail = \(bind: detail), \
-                since = \(bind: now.epochMilliseconds), updated_at = \(bind: now.epochMilliseconds) WHERE connection_id = \(bind: connectionID)
-                """
-            ).run()
             try await sql.raw(
                 """
                 INSERT INTO connection_health_events (id, connection_id, state, previous, cause, detail, created_at, announced) \
@@ -232,11 +239,13 @@ public struct HealthRepository: Sendable {
         }
     }
 
-    /// Forgets a deleted connection's health (its history goes with it).
+    /// Forgets a deleted connection's health (its history goes with it) and the API version notices of its calls.
     public func forget(connectionID: String, using sql: any SQLDatabase) async throws {
         try await sql.raw("DELETE FROM connection_health WHERE connection_id = \(bind: connectionID)").run()
         try await sql.raw("DELETE FROM connection_health_events WHERE connection_id = \(bind: connectionID)").run()
         try await sql.raw("DELETE FROM connection_call_stats WHERE connection_id = \(bind: connectionID)").run()
+        try await sql.raw("DELETE FROM api_version_notices WHERE connection_id = \(bind: connectionID)").run()
+        try await sql.raw("DELETE FROM api_version_alerts WHERE connection_id = \(bind: connectionID)").run()
     }
 
     static func health(from row: any SQLRow) throws -> ConnectionHealth {

@@ -378,7 +378,7 @@ public enum SchemaMigrations {
                 "CREATE UNIQUE INDEX integrations_key ON integrations (key)",
                 // A connection may use an integration, belong to the application's customer (`tenant`) and carry the
                 // application's own `metadata` (JSON).
-                "ALTER TABLE connections ADD COLUMN integration_id TEXT",
+                "ALTER TABLE connections ADD COLUMN integration_id TEXT REFERENCES integrations (id)",
                 "ALTER TABLE connections ADD COLUMN tenant TEXT",
                 "ALTER TABLE connections ADD COLUMN metadata TEXT",
                 "CREATE INDEX connections_integration ON connections (integration_id, id)",

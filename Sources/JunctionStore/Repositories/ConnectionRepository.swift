@@ -37,6 +37,16 @@ public struct ConnectionRepository: Sendable {
         return try row.map(Self.record(from:))
     }
 
+    /// The connection with `id` with its effective settings (its own merged over its integration's), for readers of
+    /// its settings alone (mappings, webhook settings); `nil` when it does not exist.
+    public func findResolved(id: String) async throws -> ConnectionRecord? {
+        guard var record = try await find(id: id) else { return nil }
+        if let integrationID = record.integrationID, let integration = try await IntegrationRepository(database: database).find(id: integrationID) {
+            record.settings = IntegrationRecord.settings(integration.settings, beneath: record.settings)
+        }
+        return record
+    }
+
     /// Which connections a listing shows: each member set narrows it (all of them must match).
     public struct Filter: Sendable, Equatable {
         /// The application's customer.

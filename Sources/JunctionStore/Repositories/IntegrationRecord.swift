@@ -34,4 +34,19 @@ public struct IntegrationRecord: Sendable, Equatable {
 
     /// The prefix of integration ids.
     public static let idPrefix = "int"
+
+    /// The settings a connection of an integration works with: the connection's merged over the integration's (RFC
+    /// 7396, nested objects member by member; the connection's stored settings hold no deliberate nulls, so none is
+    /// read as "remove the integration's value").
+    public static func settings(_ integration: JSONValue, beneath connection: JSONValue) -> JSONValue {
+        integration.merging(patch: connection.withoutNulls)
+    }
+}
+
+extension JSONValue {
+    /// The value with `null` members removed at every depth.
+    fileprivate var withoutNulls: JSONValue {
+        guard case .object(let members) = self else { return self }
+        return .object(members.compactMapValues { $0 == .null ? nil : $0.withoutNulls })
+    }
 }

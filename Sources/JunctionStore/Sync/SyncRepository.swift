@@ -259,6 +259,27 @@ public struct SyncRepository: Sendable {
         try await sql.raw("UPDATE syncs SET next_run_at = NULL WHERE id = \(bind: id)").run()
     }
 
+    /// The syncs whose connection's health disagrees with them: running while it is `down` or `needs_reauth`
+    /// (`pause`), or paused for `reason` while it is not (`resume`). Two queries, whatever the number of connections.
+    public func healthMismatches(pausedFor reason: String) async throws -> (pause: [(sync: String, state: String)], resume: [String]) {
+        try await database.withSQL { sql in
+            let pause = try await sql.raw(
+                """
+                SELECT syncs.id AS id, connection_health.state AS state FROM syncs \
+                JOIN connection_health ON connection_health.connection_id = syncs.connection_id \
+                WHERE syncs.paused = 0 AND connection_health.state IN ('down', 'needs_reauth')
+                """
+            ).all().map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "state", as: String.self)) }
+            let resume = try await sql.raw(
+                """
+                SELECT syncs.id AS id FROM syncs JOIN connection_health ON connection_health.connection_id = syncs.connection_id \
+                WHERE syncs.paused = 1 AND syncs.status_reason = \(bind: reason) AND connection_health.state NOT IN ('down', 'needs_reauth')
+                """
+            ).all().map { try $0.decode(column: "id", as: String.self) }
+            return (pause, resume)
+        }
+    }
+
     /// The syncs of `connectionID` that are not paused.
     public func running(connectionID: String) async throws -> [String] {
         try await database.withSQL { sql in

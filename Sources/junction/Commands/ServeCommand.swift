@@ -311,8 +311,11 @@ struct ServeCommand: AsyncParsableCommand {
                 count: min(4, jobConcurrency), leaseDuration: .seconds(jobLeaseSeconds), logger: logger)
             serviceList += syncWorkers.map { .init(service: $0) }
             serviceList.append(.init(service: services.syncScheduler(logger: logger)))
-            serviceList.append(.init(service: services.healthMonitor(logger: logger)))
         }
+        // Every node stores the calls it counted; only nodes with workers probe and judge.
+        var health = HealthMonitor.Configuration()
+        health.judges = jobConcurrency > 0
+        serviceList.append(.init(service: services.healthMonitor(logger: logger, configuration: health)))
         // Nested in the command's group, it stops gracefully when that one does (on SIGTERM or SIGINT).
         let group = ServiceGroup(configuration: .init(services: serviceList, logger: logger))
         logger.info(
