@@ -75,10 +75,10 @@ struct GroupCommitTests {
 
     @Test("a wait that runs out halves the aim: the next flush waits only for half as many as were seen")
     func gatheringAimHalves() async throws {
-        // Eight seen waiting at once, the target; then a lone item is waited with until the 5 s delay runs out. The
-        // aim halves to four, so the next flush stops waiting when four have gathered, long before another 5 s.
+        // Eight seen waiting at once, the target; then a lone item is waited with until the 15 s delay runs out. The
+        // aim halves to four, so the next flush stops waiting when four have gathered, long before another 15 s.
         let batches = GatedBatches(gates: 3)
-        let commits = batches.commits(gathering: FlushGathering(delay: .seconds(5), target: 8))
+        let commits = batches.commits(gathering: FlushGathering(delay: .seconds(15), target: 8))
         try await withThrowingTaskGroup(of: Void.self) { group in
             func submit(_ items: [String]) {
                 for item in items { group.addTask { _ = try await commits.submit(item) } }
@@ -101,7 +101,7 @@ struct GroupCommitTests {
             let started = ContinuousClock.now
             submit(["M", "N"])
             try await group.waitForAll()
-            #expect(ContinuousClock.now - started < .seconds(4), "four, half the aim before, ended the wait")
+            #expect(ContinuousClock.now - started < .seconds(10), "four, half the aim before, ended the wait")
         }
         #expect(batches.all == [["A"], ["B", "C", "D", "E", "F", "G", "H", "I"], ["J"], ["K", "L", "M", "N"]])
     }

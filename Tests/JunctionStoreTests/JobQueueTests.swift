@@ -116,10 +116,11 @@ struct JobQueueTests {
         try await TestDatabase.with(engine) { database, _ in
             let queue = JobQueue(database: database)
             try await queue.enqueue(JobRequest(kind: "work", maxAttempts: 3))
-            let crashed = try await queue.lease(limit: 1, for: .seconds(2))
+            // Leases of seconds, not milliseconds: a machine busy with the rest of the suite can stall a step that long.
+            let crashed = try await queue.lease(limit: 1, for: .seconds(6))
             #expect(crashed.count == 1)
             #expect(try await queue.lease(limit: 1, for: .seconds(30)).isEmpty)
-            try await Task.sleep(for: .milliseconds(2100))
+            try await Task.sleep(for: .milliseconds(6100))
             let retaken = try await queue.lease(limit: 1, for: .seconds(30))
             #expect(retaken.map(\.id) == crashed.map(\.id))
             #expect(retaken.first?.attempt == 2)
@@ -138,10 +139,10 @@ struct JobQueueTests {
         try await TestDatabase.with(engine) { database, _ in
             let queue = JobQueue(database: database)
             try await queue.enqueue(JobRequest(kind: "work"))
-            let held = try await queue.lease(limit: 1, for: .seconds(1))
-            for _ in 0..<4 {
-                try await Task.sleep(for: .milliseconds(400))
-                #expect(try await queue.heartbeat(held, extendBy: .seconds(1)) == Set(held.map(\.id)))
+            let held = try await queue.lease(limit: 1, for: .seconds(4))
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(1500))
+                #expect(try await queue.heartbeat(held, extendBy: .seconds(4)) == Set(held.map(\.id)))
             }
             #expect(try await queue.lease(limit: 1, for: .seconds(30)).isEmpty)
         }
@@ -153,10 +154,10 @@ struct JobQueueTests {
             let queue = JobQueue(database: database)
             try await queue.enqueue(JobRequest(kind: "flaky", uniqueKey: "k", maxAttempts: 2))
             let first = try await queue.lease(limit: 1, for: .seconds(30))
-            let retryAt = Date().addingTimeInterval(2)
+            let retryAt = Date().addingTimeInterval(6)
             #expect(try await queue.fail(#require(first.first), error: "boom", retryAt: retryAt) == .retryScheduled(retryAt))
             #expect(try await queue.lease(limit: 1, for: .seconds(30)).isEmpty, "not due before retryAt")
-            try await Task.sleep(for: .milliseconds(2100))
+            try await Task.sleep(for: .milliseconds(6100))
             let second = try await queue.lease(limit: 1, for: .seconds(30))
             #expect(second.first?.attempt == 2)
             #expect(second.first?.isFinalAttempt == true)
