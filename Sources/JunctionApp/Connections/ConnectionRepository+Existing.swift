@@ -10,4 +10,12 @@ extension ConnectionRepository {
         }
         return record
     }
+
+    /// ``existing(id:)`` with its effective settings (its own over its integration's): one read of each row.
+    func existingResolved(id: String) async throws -> ConnectionRecord {
+        guard ResourceID.isWellFormed(id, prefix: ConnectionRecord.idPrefix), let record = try await findResolved(id: id) else {
+            throw ApplicationError.notFound("connection", id: id, prefix: ConnectionRecord.idPrefix)
+        }
+        return record
+    }
 }

@@ -50,7 +50,8 @@ public enum ConnectionValidation {
         }
     }
 
-    private static func isPlainText(_ text: String, maximum: Int) -> Bool {
+    /// 1 to `maximum` characters, none of them a control character.
+    static func isPlainText(_ text: String, maximum: Int) -> Bool {
         !text.isEmpty && text.count <= maximum && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 

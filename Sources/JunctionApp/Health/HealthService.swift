@@ -1,5 +1,4 @@
 import Foundation
-import JunctionAuth
 import JunctionConnectors
 import JunctionCore
 import JunctionStore
@@ -20,13 +19,11 @@ public struct HealthService: Sendable {
     }
 
     private let database: Database
-    private let vault: CredentialVault
     private let catalog: ProviderCatalog
 
     /// A service over the store; `catalog` names the providers' default API versions.
-    public init(database: Database, vault: CredentialVault, catalog: ProviderCatalog) {
+    public init(database: Database, catalog: ProviderCatalog) {
         self.database = database
-        self.vault = vault
         self.catalog = catalog
     }
 
@@ -42,9 +39,9 @@ public struct HealthService: Sendable {
 
     /// The connection's health at `now`, with up to `historyLimit` changes.
     public func report(connectionID: String, at now: Date = Date(), historyLimit: Int = 50) async throws -> Report {
-        let record = try await ConnectionRepository(database: database).existing(id: connectionID)
-        let setup = try await ConnectionSetup.load(record, database: database, vault: vault)
-        let settings = (try? HealthSettings(settings: setup.record.settings)) ?? HealthSettings()
+        // The settings only: the credentials stay sealed.
+        let record = try await ConnectionRepository(database: database).existingResolved(id: connectionID)
+        let settings = (try? HealthSettings(settings: record.settings)) ?? HealthSettings()
         let repository = HealthRepository(database: database)
         let health = try await repository.find(connectionID: connectionID) ?? ConnectionHealth(connectionID: connectionID, state: .healthy, since: record.createdAt)
         let start = now.addingTimeInterval(-settings.window.inSeconds)
@@ -63,9 +60,7 @@ public struct HealthService: Sendable {
             }
             parsed = value
         }
-        if let connectionID, !ResourceID.isWellFormed(connectionID, prefix: ConnectionRecord.idPrefix) {
-            throw ApplicationError.invalid("query parameter 'connectionId' is not a connection id: '\(connectionID.prefix(64))'")
-        }
+        try Self.checkConnectionFilter(connectionID)
         let alerts = try await AlertRepository(database: database).list(
             before: page.cursor, status: parsed, connectionID: connectionID, limit: page.limit + 1)
         return Page(fetched: alerts, limit: page.limit, cursor: \.id)
@@ -81,7 +76,7 @@ public struct HealthService: Sendable {
 
     /// Marks the alert acknowledged by `person` (an alert already acknowledged or resolved stays as it is).
     public func acknowledge(id: String, by person: String?) async throws -> Alert {
-        if let person, person.isEmpty || person.count > 200 || person.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if let person, !ConnectionValidation.isPlainText(person, maximum: 200) {
             throw ApplicationError.invalid("query parameter 'by' must be 1 to 200 characters without control characters")
         }
         guard ResourceID.isWellFormed(id, prefix: Alert.idPrefix),
@@ -92,14 +87,19 @@ public struct HealthService: Sendable {
 
     /// A page of operational events, newest first, of one connection and one type when given.
     public func operationalEvents(page: PageRequest, connectionID: String?, type: String?) async throws -> Page<OperationalEvent> {
-        if let connectionID, !ResourceID.isWellFormed(connectionID, prefix: ConnectionRecord.idPrefix) {
-            throw ApplicationError.invalid("query parameter 'connectionId' is not a connection id: '\(connectionID.prefix(64))'")
-        }
+        try Self.checkConnectionFilter(connectionID)
         if let type, type.isEmpty || type.count > 100 || !type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
             throw ApplicationError.invalid("query parameter 'type' must be an event type like connection.health.down")
         }
         let events = try await OperationalEventRepository(database: database).page(
             before: page.cursor, connectionID: connectionID, type: type, limit: page.limit + 1)
         return Page(fetched: events, limit: page.limit, cursor: \.id)
+    }
+
+    /// A `connectionId` filter must be a connection id (a malformed one is a mistake, not an empty list).
+    private static func checkConnectionFilter(_ connectionID: String?) throws(ApplicationError) {
+        if let connectionID, !ResourceID.isWellFormed(connectionID, prefix: ConnectionRecord.idPrefix) {
+            throw .invalid("query parameter 'connectionId' is not a connection id: '\(connectionID.prefix(64))'")
+        }
     }
 }

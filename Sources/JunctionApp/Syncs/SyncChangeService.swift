@@ -107,9 +107,7 @@ public struct SyncChangeService: Sendable {
 
     /// The sync's resource and the connection's mapping of it (read without opening the connection's credentials).
     func resourceAndMapper(of sync: SyncDefinition) async throws -> (ResourceDescriptor, DataMapper?) {
-        let repository = ConnectionRepository(database: database)
-        var connection = try await repository.existing(id: sync.connectionID)
-        connection.settings = try await repository.findResolved(id: connection.id)?.settings ?? connection.settings
+        let connection = try await ConnectionRepository(database: database).existingResolved(id: sync.connectionID)
         guard let connector = catalog.connector(named: connection.provider) else {
             throw ApplicationError(
                 kind: .conflict, code: "provider-unknown", title: "Provider unknown",
@@ -182,7 +180,7 @@ public struct SyncChangeService: Sendable {
 
     /// Text without control characters, at most 255 characters.
     static func checkText(_ text: String, name: String) throws(ApplicationError) {
-        guard !text.isEmpty, text.count <= 255, !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard ConnectionValidation.isPlainText(text, maximum: 255) else {
             throw .invalid("'\(name)' must be 1 to 255 characters without control characters", code: "invalid-parameter")
         }
     }

@@ -36,7 +36,7 @@ struct ManagementAPI: APIProtocol {
         self.integrations = IntegrationService(
             database: services.database, vault: services.vault, catalog: services.catalog, webhookSources: services.webhookSources,
             logger: logger)
-        self.health = HealthService(database: services.database, vault: services.vault, catalog: services.catalog)
+        self.health = HealthService(database: services.database, catalog: services.catalog)
         self.resources = ResourceService(runtime: services.runtime)
         self.authorizations = services.authorizations(logger: logger)
         self.syncs = SyncService(
