@@ -93,7 +93,10 @@ struct WebhookPolicyTests {
     @Test("SSRF guard: URLs are checked for scheme, host and credentials; names resolving to loopback are refused")
     func urlChecks() async throws {
         let policy = EndpointAddressPolicy(allowPrivate: false)
-        for text in ["ftp://example.com/", "/relative", "http://", "https://user:pass@example.com/"] {
+        for text in [
+            "ftp://example.com/", "/relative", "http://", "https://user:pass@example.com/", "HTTP://0*", "http://a/%zz",
+            "http://a:123456/", "http://a/b#fragment", "http://a/ b",
+        ] {
             await #expect(throws: EndpointAddressPolicy.Refusal.self, "\(text)") { _ = try await policy.check(text) }
         }
         await #expect(throws: EndpointAddressPolicy.Refusal.privateAddress(host: "127.0.0.1", address: "127.0.0.1")) {
@@ -101,6 +104,8 @@ struct WebhookPolicyTests {
         }
         await #expect(throws: EndpointAddressPolicy.Refusal.self) { _ = try await policy.check("http://localhost:9/hook") }
         #expect(try await EndpointAddressPolicy(allowPrivate: true).check("http://127.0.0.1:9/hook").port == 9)
+        let withQuery = "HTTPS://hooks.example.com:8443/in/%7Eteam?token=a%2Fb&x=1"
+        #expect(try EndpointAddressPolicy.parse(withQuery).host == "hooks.example.com")
     }
 
     @Test("endpoint secrets: the previous secret signs for 24 hours after a rotation, then only the new one")

@@ -37,10 +37,18 @@ public struct EndpointAddressPolicy: Sendable {
         }
     }
 
+    /// The form of URL an endpoint may have, the same expression as `url` in `openapi.yaml`: a plain host name or
+    /// IPv4 address, an optional port, and a path and query of URL characters and percent escapes.
+    private static var form: Regex<(Substring, Substring?, Substring?, Substring?, Substring?, Substring?)> {
+        #/[Hh][Tt][Tt][Pp][Ss]?:\/\/[A-Za-z0-9.\-]+(:[0-9]{1,5})?(\/([A-Za-z0-9._~!$&'()*+,;=:@\/\-]|%[0-9A-Fa-f]{2})*)?(\?([A-Za-z0-9._~!$&'()*+,;=:@\/?\-]|%[0-9A-Fa-f]{2})*)?/#
+    }
+
     /// The URL's scheme and host, checked for form only.
     public static func parse(_ text: String) throws(Refusal) -> (url: URL, host: String) {
-        guard text.count <= 2048, let url = URL(string: text), let scheme = url.scheme?.lowercased() else {
-            throw .invalidURL("expected an absolute http or https URL")
+        guard text.count <= 2048, (try? form.wholeMatch(in: text)) != nil, let url = URL(string: text),
+            let scheme = url.scheme?.lowercased()
+        else {
+            throw .invalidURL("expected an absolute http or https URL of a host name or IPv4 address, port, path and query")
         }
         guard scheme == "http" || scheme == "https" else { throw .invalidURL("the scheme must be http or https, not \(scheme)") }
         guard let host = url.host(percentEncoded: false), !host.isEmpty else { throw .invalidURL("it has no host") }
