@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Every operation of the document, hand-routed ones included (SCHEMATHESIS_TAGS narrows it, for a quick look).
-read -r -a tags <<<"${SCHEMATHESIS_TAGS:-operations providers integrations connections health alerts oauth proxy resources webhooks events endpoints messages syncs conflicts}"
+read -r -a tags <<<"${SCHEMATHESIS_TAGS:-operations providers integrations connections health alerts oauth proxy resources webhooks events endpoints messages syncs conflicts configuration}"
 
 work=$(mktemp -d /tmp/junction-schemathesis.XXXXXX)
 database="${1:-sqlite://$work/junction.sqlite}"

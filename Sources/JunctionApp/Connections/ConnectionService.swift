@@ -116,8 +116,32 @@ public struct ConnectionService: Sendable {
 
     /// Creates a connection to the provider `draft` names, or to its integration's.
     public func create(_ draft: Draft) async throws -> Connection {
-        var integration: IntegrationRecord?
-        if let key = draft.integration { integration = try await self.integration(key: key) }
+        let (provider, integration) = try await prepared(draft)
+        let settings = draft.settings ?? [:]
+        let credentials = draft.credentials ?? [:]
+        let now = Date()
+        let record = ConnectionRecord(
+            id: ResourceID.make(prefix: ConnectionRecord.idPrefix, at: now), provider: provider.name, name: draft.name,
+            settings: .object(settings), createdAt: now, updatedAt: now, integrationID: integration?.id, tenant: draft.tenant,
+            metadata: draft.metadata.map(JSONValue.object))
+        let sealed = credentials.isEmpty ? nil : try vault.seal(credentials, ownerID: record.id)
+        try await repository.insert(record, secret: sealed)
+        logger.info(
+            "connection created",
+            metadata: ["connection": "\(record.id)", "provider": "\(record.provider)", "integration": "\(integration?.key ?? "none")"])
+        return Connection(record: record, credentials: credentials, integrationKey: integration?.key)
+    }
+
+    /// Checks `draft` as creating it would, writing nothing (a configuration's dry run); `integration` stands in for
+    /// the draft's integration when that is still to be made.
+    public func check(_ draft: Draft, integration planned: IntegrationRecord? = nil) async throws -> ProviderDescriptor {
+        try await prepared(draft, integration: planned).0
+    }
+
+    /// The draft checked, with its provider and integration.
+    private func prepared(_ draft: Draft, integration planned: IntegrationRecord? = nil) async throws -> (ProviderDescriptor, IntegrationRecord?) {
+        var integration = planned
+        if integration == nil, let key = draft.integration { integration = try await self.integration(key: key) }
         guard let providerName = draft.provider ?? integration?.provider else {
             throw ApplicationError.invalid("name a 'provider' or an 'integration'", code: "invalid-field")
         }
@@ -133,19 +157,8 @@ public struct ConnectionService: Sendable {
         if let integration {
             try ConnectionValidation.validateIntegrated(settings, integration: integration, provider: provider)
         }
-        let credentials = draft.credentials ?? [:]
-        try ConnectionValidation.validateCredentials(credentials, for: provider, allowNull: false)
-        let now = Date()
-        let record = ConnectionRecord(
-            id: ResourceID.make(prefix: ConnectionRecord.idPrefix, at: now), provider: provider.name, name: draft.name,
-            settings: .object(settings), createdAt: now, updatedAt: now, integrationID: integration?.id, tenant: draft.tenant,
-            metadata: draft.metadata.map(JSONValue.object))
-        let sealed = credentials.isEmpty ? nil : try vault.seal(credentials, ownerID: record.id)
-        try await repository.insert(record, secret: sealed)
-        logger.info(
-            "connection created",
-            metadata: ["connection": "\(record.id)", "provider": "\(record.provider)", "integration": "\(integration?.key ?? "none")"])
-        return Connection(record: record, credentials: credentials, integrationKey: integration?.key)
+        try ConnectionValidation.validateCredentials(draft.credentials ?? [:], for: provider, allowNull: false)
+        return (provider, integration)
     }
 
     /// Which connections a listing shows, as the API names them.
@@ -247,6 +260,27 @@ public struct ConnectionService: Sendable {
         webhookSources.invalidate(record.id)
         logger.info("connection updated", metadata: ["connection": "\(record.id)", "credentialsReplaced": "\(changes.credentials != nil)"])
         return try await opened(record, credentials: credentials)
+    }
+
+    /// Sets the connection `id` to `draft`, as a configuration file declares it: its name, tenant, metadata and own
+    /// settings are replaced; the credentials the draft names are set and the others kept (tokens obtained by
+    /// authorization stay). Its provider and integration cannot change.
+    public func replace(id: String, with draft: Draft) async throws -> Connection {
+        let current = try await repository.existing(id: id)
+        var integrationID: String?
+        if let key = draft.integration { integrationID = try await integration(key: key).id }
+        guard integrationID == current.integrationID, draft.provider == nil || draft.provider == current.provider else {
+            throw ApplicationError.invalid(
+                "connection '\(current.id)' cannot change its provider or integration; delete it first or give the entry another name",
+                code: "invalid-field")
+        }
+        let settings = current.settings.mergePatch(to: .object(draft.settings ?? [:])).objectValue
+        let removed = Set([draft.tenant == nil ? "tenant" : nil, draft.metadata == nil ? "metadata" : nil].compactMap { $0 })
+        return try await update(
+            id: id,
+            try Changes(
+                name: draft.name, settings: settings, credentials: draft.credentials, tenant: draft.tenant, metadata: draft.metadata,
+                removed: removed))
     }
 
     /// Deletes the connection, its credentials and its syncs (with their runs and records), first revoking its OAuth

@@ -76,6 +76,15 @@ public struct EndpointService: Sendable {
         }
     }
 
+    /// A change that sets every member to `draft`'s, defaults where it has none, as a configuration file declares
+    /// the endpoint; whether it is enabled is left as it is.
+    public static func replacing(with draft: Draft) throws(ApplicationError) -> Changes {
+        try Changes(
+            url: draft.url, eventTypes: draft.eventTypes ?? ["*"], description: draft.description ?? "", rateLimit: draft.rateLimit,
+            retrySchedule: draft.retrySchedule, ordered: draft.ordered ?? false,
+            removed: Set([draft.rateLimit == nil ? "rateLimit" : nil, draft.retrySchedule == nil ? "retrySchedule" : nil].compactMap { $0 }))
+    }
+
     /// A rotated secret.
     public struct Rotation: Sendable {
         /// The new signing secret, shown only now.
@@ -100,6 +109,15 @@ public struct EndpointService: Sendable {
     }
 
     /// Creates an endpoint and its signing secret, which is returned only here.
+    /// Checks `draft` as creating it would, writing nothing (a configuration's dry run).
+    public func check(_ draft: Draft) async throws {
+        _ = try await checkedURL(draft.url)
+        _ = try Self.description(draft.description ?? "")
+        _ = try Self.patterns(draft.eventTypes ?? ["*"])
+        _ = try draft.rateLimit.map(Self.rateLimit)
+        _ = try draft.retrySchedule.map(Self.schedule)
+    }
+
     public func create(_ draft: Draft) async throws -> (endpoint: EndpointRecord, secret: String) {
         let now = Date()
         let record = EndpointRecord(

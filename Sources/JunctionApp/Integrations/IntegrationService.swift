@@ -83,18 +83,7 @@ public struct IntegrationService: Sendable {
 
     /// Creates an integration.
     public func create(_ draft: Draft) async throws -> Integration {
-        try IntegrationValidation.validateKey(draft.key)
-        let provider = try ConnectionValidation.provider(named: draft.provider, in: catalog)
-        let name = draft.name ?? draft.key
-        try ConnectionValidation.validateName(name)
-        let credentials = draft.credentials ?? [:]
-        try ConnectionValidation.validateCredentials(credentials, for: provider, allowNull: false)
-        let preset = try IntegrationValidation.preset(
-            named: draft.preset, provider: provider.name, usesOAuth: draft.oauth != nil || credentials["clientId"] != nil)
-        var settings = JSONValue.object(preset?.settings ?? [:]).merging(patch: .object(draft.settings ?? [:]))
-        if let oauth = draft.oauth { settings = settings.merging(patch: .object(["oauth": .object(oauth)])) }
-        let members = settings.objectValue ?? [:]
-        try IntegrationValidation.validate(members, credentials: credentials, provider: provider)
+        let (provider, name, credentials, preset, members) = try prepared(draft)
         let now = Date()
         let record = IntegrationRecord(
             id: ResourceID.make(prefix: IntegrationRecord.idPrefix, at: now), key: draft.key, provider: provider.name, name: name,
@@ -108,6 +97,50 @@ public struct IntegrationService: Sendable {
         }
         logger.info("integration created", metadata: ["integration": "\(record.key)", "provider": "\(record.provider)", "preset": "\(preset?.name ?? "none")"])
         return Integration(record: record, credentials: credentials, connections: 0)
+    }
+
+    /// Sets the integration `draft.key` to `draft`, as a configuration file declares it: its name and settings are
+    /// replaced (the preset's under the draft's, as at creation); the credentials the draft names are set and the
+    /// others kept. Its provider cannot change.
+    public func replace(with draft: Draft) async throws -> Integration {
+        let (provider, name, _, _, members) = try prepared(draft)
+        let current = try await existing(key: draft.key)
+        guard current.provider == provider.name else {
+            throw ApplicationError.invalid(
+                "integration '\(draft.key)' is for provider '\(current.provider)' and cannot become one for '\(provider.name)'; "
+                    + "delete it first or give the entry another key", code: "invalid-field")
+        }
+        let patch = current.settings.mergePatch(to: .object(members)).objectValue
+        return try await update(key: draft.key, Changes(name: name, settings: patch, credentials: draft.credentials))
+    }
+
+    /// Checks `draft` as creating it would, writing nothing (a configuration's dry run); returns the integration it
+    /// would make, unstored, for checking the connections that use it.
+    public func check(_ draft: Draft) throws(ApplicationError) -> IntegrationRecord {
+        let (provider, name, _, _, settings) = try prepared(draft)
+        return IntegrationRecord(
+            id: IntegrationRecord.idPrefix + "_planned", key: draft.key, provider: provider.name, name: name, settings: .object(settings),
+            createdAt: Date(), updatedAt: Date())
+    }
+
+    /// The draft checked, with the integration's provider, name, credentials, preset and settings (the preset's
+    /// with the draft's over them).
+    private func prepared(_ draft: Draft) throws(ApplicationError) -> (
+        provider: ProviderDescriptor, name: String, credentials: JSONObject, preset: IntegrationPreset?, settings: JSONObject
+    ) {
+        try IntegrationValidation.validateKey(draft.key)
+        let provider = try ConnectionValidation.provider(named: draft.provider, in: catalog)
+        let name = draft.name ?? draft.key
+        try ConnectionValidation.validateName(name)
+        let credentials = draft.credentials ?? [:]
+        try ConnectionValidation.validateCredentials(credentials, for: provider, allowNull: false)
+        let preset = try IntegrationValidation.preset(
+            named: draft.preset, provider: provider.name, usesOAuth: draft.oauth != nil || credentials["clientId"] != nil)
+        var settings = JSONValue.object(preset?.settings ?? [:]).merging(patch: .object(draft.settings ?? [:]))
+        if let oauth = draft.oauth { settings = settings.merging(patch: .object(["oauth": .object(oauth)])) }
+        let members = settings.objectValue ?? [:]
+        try IntegrationValidation.validate(members, credentials: credentials, provider: provider)
+        return (provider, name, credentials, preset, members)
     }
 
     /// A page of integrations, oldest first.

@@ -55,6 +55,31 @@ public struct SyncService: Sendable {
         }
     }
 
+    /// A change that sets every setting to `draft`'s, defaults where it has none, as a configuration file declares
+    /// the sync (a `localKeyField` once set is kept).
+    public static func replacing(with draft: Draft) -> Changes {
+        let defaults = SyncDefinition(connectionID: draft.connectionID, resource: draft.resource, mode: .incremental, everySeconds: 0, realtime: false, firstRunAt: Date())
+        let asked = draft.twoWay
+        return Changes(
+            mode: draft.mode ?? defaults.mode, every: draft.every ?? defaultEvery, realtime: draft.realtime ?? defaults.realtime,
+            twoWay: TwoWaySettings(
+                direction: asked.direction ?? defaults.direction, conflictPolicy: asked.conflictPolicy ?? defaults.mergePolicy.record,
+                fieldPolicies: asked.fieldPolicies ?? defaults.mergePolicy.fields, deletePolicy: asked.deletePolicy ?? defaults.mergePolicy.deletes,
+                keepFilledValues: asked.keepFilledValues ?? defaults.mergePolicy.keepFilledValues, localKeyField: asked.localKeyField))
+    }
+
+    /// Checks `draft` as creating it would, writing nothing (a configuration's dry run), for a connection to `provider`.
+    public func check(_ draft: Draft, provider: String) throws(ApplicationError) {
+        guard let connector = catalog.connector(named: provider) else {
+            throw .invalid("field 'connectionId': this server has no connector for the connection's provider '\(provider)'", code: "invalid-field")
+        }
+        let resource = try Self.listable(draft.resource, of: connector)
+        _ = try SyncInterval.seconds(draft.every ?? Self.defaultEvery)
+        var sync = SyncDefinition(
+            connectionID: draft.connectionID, resource: resource.name, mode: .incremental, everySeconds: 0, realtime: false, firstRunAt: Date())
+        try draft.twoWay.apply(to: &sync, resource: resource)
+    }
+
     /// A sync's two-way settings as asked for; `nil` members keep their value (their default, at creation).
     public struct TwoWaySettings: Sendable {
         /// Which way records travel.

@@ -97,6 +97,19 @@ public enum JSONValue: Sendable, Hashable {
         }
         return .object(result)
     }
+
+    /// The RFC 7396 merge patch that turns this value into `target` (the inverse of ``merging(patch:)``): members
+    /// missing from `target` are set to `null`, objects on both sides are compared member by member, anything else
+    /// is replaced. Equal values give an empty object.
+    public func mergePatch(to target: JSONValue) -> JSONValue {
+        guard case .object(let current) = self, case .object(let wanted) = target else { return target }
+        var patch: [String: JSONValue] = [:]
+        for key in current.keys where wanted[key] == nil { patch[key] = .null }
+        for (key, value) in wanted where current[key] != value {
+            patch[key] = current[key].map { $0.mergePatch(to: value) } ?? value
+        }
+        return .object(patch)
+    }
 }
 
 extension JSONValue: Codable {

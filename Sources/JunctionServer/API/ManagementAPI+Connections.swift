@@ -9,11 +9,7 @@ extension ManagementAPI {
             switch input.body {
             case .json(let body): body
             }
-        let connection = try await connections.create(
-            .init(
-                provider: body.provider, name: body.name, integration: body.integration, tenant: body.tenant, metadata: body.metadata,
-                settings: body.settings, credentials: body.credentials))
-        return .created(.init(body: .json(.init(connection))))
+        return .created(.init(body: .json(.init(try await connections.create(.init(body))))))
     }
 
     func listConnections(_ input: Operations.ListConnections.Input) async throws -> Operations.ListConnections.Output {

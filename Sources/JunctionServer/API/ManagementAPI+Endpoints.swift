@@ -9,10 +9,7 @@ extension ManagementAPI {
             switch input.body {
             case .json(let body): body
             }
-        let (record, secret) = try await endpoints.create(
-            .init(
-                url: body.url, eventTypes: body.eventTypes, description: body.description, rateLimit: body.rateLimit,
-                retrySchedule: body.retrySchedule, ordered: body.ordered))
+        let (record, secret) = try await endpoints.create(.init(body))
         return .created(.init(body: .json(.init(record, secret: secret))))
     }
 

@@ -10,11 +10,7 @@ extension ManagementAPI {
             switch input.body {
             case .json(let body): body
             }
-        let integration = try await integrations.create(
-            .init(
-                key: body.key, provider: body.provider, name: body.name, preset: body.preset, oauth: body.oauth, settings: body.settings,
-                credentials: body.credentials))
-        return .created(.init(body: .json(.init(integration))))
+        return .created(.init(body: .json(.init(try await integrations.create(.init(body))))))
     }
 
     func listIntegrations(_ input: Operations.ListIntegrations.Input) async throws -> Operations.ListIntegrations.Output {

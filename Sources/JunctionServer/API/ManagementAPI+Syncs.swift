@@ -9,14 +9,7 @@ extension ManagementAPI {
             switch input.body {
             case .json(let body): body
             }
-        let sync = try await syncs.create(
-            .init(
-                connectionID: body.connectionId, resource: body.resource, mode: body.mode.flatMap { .init(rawValue: $0.rawValue) },
-                every: body.schedule?.every, realtime: body.realtime,
-                twoWay: .init(
-                    direction: body.direction.flatMap { .init(rawValue: $0.rawValue) },
-                    conflictPolicy: body.conflictPolicy.flatMap { .init(rawValue: $0.rawValue) }, fieldPolicies: body.fieldPolicies?.policies,
-                    deletePolicy: body.deletePolicy.flatMap { .init(rawValue: $0.rawValue) }, keepFilledValues: body.keepFilledValues, localKeyField: body.localKeyField)))
+        let sync = try await syncs.create(.init(body))
         return .created(.init(body: .json(.init(sync, realtimeSetup: syncs.realtimeSetup(sync)))))
     }
 

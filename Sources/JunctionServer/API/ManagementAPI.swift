@@ -22,30 +22,25 @@ struct ManagementAPI: APIProtocol {
     let syncRunner: SyncRunner
     let syncPusher: SyncPusher
     let database: Database
+    let configuration: ConfigurationApplier
 
     /// The handlers over one server's services.
     init(services: JunctionServices, logger: Logger) {
         self.providers = ProviderDirectory(catalog: services.catalog)
         self.events = EventService(database: services.database, queue: services.queue, enricher: services.eventEnricher)
         self.messages = MessageService(database: services.database, queue: services.queue, dispatcher: services.dispatcher)
-        self.endpoints = EndpointService(
-            database: services.database, queue: services.queue, vault: services.vault, addressPolicy: services.endpointAddressPolicy)
-        self.connections = ConnectionService(
-            database: services.database, vault: services.vault, catalog: services.catalog, oauth: services.oauth, tokens: services.tokens,
-            webhookSources: services.webhookSources, logger: logger)
-        self.integrations = IntegrationService(
-            database: services.database, vault: services.vault, catalog: services.catalog, webhookSources: services.webhookSources,
-            logger: logger)
+        self.endpoints = services.endpointService
+        self.connections = services.connectionService(logger: logger)
+        self.integrations = services.integrationService(logger: logger)
         self.health = HealthService(database: services.database, catalog: services.catalog)
         self.resources = ResourceService(runtime: services.runtime)
         self.authorizations = services.authorizations(logger: logger)
-        self.syncs = SyncService(
-            database: services.database, queue: services.queue, catalog: services.catalog,
-            subscriptions: services.realtimeSubscriptions)
+        self.syncs = services.syncService
         self.syncChanges = SyncChangeService(database: services.database, queue: services.queue, catalog: services.catalog)
         self.conflicts = ConflictService(database: services.database, queue: services.queue)
         self.syncRunner = services.syncRunner(logger: logger)
         self.syncPusher = services.syncPusher(logger: logger)
         self.database = services.database
+        self.configuration = services.configurationApplier(logger: logger)
     }
 }

@@ -5,6 +5,7 @@ import JunctionHTTP
 import JunctionStore
 import JunctionWebhooks
 import Logging
+import Synchronization
 
 /// Everything the HTTP layer works with, built once at start-up (by `junction serve` or a test).
 public struct JunctionServices: Sendable {
@@ -36,7 +37,9 @@ public struct JunctionServices: Sendable {
     public let callRecorder = CallRecorder()
 
     /// Limits of the inbound webhook listener.
-    public let webhookIngress: WebhookIngressConfiguration
+    public var webhookIngress: WebhookIngressConfiguration { webhookIngressLimits.withLock { $0 } }
+    /// The listener's limits, which a running server changes on SIGHUP (``reconfigureWebhookIngress(_:)``).
+    private let webhookIngressLimits: SharedValue<WebhookIngressConfiguration>
     /// Rate limits per source address and per connection for inbound webhooks.
     let webhookAdmission = AdmissionLimiter()
     /// Verifiers and secrets of connections receiving webhooks.
@@ -84,7 +87,7 @@ public struct JunctionServices: Sendable {
         self.tokens = TokenManager(database: database, vault: vault, oauth: oauth, configuration: tokenConfiguration, logger: logger)
         self.runtime = ConnectionRuntime(
             database: database, vault: vault, tokens: tokens, catalog: catalog, apiClient: apiClient, recorder: callRecorder)
-        self.webhookIngress = webhookIngress
+        self.webhookIngressLimits = SharedValue(webhookIngress)
         self.webhookSources = WebhookSourceCache(database: database, vault: vault, catalog: catalog)
         self.inbox = WebhookInbox(database: database, queue: queue, logger: logger) { metrics.recordInboxFlush(events: $0) }
         self.dispatcher = MessageDispatcher(database: database, queue: queue)
@@ -164,10 +167,56 @@ public struct JunctionServices: Sendable {
     public var realtimeSubscriptions: RealtimeSubscriptions {
         RealtimeSubscriptions(database: database, runtime: runtime, vault: vault, publicURL: publicURL)
     }
+
+    /// Changes the webhook listener's limits for the requests that come after.
+    public func reconfigureWebhookIngress(_ configuration: WebhookIngressConfiguration) {
+        webhookIngressLimits.withLock { $0 = configuration }
+    }
+
+    /// Integrations, over this server's store and vault.
+    public func integrationService(logger: Logger) -> IntegrationService {
+        IntegrationService(database: database, vault: vault, catalog: catalog, webhookSources: webhookSources, logger: logger)
+    }
+
+    /// Connections, over this server's store, vault and token manager.
+    public func connectionService(logger: Logger) -> ConnectionService {
+        ConnectionService(
+            database: database, vault: vault, catalog: catalog, oauth: oauth, tokens: tokens, webhookSources: webhookSources, logger: logger)
+    }
+
+    /// Outbound webhook endpoints, checked against this server's address policy.
+    public var endpointService: EndpointService {
+        EndpointService(database: database, queue: queue, vault: vault, addressPolicy: endpointAddressPolicy)
+    }
+
+    /// Syncs, subscribing real-time ones through ``realtimeSubscriptions``.
+    public var syncService: SyncService {
+        SyncService(database: database, queue: queue, catalog: catalog, subscriptions: realtimeSubscriptions)
+    }
+
+    /// Applies configuration files (`junction apply`, `serve --config`) through the same services as the API.
+    public func configurationApplier(logger: Logger) -> ConfigurationApplier {
+        ConfigurationApplier(
+            database: database, vault: vault, integrations: integrationService(logger: logger), connections: connectionService(logger: logger),
+            endpoints: endpointService, syncs: syncService, logger: logger)
+    }
+}
+
+/// A value shared by the copies of a struct, changed under a lock.
+final class SharedValue<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+
+    init(_ value: Value) {
+        self.value = Mutex(value)
+    }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        value.withLock { body(&$0) }
+    }
 }
 
 /// Limits of the inbound webhook listener; a connection's `settings.webhook.rateLimit` overrides its own limit.
-public struct WebhookIngressConfiguration: Sendable {
+public struct WebhookIngressConfiguration: Sendable, Equatable {
     /// Webhooks per second accepted from one source address (bursts of twice that).
     public var sourceRateLimit: Double = 1000
     /// Webhooks per second accepted for one connection (bursts of twice that).

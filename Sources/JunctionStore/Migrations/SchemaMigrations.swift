@@ -359,7 +359,7 @@ public enum SchemaMigrations {
         ),
         Migration(
             version: 6,
-            name: "service management: integrations, connection tenants, health, alerts, API version notices",
+            name: "service management: integrations, connection tenants, health, alerts, API version notices, configuration keys",
             statements: [
                 // A provider-level configuration (an OAuth app, its presets, its health thresholds and pinned API
                 // version) that connections reference, so it is set once; its secrets (client id and secret) are sealed
@@ -477,6 +477,19 @@ public enum SchemaMigrations {
                     version TEXT NOT NULL,
                     threshold INTEGER NOT NULL,
                     PRIMARY KEY (connection_id, version)
+                )
+                """,
+                // What `junction apply` made from a configuration file: its entry (kind and name) to the resource and
+                // a keyed fingerprint of the entry as last applied, so an unchanged entry is left alone and `--prune`
+                // deletes only what a file created.
+                """
+                CREATE TABLE config_keys (
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    resource_id TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    applied_at BIGINT NOT NULL,
+                    PRIMARY KEY (kind, name)
                 )
                 """,
             ]

@@ -29,6 +29,13 @@ struct ServeCommand: AsyncParsableCommand {
               JUNCTION_ADMIN_TOKEN         the management API's bearer token. If unset on first start, one is generated \
             and printed once; only its SHA-256 is stored.
 
+            Every option below is taken from its flag, else its environment variable, else the `server` section of the \
+            --config file (the option's name in camelCase: jobConcurrency, databaseUrl), else its default.
+
+            SIGHUP reads the --config file again: the log level and the webhook listener's limits change at once, \
+            integrations, connections, endpoints and syncs are applied again (schedules, health probe intervals), and \
+            options that need a restart are named in the log. A file with a mistake is refused whole and changes nothing.
+
             SIGTERM or SIGINT stops accepting requests, lets in-flight requests and jobs finish, and exits 0.
             """
     )
@@ -82,49 +89,49 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Inbound webhooks per second accepted from one source address (bursts of twice that). Default: 1000.", valueName: "n")
+            "Inbound webhooks per second accepted from one source address (bursts of twice that). Env: JUNCTION_WEBHOOK_SOURCE_RATE_LIMIT. Default: 1000.", valueName: "n")
     )
-    var webhookSourceRateLimit: Double = 1000
+    var webhookSourceRateLimit: Double?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Inbound webhooks per second accepted for one connection, unless its settings.webhook.rateLimit says otherwise. Default: 1000.",
+            "Inbound webhooks per second accepted for one connection, unless its settings.webhook.rateLimit says otherwise. Env: JUNCTION_WEBHOOK_CONNECTION_RATE_LIMIT. Default: 1000.",
             valueName: "n"
         )
     )
-    var webhookConnectionRateLimit: Double = 1000
+    var webhookConnectionRateLimit: Double?
 
     @Option(
-        name: .long, help: ArgumentHelp("Largest inbound webhook body; larger ones get 413. Default: 1048576 (1 MiB).", valueName: "bytes"))
-    var webhookMaxBodyBytes: Int = 1024 * 1024
+        name: .long, help: ArgumentHelp("Largest inbound webhook body; larger ones get 413. Env: JUNCTION_WEBHOOK_MAX_BODY_BYTES. Default: 1048576 (1 MiB).", valueName: "bytes"))
+    var webhookMaxBodyBytes: Int?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Background jobs (webhook processing, deliveries, refreshes) this node runs at once; sync runs have workers of their own (as many as this, at most 4). 0 makes an HTTP-only node: it accepts and stores work, and other nodes on the same PostgreSQL database run it. Default: 16.",
+            "Background jobs (webhook processing, deliveries, refreshes) this node runs at once; sync runs have workers of their own (as many as this, at most 4). 0 makes an HTTP-only node: it accepts and stores work, and other nodes on the same PostgreSQL database run it. Env: JUNCTION_JOB_CONCURRENCY. Default: 16.",
             valueName: "n"
         )
     )
-    var jobConcurrency: Int = 16
+    var jobConcurrency: Int?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "How long a node holds a background job between heartbeats; a job whose node died is taken over by another after this. Default: 30.",
+            "How long a node holds a background job between heartbeats; a job whose node died is taken over by another after this. Env: JUNCTION_JOB_LEASE_SECONDS. Default: 30.",
             valueName: "seconds"
         )
     )
-    var jobLeaseSeconds: Int = 30
+    var jobLeaseSeconds: Int?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "How far before its checkpoint an incremental sync run reads again, so records written late or sharing the checkpoint's time are never skipped (what is read again unchanged is dropped). Default: 60.",
+            "How far before its checkpoint an incremental sync run reads again, so records written late or sharing the checkpoint's time are never skipped (what is read again unchanged is dropped). Env: JUNCTION_SYNC_OVERLAP_SECONDS. Default: 60.",
             valueName: "seconds"
         )
     )
-    var syncOverlapSeconds: Int = 60
+    var syncOverlapSeconds: Int?
 
     @Option(
         name: .long,
@@ -140,29 +147,38 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    func validate() throws {
-        guard (5...3600).contains(jobLeaseSeconds) else {
-            throw ValidationError("--job-lease-seconds must be from 5 to 3600, not \(jobLeaseSeconds)")
-        }
-        guard (0...86_400).contains(syncOverlapSeconds) else {
-            throw ValidationError("--sync-overlap-seconds must be from 0 to 86400, not \(syncOverlapSeconds)")
-        }
-        guard (0...1024).contains(jobConcurrency) else {
-            throw ValidationError("--job-concurrency must be from 0 to 1024")
-        }
-        guard webhookSourceRateLimit > 0, webhookConnectionRateLimit > 0 else {
-            throw ValidationError("webhook rate limits must be greater than 0")
-        }
-        guard (1...(64 * 1024 * 1024)).contains(webhookMaxBodyBytes) else {
-            throw ValidationError("--webhook-max-body-bytes must be from 1 to 67108864")
-        }
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A configuration file (YAML): server options under `server`, and integrations, connections, endpoints and syncs applied at start and again on SIGHUP (see docs/configuration.md). Env: JUNCTION_CONFIG.",
+            valueName: "file"
+        )
+    )
+    var config: String?
+
+    /// The flags given, by option name, the first layer of ``OptionLayers``.
+    var flags: [String: String] {
+        var flags = store.flags
+        flags["host"] = host
+        flags["port"] = port.map(String.init)
+        flags["publicUrl"] = publicURL
+        flags["allowPrivateEndpoints"] = allowPrivateEndpoints ? "1" : nil
+        flags["tlsCertificate"] = tlsCertificate
+        flags["tlsKey"] = tlsKey
+        flags["outboundHosts"] = outboundHosts
+        flags["connectorDefinitions"] = connectorDefinitions
+        flags["webhookSourceRateLimit"] = webhookSourceRateLimit.map { String($0) }
+        flags["webhookConnectionRateLimit"] = webhookConnectionRateLimit.map { String($0) }
+        flags["webhookMaxBodyBytes"] = webhookMaxBodyBytes.map(String.init)
+        flags["jobConcurrency"] = jobConcurrency.map(String.init)
+        flags["jobLeaseSeconds"] = jobLeaseSeconds.map(String.init)
+        flags["syncOverlapSeconds"] = syncOverlapSeconds.map(String.init)
+        return flags
     }
 
-    /// The TLS files from flags or environment; both or neither.
-    func tlsFiles() throws -> TLSFiles? {
-        let certificate = tlsCertificate ?? Environment.value("JUNCTION_TLS_CERTIFICATE")
-        let key = tlsKey ?? Environment.value("JUNCTION_TLS_KEY")
-        switch (certificate, key) {
+    /// The TLS files; both or neither.
+    static func tlsFiles(_ settings: ServeSettings) throws -> TLSFiles? {
+        switch (settings.tlsCertificate, settings.tlsKey) {
         case (nil, nil): return nil
         case (let certificate?, let key?): return TLSFiles(certificateChain: certificate, privateKey: key)
         case (nil, _): throw CLIError("--tls-key needs --tls-certificate (or JUNCTION_TLS_CERTIFICATE) too")
@@ -170,25 +186,34 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The configuration file named by `--config` or `JUNCTION_CONFIG`, read and checked; `nil` without one.
+    func configurationFile() throws -> ConfigurationFile? {
+        guard let path = config ?? Environment.value("JUNCTION_CONFIG") else { return nil }
+        return try ConfigCommand.load(path)
+    }
+
     func run() async throws {
-        let logger = try store.makeLogger(label: "junction")
-        let host = self.host ?? Environment.value("JUNCTION_HOST") ?? "127.0.0.1"
-        let port = try resolvedPort()
-        let allowPrivate = allowPrivateEndpoints || Environment.flag("JUNCTION_ALLOW_PRIVATE_ENDPOINTS")
+        let file = try configurationFile()
+        let layers = OptionLayers(flags: flags, file: file?.server ?? [:])
+        let settings = try ServeSettings(layers)
+        let logger = try store.makeLogger(label: "junction", layers: layers)
         // Read before anything starts, so a wrong file is one line and no half-started server.
         let tls: TLSConfiguration?
         do {
-            tls = try tlsFiles()?.configuration()
+            tls = try Self.tlsFiles(settings)?.configuration()
         } catch let error as TLSFiles.LoadError {
             throw CLIError(error.description)
         }
+        let document = try file?.document().document
 
         // The pool is the first service of the group, so it starts first and stops last; the server's own work is
         // the second, a group of its own (the application and the job workers) started once the store answers.
-        let database = try await store.openDatabase(logger: logger, poolRunner: .caller)
+        let database = try await store.openDatabase(logger: logger, poolRunner: .caller, layers: layers)
         let server = StartupService {
-            try await store.prepare(database, logger: logger)
-            try await serve(database: database, tls: tls, host: host, port: port, allowPrivate: allowPrivate, logger: logger)
+            try await store.prepare(database, logger: logger, layers: layers)
+            try await serve(
+                database: database, tls: tls, settings: settings, layers: layers, configuration: document.map { (file?.path ?? "", $0) },
+                logger: logger)
         }
         let group = ServiceGroup(
             configuration: .init(
@@ -210,13 +235,14 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("junction stopped")
     }
 
-    /// Token refresh settings: the defaults, with the crash test's fault when one is asked for.
     /// How sync runs read: the overlap from `--sync-overlap-seconds`.
-    var syncConfiguration: SyncRunner.Configuration {
+    static func syncConfiguration(_ settings: ServeSettings) -> SyncRunner.Configuration {
         var configuration = SyncRunner.Configuration()
-        configuration.overlap = .seconds(syncOverlapSeconds)
+        configuration.overlap = .seconds(settings.syncOverlapSeconds)
         return configuration
     }
+
+    /// Token refresh settings: the defaults, with the crash test's fault when one is asked for.
 
     var tokenConfiguration: TokenManager.Configuration {
         var configuration = TokenManager.Configuration()
@@ -226,15 +252,12 @@ struct ServeCommand: AsyncParsableCommand {
         return configuration
     }
 
-    /// The egress allow-list, from `--outbound-hosts` or `JUNCTION_OUTBOUND_HOSTS`; `nil` when neither is set.
-    var allowedOutboundHosts: Set<String>? {
-        (outboundHosts ?? Environment.value("JUNCTION_OUTBOUND_HOSTS")).map { list in
-            Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
-        }
-    }
-
-    private func serve(database: Database, tls: TLSConfiguration?, host: String, port: Int, allowPrivate: Bool, logger: Logger) async throws {
-        let vault = try await store.openVault(database: database)
+    private func serve(
+        database: Database, tls: TLSConfiguration?, settings: ServeSettings, layers: OptionLayers,
+        configuration: (path: String, document: ConfigurationDocument)?, logger: Logger
+    ) async throws {
+        let (host, port, allowPrivate) = (settings.host, settings.port, settings.allowPrivateEndpoints)
+        let vault = try await store.openVault(database: database, layers: layers)
         if let warning = vault.warning { logger.warning("\(warning)") }
 
         let provisioning = try await AdminToken.provision(
@@ -258,7 +281,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         var catalog = ProviderCatalog.builtIn
-        if let folder = connectorDefinitions ?? Environment.value("JUNCTION_CONNECTOR_DEFINITIONS") {
+        if let folder = settings.connectorDefinitions {
             do {
                 let connectors = try ConnectorDefinitionFiles.load(directory: folder)
                 catalog = catalog.adding(connectors)
@@ -269,7 +292,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
 
-        let configuredPublicURL = self.publicURL ?? Environment.value("JUNCTION_PUBLIC_URL")
+        let configuredPublicURL = settings.publicURL
         if port == 0, configuredPublicURL == nil {
             logger.warning("with --port 0 and no --public-url, OAuth redirect URLs name port 0: set one to authorize connections")
         }
@@ -285,30 +308,30 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: metrics,
             allowPrivateEndpoints: allowPrivate,
             publicURL: configuredPublicURL ?? "\(tls == nil ? "http" : "https")://\(host):\(port)",
-            apiClient: APIClient(configuration: .init(allowedHosts: allowedOutboundHosts)),
-            webhookIngress: WebhookIngressConfiguration(
-                sourceRateLimit: webhookSourceRateLimit,
-                connectionRateLimit: webhookConnectionRateLimit,
-                maximumBodyBytes: webhookMaxBodyBytes
-            ),
+            apiClient: APIClient(configuration: .init(allowedHosts: settings.outboundHosts)),
+            webhookIngress: settings.webhookIngress.configuration,
             tokenConfiguration: tokenConfiguration,
-            syncConfiguration: syncConfiguration,
+            syncConfiguration: Self.syncConfiguration(settings),
             logger: logger
         )
+        if let configuration {
+            try await Self.applyAtStart(configuration.document, file: configuration.path, services: services, logger: logger)
+        }
         let application = try JunctionApplication.make(services: services, host: host, port: port, tls: tls, logger: logger)
         var serviceList: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
+        let jobConcurrency = settings.jobConcurrency
         if jobConcurrency > 0 {
             var configuration = JobWorkerService.Configuration()
             configuration.concurrency = jobConcurrency
             configuration.batchSize = max(configuration.batchSize, jobConcurrency)
-            configuration.leaseDuration = .seconds(jobLeaseSeconds)
+            configuration.leaseDuration = .seconds(settings.jobLeaseSeconds)
             serviceList.append(
                 .init(
                     service: JobWorkerService(
                         queue: queue, handlers: services.jobHandlers(logger: logger), configuration: configuration, logger: logger))
             )
             let syncWorkers = services.syncWorkers(
-                count: min(4, jobConcurrency), leaseDuration: .seconds(jobLeaseSeconds), logger: logger)
+                count: min(4, jobConcurrency), leaseDuration: .seconds(settings.jobLeaseSeconds), logger: logger)
             serviceList += syncWorkers.map { .init(service: $0) }
             serviceList.append(.init(service: services.syncScheduler(logger: logger)))
         }
@@ -316,6 +339,9 @@ struct ServeCommand: AsyncParsableCommand {
         var health = HealthMonitor.Configuration()
         health.judges = jobConcurrency > 0
         serviceList.append(.init(service: services.healthMonitor(logger: logger, configuration: health)))
+        serviceList.append(
+            .init(
+                service: ConfigurationReloader(path: configuration?.path, flags: flags, layers: layers, services: services, logger: logger)))
         // Nested in the command's group, it stops gracefully when that one does (on SIGTERM or SIGINT).
         let group = ServiceGroup(configuration: .init(services: serviceList, logger: logger))
         logger.info(
@@ -334,17 +360,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("the server stopped: \(error)")
         }
     }
+}
 
-    private func resolvedPort() throws -> Int {
-        if let port { return try Self.validPort(port) }
-        guard let text = Environment.value("JUNCTION_PORT") else { return 8080 }
-        guard let value = Int(text) else { throw CLIError("JUNCTION_PORT must be a number from 1 to 65535, not '\(text)'") }
-        return try Self.validPort(value)
-    }
-
-    private static func validPort(_ value: Int) throws -> Int {
-        guard (0...65535).contains(value) else { throw CLIError("the port must be from 0 to 65535, not \(value)") }
-        return value
+extension ServeCommand {
+    /// Applies the --config file's resources before the server takes requests; a failure stops the start.
+    static func applyAtStart(_ document: ConfigurationDocument, file: String, services: JunctionServices, logger: Logger) async throws {
+        do {
+            let plan = try await services.configurationApplier(logger: logger).apply(document)
+            logger.info("configuration applied", metadata: ["file": "\(file)", "changes": "\(plan.changes)", "entries": "\(plan.steps.count)"])
+        } catch let error as ApplicationError {
+            throw CLIError("\(file): \(error.detail)")
+        }
     }
 }
 

@@ -25,9 +25,23 @@ struct StoreOptions: ParsableArguments {
         help: ArgumentHelp("Log format: text (for people) or json (one object per line). Env: JUNCTION_LOG_FORMAT.", valueName: "format"))
     var logFormat: String?
 
-    /// The database URL from the flag, the environment, or the default.
-    func databaseURL() throws -> DatabaseURL {
-        let text = database ?? Environment.value("JUNCTION_DATABASE_URL") ?? DatabaseURL.defaultValue
+    /// These options as the flag layer of ``OptionLayers``.
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["databaseUrl"] = database
+        flags["logLevel"] = logLevel
+        flags["logFormat"] = logFormat
+        return flags
+    }
+
+    /// The options' layers: `layers` when a command has its own (`serve --config`), else these flags over the environment.
+    func resolved(_ layers: OptionLayers?) -> OptionLayers {
+        layers ?? OptionLayers(flags: flags)
+    }
+
+    /// The database URL from the flag, the environment, the configuration file, or the default.
+    func databaseURL(_ layers: OptionLayers? = nil) throws -> DatabaseURL {
+        let text = resolved(layers).string("databaseUrl") ?? DatabaseURL.defaultValue
         do {
             return try DatabaseURL(parsing: text)
         } catch {
@@ -36,12 +50,9 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// A logger at the chosen level, writing to standard error.
-    func makeLogger(label: String) throws -> Logger {
-        let text = logLevel ?? Environment.value("JUNCTION_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw CLIError("unknown log level '\(text)'; use trace, debug, info, notice, warning, error or critical")
-        }
-        let formatText = logFormat ?? Environment.value("JUNCTION_LOG_FORMAT") ?? "text"
+    func makeLogger(label: String, layers: OptionLayers? = nil) throws -> Logger {
+        let level = try Self.logLevel(resolved(layers))
+        let formatText = resolved(layers).string("logFormat") ?? "text"
         guard let format = LoggingBootstrap.Format(rawValue: formatText.lowercased()) else {
             throw CLIError("unknown log format '\(formatText)'; use text or json")
         }
@@ -51,10 +62,19 @@ struct StoreOptions: ParsableArguments {
         return logger
     }
 
+    /// The log level the layers name (`info` when none does).
+    static func logLevel(_ layers: OptionLayers) throws -> Logger.Level {
+        let text = layers.string("logLevel") ?? "info"
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw CLIError("unknown log level '\(text)'; use trace, debug, info, notice, warning, error or critical")
+        }
+        return level
+    }
+
     /// Opens the store without touching its schema; with ``Database/PoolRunner/caller`` the caller runs its pool
     /// and nothing is asked of the server yet.
-    func openDatabase(logger: Logger, poolRunner: Database.PoolRunner = .database) async throws -> Database {
-        let url = try databaseURL()
+    func openDatabase(logger: Logger, poolRunner: Database.PoolRunner = .database, layers: OptionLayers? = nil) async throws -> Database {
+        let url = try databaseURL(layers)
         do {
             return try await Database.open(url, logger: logger, poolRunner: poolRunner)
         } catch {
@@ -64,21 +84,21 @@ struct StoreOptions: ParsableArguments {
 
     /// Checks that a store opened with ``Database/PoolRunner/caller`` answers (one the database runs itself was checked
     /// as it opened), then applies pending migrations.
-    func prepare(_ database: Database, logger: Logger) async throws {
+    func prepare(_ database: Database, logger: Logger, layers: OptionLayers? = nil) async throws {
         do {
             try await database.checkReachable()
         } catch {
-            throw CLIError("cannot open the database \(try databaseURL()): \(error)")
+            throw CLIError("cannot open the database \(try databaseURL(layers)): \(error)")
         }
-        try await migrate(database, logger: logger)
+        try await migrate(database, logger: logger, layers: layers)
     }
 
     /// Applies pending migrations.
-    func migrate(_ database: Database, logger: Logger) async throws {
+    func migrate(_ database: Database, logger: Logger, layers: OptionLayers? = nil) async throws {
         do {
             try await Migrator(database: database, logger: logger).migrate()
         } catch {
-            throw CLIError("cannot migrate the database \(try databaseURL()): \(error)")
+            throw CLIError("cannot migrate the database \(try databaseURL(layers)): \(error)")
         }
     }
 
@@ -108,9 +128,9 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Resolves the master keys for the store at `url`.
-    func openVault(database: Database) async throws -> VaultBootstrap.Outcome {
+    func openVault(database: Database, layers: OptionLayers? = nil) async throws -> VaultBootstrap.Outcome {
         var keyFilePath: String?
-        if case .sqlite(let path) = try databaseURL() {
+        if case .sqlite(let path) = try databaseURL(layers) {
             keyFilePath =
                 Environment.value("JUNCTION_MASTER_KEY_FILE")
                 ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("master.key").path
