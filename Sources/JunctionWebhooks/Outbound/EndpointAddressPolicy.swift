@@ -37,10 +37,10 @@ public struct EndpointAddressPolicy: Sendable {
         }
     }
 
-    /// The form of URL an endpoint may have, the same expression as `url` in `openapi.yaml`: a plain host name or
-    /// IPv4 address, an optional port, and a path and query of URL characters and percent escapes.
-    private static var form: Regex<(Substring, Substring?, Substring?, Substring?, Substring?, Substring?)> {
-        #/[Hh][Tt][Tt][Pp][Ss]?:\/\/[A-Za-z0-9.\-]+(:[0-9]{1,5})?(\/([A-Za-z0-9._~!$&'()*+,;=:@\/\-]|%[0-9A-Fa-f]{2})*)?(\?([A-Za-z0-9._~!$&'()*+,;=:@\/?\-]|%[0-9A-Fa-f]{2})*)?/#
+    /// The form of URL an endpoint may have, the same expression as `url` in `openapi.yaml`: a plain host name,
+    /// IPv4 address or bracketed IPv6 address, an optional port, and a path and query of URL characters and percent escapes.
+    private static var form: Regex<(Substring, Substring, Substring?, Substring?, Substring?, Substring?, Substring?)> {
+        #/[Hh][Tt][Tt][Pp][Ss]?:\/\/([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/([A-Za-z0-9._~!$&'()*+,;=:@\/\-]|%[0-9A-Fa-f]{2})*)?(\?([A-Za-z0-9._~!$&'()*+,;=:@\/?\-]|%[0-9A-Fa-f]{2})*)?/#
     }
 
     /// The URL's scheme and host, checked for form only.

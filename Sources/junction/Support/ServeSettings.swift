@@ -49,11 +49,13 @@ struct ServeSettings: Equatable {
         syncOverlapSeconds = try Self.integer(layers, "syncOverlapSeconds", default: 60, in: 0...86_400)
     }
 
-    /// How people write an option on the command line.
+    /// Where an option can be set, for messages: its flag, its environment variable and its name in the file.
     static func flagName(_ name: String) -> String {
-        "--" + name.reduce(into: "") { text, character in
+        let words = name.reduce(into: "") { text, character in
             text += character.isUppercase ? "-" + character.lowercased() : String(character)
-        }.replacingOccurrences(of: "-url", with: "-url").replacingOccurrences(of: "database-url", with: "database")
+        }
+        let flag = name == "databaseUrl" ? "--database" : "--" + words
+        return "\(flag) (JUNCTION_\(words.uppercased().replacingOccurrences(of: "-", with: "_")), server.\(name))"
     }
 
     private static func integer(_ layers: OptionLayers, _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
