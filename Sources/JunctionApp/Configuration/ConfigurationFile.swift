@@ -1,4 +1,5 @@
 import Foundation
+import JunctionConnectors
 import JunctionCore
 import Yams
 
@@ -216,13 +217,10 @@ public struct ConfigurationFile: Sendable {
                     problem(path, node.mark?.line, "a credential must be a reference, ${env:NAME} or ${file:PATH}, never written in the file")
                     return .null
                 }
-                switch tag {
-                case Tag.Name.null.rawValue: return .null
-                case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
-                case Tag.Name.int.rawValue: return node.int.map { .number(Double($0)) } ?? .string(scalar.string)
-                case Tag.Name.float.rawValue: return node.float.map(JSONValue.number) ?? .string(scalar.string)
-                default: return resolve(scalar.string, path: path, line: node.mark?.line)
-                }
+                // YAML's own types as connector definitions read them; only text can be a reference.
+                let value = DefinitionDocument.value(of: scalar, in: node)
+                guard case .string(let text) = value else { return value }
+                return resolve(text, path: path, line: node.mark?.line)
             case .sequence(let sequence):
                 return .array(sequence.enumerated().map { convert($1, path: "\(path).\($0)", secret: secret) })
             case .mapping(let mapping):

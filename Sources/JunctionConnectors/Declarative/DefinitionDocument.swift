@@ -20,16 +20,21 @@ public enum DefinitionDocument {
         return value
     }
 
+    /// A scalar's value with YAML's own type kept: null, a boolean, a number, or else its text.
+    public static func value(of scalar: Node.Scalar, in node: Node) -> JSONValue {
+        switch node.tag.description {
+        case Tag.Name.null.rawValue: .null
+        case Tag.Name.bool.rawValue: node.bool.map(JSONValue.bool) ?? .string(scalar.string)
+        case Tag.Name.int.rawValue: node.int.map { .number(Double($0)) } ?? .string(scalar.string)
+        case Tag.Name.float.rawValue: node.float.map(JSONValue.number) ?? .string(scalar.string)
+        default: .string(scalar.string)
+        }
+    }
+
     private static func convert(_ node: Node, path: String, problems: inout [DefinitionError]) -> JSONValue {
         switch node {
         case .scalar(let scalar):
-            switch node.tag.description {
-            case Tag.Name.null.rawValue: return .null
-            case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
-            case Tag.Name.int.rawValue: return node.int.map { .number(Double($0)) } ?? .string(scalar.string)
-            case Tag.Name.float.rawValue: return node.float.map(JSONValue.number) ?? .string(scalar.string)
-            default: return .string(scalar.string)
-            }
+            return value(of: scalar, in: node)
         case .sequence(let sequence):
             return .array(sequence.enumerated().map { convert($1, path: "\(path)[\($0)]", problems: &problems) })
         case .mapping(let mapping):
