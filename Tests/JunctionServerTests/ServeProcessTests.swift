@@ -210,6 +210,10 @@ struct ServeProcessTests {
             (["serve"], ["JUNCTION_PORT": "eighty"], "JUNCTION_PORT"),
             (["serve", "--log-level", "loud"], [:], "log level"),
             (["serve"], ["JUNCTION_MASTER_KEY": "c2hvcnQ="], "32 bytes"),
+            // Settings swift-otel would stop the process on.
+            (["serve"], ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"], "OTLP/HTTP"),
+            (["serve"], ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_PROPAGATORS": "tracecontext,b3"], "'b3'"),
+            (["serve"], ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_TRACES_SAMPLER": "xray"], "OTEL_TRACES_SAMPLER"),
         ]
         func expectOneErrorLine(_ arguments: [String], _ environment: [String: String], mentioning mention: String) async throws {
             let result = try await ChildProcess.run(
@@ -233,7 +237,7 @@ struct ServeProcessTests {
         let help = try await ChildProcess.run(ChildProcess.junctionExecutable, arguments: ["serve", "--help"], workingDirectory: folder)
         for option in [
             "--host", "--port", "--database", "--allow-private-endpoints", "--tls-certificate", "--tls-key", "--outbound-hosts",
-            "JUNCTION_MASTER_KEY", "JUNCTION_ADMIN_TOKEN", "SIGTERM",
+            "JUNCTION_MASTER_KEY", "JUNCTION_ADMIN_TOKEN", "SIGTERM", "OTEL_EXPORTER_OTLP_ENDPOINT",
         ] {
             #expect(help.standardOutput.contains(option), "serve --help explains \(option)")
         }

@@ -23,6 +23,7 @@ struct WebhookDeliveryTests {
         var status: Int
         var at: Double
         var body: String
+        var traceparent: String?
     }
 
     static func configure(_ receiver: PythonPeer, secrets: [String], failFirst: Int = 0, failStatus: Int = 500) async throws {

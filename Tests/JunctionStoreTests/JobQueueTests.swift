@@ -28,6 +28,27 @@ struct JobQueueTests {
         }
     }
 
+    @Test("a job keeps the trace context it was enqueued with, keyed or not, and one without has none", arguments: TestEngine.available)
+    func traceContextRoundTrip(engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { database, _ in
+            let queue = JobQueue(database: database)
+            let trace = try #require(
+                TraceContext(fields: ["traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate": "a=1"]))
+            try await queue.enqueue([
+                JobRequest(kind: "traced", payload: ["n": 1], trace: trace),
+                JobRequest(kind: "traced", payload: ["n": 2], uniqueKey: "keyed", trace: trace),
+                JobRequest(kind: "traced", payload: ["n": 3], trace: nil),
+            ])
+            let leased = try await queue.lease(limit: 10, for: .seconds(30))
+            let byNumber = Dictionary(uniqueKeysWithValues: leased.map { ($0.payload["n"]?.doubleValue ?? 0, $0.trace) })
+            #expect(byNumber[1] == .some(trace) && byNumber[2] == .some(trace))
+            #expect(byNumber[3] == .some(nil))
+            #expect(trace.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
+            #expect(TraceContext(serialized: trace.serialized) == trace)
+            #expect(TraceContext(serialized: "not json") == nil && TraceContext(serialized: "{}") == nil)
+        }
+    }
+
     @Test(
         "each outcome's id is its own request's row, in batches mixing keyed and keyless jobs past the chunk size",
         arguments: TestEngine.available)

@@ -5,7 +5,8 @@ official `stripe` package's helper, so inbound verification is checked against S
 Routes:
   POST /configure          {"secret": "whsec_…", "failFirst": N, "failStatus": 500, "retryAfter": null}
   POST /hooks/<name>       a delivery: verified by both libraries, then failed (the first N) or accepted
-  GET  /deliveries         every delivery received: {"name", "id", "verified", "svixVerified", "status", "at", "body"}
+  GET  /deliveries         every delivery received: {"name", "id", "verified", "svixVerified", "status", "at", "body",
+                           "traceparent"}
   POST /sign/stripe        {"payload": "...", "secret": "whsec_…", "timestamp": 123} -> {"header": "t=…,v1=…"}
 Prints `listening <port>` once ready; listens on 127.0.0.1 only.
 """
@@ -86,6 +87,7 @@ def hook(name):
             "status": status,
             "at": time.time(),
             "body": payload,
+            "traceparent": headers.get("traceparent"),
         }
         state["deliveries"].append(entry)
     response = jsonify({"accepted": status < 300})

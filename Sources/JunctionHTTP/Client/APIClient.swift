@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Tracing
 
 /// The one resilient HTTP client every connector uses. Over a shared AsyncHTTPClient (pooled connections,
 /// HTTP/1.1 and HTTP/2) it adds, per call: pacing by the connection's token bucket and the provider's own
@@ -54,6 +55,7 @@ public final class APIClient: Sendable {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         configuration.httpVersion = .automatic
+        OutboundTracing.disableBuiltInTracing(&configuration)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -186,7 +188,12 @@ public final class APIClient: Sendable {
             // The clock is read only when the latency will be logged.
             let attemptStart = logger.logLevel <= .debug ? ContinuousClock.now : nil
             do {
-                let answer = try await send(request, attempt)
+                let answer = try await OutboundTracing.withClientSpan(method: request.method.rawValue) { span in
+                    if span.isRecording { describe(request, attempt: attempt, host: host, on: span) }
+                    let answer = try await send(request, attempt)
+                    OutboundTracing.record(status: answer.status, on: span)
+                    return answer
+                }
                 breaker.record(success: answer.status < 500)
                 if let hint = RateLimitHint.parse(answer.headers), hint.isExhausted(reserve: policy.rateLimitReserve),
                     let reset = hint.resetAfter
@@ -265,6 +272,7 @@ public final class APIClient: Sendable {
         if let body = request.body {
             outbound.body = .bytes(ByteBuffer(bytes: body))
         }
+        OutboundTracing.inject(into: &outbound.headers)
         logger.trace(
             "calling provider",
             metadata: metadata(request, attempt: attempt).merging(["headers": "\(redactor(for: request).redact(request.headers))"]) { $1 }
@@ -274,6 +282,14 @@ public final class APIClient: Sendable {
 
     private func redactor(for request: APIRequest) -> Redactor {
         request.secretNames.isEmpty ? redactor : Redactor(extraSecretNames: request.secretNames)
+    }
+
+    /// What a provider call's span records: no more than its log lines show (the URL redacted the same way).
+    private func describe(_ request: APIRequest, attempt: Int, host: String, on span: any Span) {
+        span.attributes["server.address"] = host
+        span.attributes["url.full"] = redactor(for: request).redact(url: request.url)
+        if attempt > 1 { span.attributes["http.request.resend_count"] = attempt - 1 }
+        if let connection = request.connectionID { span.attributes["junction.connection.id"] = connection }
     }
 
     private func metadata(_ request: APIRequest, attempt: Int) -> Logger.Metadata {

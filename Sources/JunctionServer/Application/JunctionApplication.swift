@@ -40,9 +40,13 @@ public enum JunctionApplication {
         return router
     }
 
-    /// What every request passes through first: its id, its metrics, then errors turned into problem responses.
+    /// What every request passes through first: its span, its id, its metrics, then errors turned into problem
+    /// responses.
     static func outerMiddleware(services: JunctionServices) -> [any MiddlewareProtocol<Request, Response, JunctionRequestContext>] {
-        [RequestIDMiddleware(), RequestMetricsMiddleware(metrics: services.metrics), ProblemDetailsMiddleware()]
+        [
+            RequestTracingMiddleware(), RequestIDMiddleware(), RequestMetricsMiddleware(metrics: services.metrics),
+            ProblemDetailsMiddleware(),
+        ]
     }
 
     /// The responder the server runs: the router, with inbound webhooks answered ahead of its lookup

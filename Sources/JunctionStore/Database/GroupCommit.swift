@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Tracing
 import Synchronization
 
 /// Shares one transaction (or one statement) among many concurrent callers.
@@ -79,7 +80,13 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
             // The flush runs in a task of its own: it serves every waiting caller, so it must not be cancelled with
             // the one caller (whose client may hang up) that happened to start it. High priority because every
             // waiter's latency is the flush's: queued behind request tasks, a flush took twice as long under load.
-            if leads { Task(executorPreference: executor, priority: .high) { await self.flushUntilEmpty() } }
+            // Nor does it belong to that caller's trace: work it starts (a job) would otherwise join the trace of
+            // whichever request led the batch, so each item carries its own trace context instead.
+            if leads {
+                Task(executorPreference: executor, priority: .high) {
+                    await ServiceContext.$current.withValue(nil) { await self.flushUntilEmpty() }
+                }
+            }
         }
     }
 

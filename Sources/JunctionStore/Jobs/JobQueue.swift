@@ -87,6 +87,7 @@ public final class JobQueue: Sendable {
                     .text(request.kind), .text(try request.payload.serialized()), .text("queued"),
                     .integer(Int64(priority(of: request))), .integer(0), .integer(Int64(maxAttempts(of: request))),
                     .integer(request.runAt?.epochMilliseconds ?? timestamp), .integer(timestamp), .integer(timestamp),
+                    request.trace.map { .text($0.serialized) } ?? .null,
                 ])
             }
             // Ids are handed out in the order of the rows, whatever order the engine returns them in; every row
@@ -104,14 +105,15 @@ public final class JobQueue: Sendable {
                 values.append(
                     """
                     (\(bind: request.kind), \(bind: payload), \(bind: request.uniqueKey), 'queued', \(bind: priority(of: request)), 0, \
-                    \(bind: maxAttempts(of: request)), \(bind: availableAt), \(bind: timestamp), \(bind: timestamp))
+                    \(bind: maxAttempts(of: request)), \(bind: availableAt), \(bind: timestamp), \(bind: timestamp), \
+                    \(bind: request.trace?.serialized))
                     """
                 )
             }
             let rows = try await sql.raw(
                 """
                 INSERT INTO jobs (kind, payload, unique_key, status, priority, attempts, max_attempts, available_at, \
-                created_at, updated_at) VALUES \(values.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING id, kind, unique_key
+                created_at, updated_at, trace_context) VALUES \(values.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING id, kind, unique_key
                 """
             ).all()
             // RETURNING lists only the inserted rows.
@@ -136,6 +138,7 @@ public final class JobQueue: Sendable {
         table: "jobs",
         columns: [
             "kind", "payload", "status", "priority", "attempts", "max_attempts", "available_at", "created_at", "updated_at",
+            "trace_context",
         ],
         conflictColumns: [],
         returning: "id",
@@ -172,7 +175,7 @@ public final class JobQueue: Sendable {
                     ORDER BY priority DESC, available_at
                     LIMIT \(bind: limit) \(locking)
                 )
-                RETURNING id, kind, payload, unique_key, attempts, max_attempts, priority, created_at
+                RETURNING id, kind, payload, unique_key, attempts, max_attempts, priority, created_at, trace_context
                 """
             ).all()
         }
@@ -188,7 +191,8 @@ public final class JobQueue: Sendable {
                 attempt: try row.decode(column: "attempts", as: Int.self),
                 maxAttempts: try row.decode(column: "max_attempts", as: Int.self),
                 enqueuedAt: Date(epochMilliseconds: try row.decode(column: "created_at", as: Int64.self)),
-                leaseToken: token
+                leaseToken: token,
+                trace: TraceContext(serialized: try row.decode(column: "trace_context", as: String?.self))
             )
             jobs.append((try row.decode(column: "priority", as: Int.self), job))
         }

@@ -15,6 +15,9 @@ public struct JobRequest: Sendable, Equatable {
     public var maxAttempts: Int?
     /// Overrides the kind's priority for this one job; higher runs first.
     public var priority: Int?
+    /// The span that caused the job, whose child the job's run becomes. Defaults to the span of the task making the
+    /// request; work gathered from many requests (a group commit's flush) names each item's own.
+    public var trace: TraceContext?
 
     /// A job request.
     public init(
@@ -23,7 +26,8 @@ public struct JobRequest: Sendable, Equatable {
         uniqueKey: String? = nil,
         runAt: Date? = nil,
         maxAttempts: Int? = nil,
-        priority: Int? = nil
+        priority: Int? = nil,
+        trace: TraceContext? = .current
     ) {
         self.kind = kind
         self.payload = payload
@@ -31,6 +35,7 @@ public struct JobRequest: Sendable, Equatable {
         self.runAt = runAt
         self.maxAttempts = maxAttempts
         self.priority = priority
+        self.trace = trace
     }
 }
 
@@ -61,6 +66,8 @@ public struct LeasedJob: Sendable, Equatable {
     public let enqueuedAt: Date
     /// Proof of this lease; a new lease of the same job gets a new token.
     public let leaseToken: String
+    /// The span that caused the job, if tracing was on when it was enqueued.
+    public var trace: TraceContext? = nil
 
     /// Whether a failure now would be the last one.
     public var isFinalAttempt: Bool { attempt >= maxAttempts }

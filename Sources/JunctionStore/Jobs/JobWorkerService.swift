@@ -3,6 +3,7 @@ import JunctionCore
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// A pool of workers for a set of job kinds, run as a service of the application's service group.
 ///
@@ -127,12 +128,7 @@ public final class JobWorkerService: Service {
                     guard let handler = self.handlers[job.kind] else {
                         return (job, JobError.permanent(reason: "no handler for job kind '\(job.kind)'"))
                     }
-                    do {
-                        try await handler.handle(job)
-                        return (job, nil)
-                    } catch {
-                        return (job, error)
-                    }
+                    return await Self.traced(job) { try await handler.handle(job) }
                 }
                 return true
             }
@@ -142,6 +138,24 @@ public final class JobWorkerService: Service {
                 _ = startNext()
             }
             return results
+        }
+    }
+
+    /// Runs one job's handler in a span: a child of the span that enqueued it (so a request's trace continues
+    /// through its jobs), or a new trace for a job nothing traced caused, such as a scheduled one.
+    private static func traced(_ job: LeasedJob, _ body: () async throws -> Void) async -> (LeasedJob, (any Error)?) {
+        await withSpan("job " + job.kind, context: job.trace?.serviceContext ?? .topLevel, ofKind: .consumer) { span in
+            span.attributes["junction.job.id"] = job.id
+            span.attributes["junction.job.kind"] = job.kind
+            span.attributes["junction.job.attempt"] = job.attempt
+            do {
+                try await body()
+                return (job, nil)
+            } catch {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+                return (job, error)
+            }
         }
     }
 

@@ -494,6 +494,16 @@ public enum SchemaMigrations {
                 """,
             ]
         ),
+        Migration(
+            version: 7,
+            name: "tracing: the trace context of jobs and inbox events",
+            statements: [
+                // The W3C headers of the span that caused the work (``TraceContext``), so the job or event's processing
+                // joins that trace; NULL when tracing is off.
+                "ALTER TABLE jobs ADD COLUMN trace_context TEXT",
+                "ALTER TABLE webhook_events ADD COLUMN trace_context TEXT",
+            ]
+        ),
     ]
 
     /// The version a fully migrated database is at.

@@ -20,6 +20,8 @@ public struct InboxEntry: Sendable, Equatable {
     public private(set) var headersJSON: String
     /// The body as received.
     public var body: String
+    /// The span of the request that delivered it (taken where the entry is made, in that request's task).
+    public var trace: TraceContext?
 
     /// The prefix of inbound event ids.
     public static let idPrefix = "evt"
@@ -33,7 +35,8 @@ public struct InboxEntry: Sendable, Equatable {
         identity: WebhookIdentity,
         receivedAt: Date = Date(),
         headersJSON: String,
-        body: String
+        body: String,
+        trace: TraceContext? = .current
     ) {
         self.id = id
         self.connectionID = connectionID
@@ -42,6 +45,7 @@ public struct InboxEntry: Sendable, Equatable {
         self.receivedAt = receivedAt
         self.headersJSON = headersJSON
         self.body = body
+        self.trace = trace
     }
 
     /// A request's headers as ``headersJSON`` keeps them: everything except credentials and cookies, a name sent

@@ -31,6 +31,8 @@ public struct WebhookEventRecord: Sendable, Equatable {
     public var lastError: String?
     /// When it was last processed successfully.
     public var processedAt: Date?
+    /// The span of the request that delivered it, which its processing continues.
+    public var trace: TraceContext? = nil
 
     /// The normalized type, such as `stripe.customer.created`.
     public var type: String { provider + "." + providerType }

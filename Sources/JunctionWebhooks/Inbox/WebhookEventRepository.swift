@@ -200,7 +200,8 @@ public struct WebhookEventRepository: Sendable {
             attempts: try row.decode(column: "attempts", as: Int.self),
             replays: try row.decode(column: "replays", as: Int.self),
             lastError: try row.decode(column: "last_error", as: String?.self),
-            processedAt: try row.decode(column: "processed_at", as: Int64?.self).map(Date.init(epochMilliseconds:))
+            processedAt: try row.decode(column: "processed_at", as: Int64?.self).map(Date.init(epochMilliseconds:)),
+            trace: TraceContext(serialized: try row.decode(column: "trace_context", as: String?.self))
         )
     }
 }

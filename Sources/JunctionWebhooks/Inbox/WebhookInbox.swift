@@ -60,7 +60,7 @@ public final class WebhookInbox: Sendable {
         table: "webhook_events",
         columns: [
             "id", "connection_id", "provider", "external_id", "type", "occurred_at", "received_at", "headers", "body", "status",
-            "attempts", "replays",
+            "attempts", "replays", "trace_context",
         ],
         conflictColumns: ["connection_id", "external_id"],
         returning: "id"
@@ -75,13 +75,14 @@ public final class WebhookInbox: Sendable {
                 .text(entry.id), .text(entry.connectionID), .text(entry.provider), .text(entry.identity.eventID),
                 .text(entry.identity.type), entry.identity.occurredAt.map { .integer($0.epochMilliseconds) } ?? .null,
                 .integer(entry.receivedAt.epochMilliseconds), .text(entry.headersJSON), .text(entry.body), .text("received"),
-                .integer(0), .integer(0),
+                .integer(0), .integer(0), entry.trace.map { .text($0.serialized) } ?? .null,
             ])
         }
         let rows = insert
         let stored = try await database.transaction { sql in
             let ids = Set(try await database.run(rows, on: sql).compactMap(\.text))
-            // One processing job for the whole flush: the processor loads and records its events in batches too.
+            // One processing job for the whole flush: the processor loads and records its events in batches too. The
+            // job belongs to no one request's trace; each event's processing continues its own.
             let stored = entries.filter { ids.contains($0.id) }.map(\.id)
             if !stored.isEmpty { _ = try await queue.enqueue([WebhookEventProcessor.job(for: stored)], using: sql) }
             return ids

@@ -13,6 +13,8 @@ public struct MessageRecord: Sendable, Equatable {
     public var idempotencyKey: String?
     /// When it was accepted.
     public var createdAt: Date
+    /// The span that published it, which its deliveries continue; not stored (a delivery job keeps its own).
+    public var trace: TraceContext? = nil
 
     /// The prefix of message ids.
     public static let idPrefix = "msg"

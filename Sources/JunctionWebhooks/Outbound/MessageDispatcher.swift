@@ -38,7 +38,8 @@ public struct MessageDispatcher: Sendable {
                 eventType: eventType,
                 payload: try payload.serialized(),
                 idempotencyKey: idempotencyKey,
-                createdAt: now
+                createdAt: now,
+                trace: .current
             )
         )
     }
@@ -71,7 +72,7 @@ public struct MessageDispatcher: Sendable {
                 }
             }
             let endpoints = try await EndpointRepository.enabled(using: sql)
-            var fanOut: [(messageID: String, endpoint: EndpointRecord)] = []
+            var fanOut: [(message: MessageRecord, endpoint: EndpointRecord)] = []
             var publications: [Publication] = []
             for message in messages {
                 guard inserted.contains(message.id) else {
@@ -82,7 +83,7 @@ public struct MessageDispatcher: Sendable {
                     continue
                 }
                 let targets = endpoints.filter { $0.subscribes(to: message.eventType) }
-                fanOut += targets.map { (message.id, $0) }
+                fanOut += targets.map { (message, $0) }
                 publications.append(Publication(message: message, deliveries: targets.count, duplicate: false))
             }
             try await scheduleDeliveries(fanOut, at: messages[0].createdAt, queue: queue, using: sql)
@@ -92,9 +93,10 @@ public struct MessageDispatcher: Sendable {
         return publications
     }
 
-    /// Creates one pending delivery per (message, endpoint) pair and its job, inside the caller's transaction.
+    /// Creates one pending delivery per (message, endpoint) pair and its job, inside the caller's transaction. Each job
+    /// continues the trace of its message's publisher.
     static func scheduleDeliveries(
-        _ targets: [(messageID: String, endpoint: EndpointRecord)],
+        _ targets: [(message: MessageRecord, endpoint: EndpointRecord)],
         at now: Date,
         queue: JobQueue,
         using sql: any SQLDatabase
@@ -102,15 +104,15 @@ public struct MessageDispatcher: Sendable {
         guard !targets.isEmpty else { return }
         var rows: [SQLQueryString] = []
         var jobs: [JobRequest] = []
-        for (messageID, endpoint) in targets {
+        for (message, endpoint) in targets {
             let id = ResourceID.make(prefix: DeliveryRecord.idPrefix, at: now)
             rows.append(
                 """
-                (\(bind: id), \(bind: messageID), \(bind: endpoint.id), 'pending', 0, \(bind: now.epochMilliseconds), \
+                (\(bind: id), \(bind: message.id), \(bind: endpoint.id), 'pending', 0, \(bind: now.epochMilliseconds), \
                 \(bind: now.epochMilliseconds), \(bind: now.epochMilliseconds))
                 """
             )
-            jobs.append(deliveryJob(id: id, attempts: endpoint.schedule.attempts))
+            jobs.append(deliveryJob(id: id, attempts: endpoint.schedule.attempts, trace: message.trace))
         }
         try await sql.raw(
             """
@@ -123,8 +125,8 @@ public struct MessageDispatcher: Sendable {
 
     /// The job that makes a delivery's attempts. The deliverer decides when the schedule is spent; the two spare job
     /// attempts only matter when a worker dies mid-attempt, so such a delivery still reaches a final state.
-    static func deliveryJob(id: String, attempts: Int) -> JobRequest {
-        JobRequest(kind: deliverJobKind, payload: ["deliveryId": .string(id)], uniqueKey: id, maxAttempts: attempts + 2)
+    static func deliveryJob(id: String, attempts: Int, trace: TraceContext? = .current) -> JobRequest {
+        JobRequest(kind: deliverJobKind, payload: ["deliveryId": .string(id)], uniqueKey: id, maxAttempts: attempts + 2, trace: trace)
     }
 }
 

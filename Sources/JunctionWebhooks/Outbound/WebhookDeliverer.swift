@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import Tracing
 
 /// The job handler behind `webhook.deliver`: one signed POST of a message to an endpoint, its attempt recorded, and
 /// what follows (retry, dead letter, the endpoint disabled, the next ordered delivery released) as
@@ -80,6 +81,7 @@ public final class WebhookDeliverer: JobHandler {
             timeout: .init(connect: .seconds(5), read: .seconds(15))
         )
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        OutboundTracing.disableBuiltInTracing(&configuration)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
@@ -123,7 +125,7 @@ public final class WebhookDeliverer: JobHandler {
             if wait > .zero { try await Task.sleep(for: wait) }
         }
         let secrets = try await signingSecrets(of: endpoint)
-        let outcome = await send(context.message, to: url, secrets: secrets)
+        let outcome = await send(context.message, to: url, secrets: secrets, delivery: id, endpoint: endpoint.id)
         let now = Date()
         var attempt = DeliveryAttemptRecord(
             id: ResourceID.make(prefix: DeliveryAttemptRecord.idPrefix, at: now),
@@ -205,6 +207,26 @@ public final class WebhookDeliverer: JobHandler {
         var retryAfter: Duration?
     }
 
+    /// One attempt, in a client span that records the endpoint's host but never its path or query: a receiver's URL is
+    /// often its secret (Slack's and Discord's incoming webhooks are).
+    private func send(_ message: MessageRecord, to url: URL, secrets: [String], delivery: String, endpoint: String) async -> Outcome {
+        await OutboundTracing.withClientSpan(method: "POST") { span in
+            if span.isRecording {
+                span.attributes["server.address"] = url.host
+                span.attributes["server.port"] = url.port
+                span.attributes["junction.delivery.id"] = delivery
+                span.attributes["junction.endpoint.id"] = endpoint
+                span.attributes["junction.message.id"] = message.id
+            }
+            let outcome = await send(message, to: url, secrets: secrets)
+            if let status = outcome.statusCode { OutboundTracing.record(status: status, on: span) }
+            if let error = outcome.error, outcome.statusCode == nil {
+                span.setStatus(SpanStatus(code: .error, message: error))
+            }
+            return outcome
+        }
+    }
+
     private func send(_ message: MessageRecord, to url: URL, secrets: [String]) async -> Outcome {
         let timestamp = Int64(Date().timeIntervalSince1970)
         let body = Array(message.payload.utf8)
@@ -219,6 +241,7 @@ public final class WebhookDeliverer: JobHandler {
             value: StandardWebhookSigner.signature(id: message.id, timestamp: timestamp, body: body, secrets: secrets)
         )
         request.body = .bytes(ByteBuffer(bytes: body))
+        OutboundTracing.inject(into: &request.headers)
         let started = ContinuousClock.now
         do {
             let response = try await Self.sharedHTTPClient.execute(request, timeout: .seconds(configuration.timeout.components.seconds))

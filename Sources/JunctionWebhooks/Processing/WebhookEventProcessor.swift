@@ -2,6 +2,7 @@ import Foundation
 import JunctionCore
 import JunctionStore
 import Logging
+import Tracing
 
 /// The job handler behind `webhook.process`. One job carries the events of one inbox flush (or a single event being
 /// retried or replayed): they are loaded with one `SELECT … IN (…)`, normalized, run through every registered
@@ -37,11 +38,13 @@ public struct WebhookEventProcessor: JobHandler {
         self.logger = logger
     }
 
-    /// The job that processes `ids`.
-    public static func job(for ids: [String], runAt: Date? = nil, uniqueKey: String? = nil) -> JobRequest {
+    /// The job that processes `ids`; `trace` is the span it continues (by default the calling task's).
+    public static func job(
+        for ids: [String], runAt: Date? = nil, uniqueKey: String? = nil, trace: TraceContext? = .current
+    ) -> JobRequest {
         JobRequest(
             kind: WebhookInbox.processJobKind, payload: ["eventIds": .array(ids.map(JSONValue.string))], uniqueKey: uniqueKey, runAt: runAt,
-            maxAttempts: 20
+            maxAttempts: 20, trace: trace
         )
     }
 
@@ -55,18 +58,17 @@ public struct WebhookEventProcessor: JobHandler {
         var normalized = records.map(Self.normalize)
         if let enricher, !normalized.isEmpty { normalized = try await enricher.enrich(normalized) }
         let prepared = Dictionary(normalized.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let batchSpan = ServiceContext.current
         let outcomes = await withTaskGroup(of: (WebhookEventRecord, Date, Duration, (any Error)?).self) { group in
             for record in records {
                 group.addTask {
                     let started = Date()
                     let clock = ContinuousClock.now
-                    do {
-                        let event = prepared[record.id] ?? Self.normalize(record)
+                    let event = prepared[record.id] ?? Self.normalize(record)
+                    let error = await Self.traced(record, batchSpan: batchSpan) {
                         for handler in handlers { try await handler.handle(event, replay: record.replays) }
-                        return (record, started, .now - clock, nil)
-                    } catch {
-                        return (record, started, .now - clock, error)
                     }
+                    return (record, started, .now - clock, error)
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
@@ -94,11 +96,35 @@ public struct WebhookEventProcessor: JobHandler {
             )
             if !final {
                 let delay = retryPolicy.delay(afterAttempt: attempt, using: &generator)
-                retries.append(Self.job(for: [record.id], runAt: Date().addingTimeInterval(Double(delay.milliseconds) / 1000)))
+                retries.append(
+                    Self.job(for: [record.id], runAt: Date().addingTimeInterval(Double(delay.milliseconds) / 1000), trace: record.trace))
             }
         }
         try await events.recordAttempts(writes)
         if !retries.isEmpty { try await queue.enqueue(retries) }
+    }
+
+    /// Runs one event's handlers in a span that continues the trace of the request that delivered it, linked to the
+    /// batch job's span (one job serves many requests, so it can be no single one's child). An event received with
+    /// tracing off becomes a child of the batch's span instead. Returns what the handlers threw.
+    private static func traced(
+        _ record: WebhookEventRecord, batchSpan: ServiceContext?, _ body: () async throws -> Void
+    ) async -> (any Error)? {
+        let parent = record.trace?.serviceContext ?? batchSpan ?? .topLevel
+        return await withSpan("webhook.process", context: parent, ofKind: .consumer) { span in
+            if record.trace != nil, let batchSpan { span.addLink(SpanLink(context: batchSpan, attributes: [:])) }
+            span.attributes["junction.event.id"] = record.id
+            span.attributes["junction.event.type"] = record.type
+            span.attributes["junction.connection.id"] = record.connectionID
+            do {
+                try await body()
+                return nil
+            } catch {
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+                return error
+            }
+        }
     }
 
     /// The event in the shape every provider shares. The data is read again from the stored body and headers by the

@@ -28,6 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
               JUNCTION_MASTER_KEYS_RETIRED comma-separated older keys still accepted for reading (see `junction keys rotate`).
               JUNCTION_ADMIN_TOKEN         the management API's bearer token. If unset on first start, one is generated \
             and printed once; only its SHA-256 is stored.
+              OTEL_EXPORTER_OTLP_ENDPOINT  a collector's OTLP/HTTP address (http://127.0.0.1:4318): spans of requests,             jobs, provider calls and deliveries are exported there, W3C traceparent is read and sent, and log lines carry             trace_id. OpenTelemetry's other OTEL_* variables apply (OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, …).
 
             Every option below is taken from its flag, else its environment variable, else the `server` section of the \
             --config file (the option's name in camelCase: jobConcurrency, databaseUrl), else its default.
@@ -205,9 +206,11 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         let document = try file?.document().document
+        let tracing = try TracingBootstrap.start(logger: logger)
 
-        // The pool is the first service of the group, so it starts first and stops last; the server's own work is
-        // the second, a group of its own (the application and the job workers) started once the store answers.
+        // The pool is the first service of the group after the trace exporter, so it starts first and stops last
+        // but for the exporter, which flushes the final spans; the server's own work is the next one, a group of its
+        // own (the application and the job workers) started once the store answers.
         let database = try await store.openDatabase(logger: logger, poolRunner: .caller, layers: layers)
         let server = StartupService {
             try await store.prepare(database, logger: logger, layers: layers)
@@ -217,7 +220,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
+                services: (tracing.map { [.init(service: $0)] } ?? []) + [
                     .init(service: DatabaseService(database: database)),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],

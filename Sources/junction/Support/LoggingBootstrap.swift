@@ -1,5 +1,6 @@
 import JunctionServer
 import Logging
+import OTel
 import Synchronization
 
 /// Configures swift-log once per process: standard error, so standard output stays for command results. The level
@@ -33,12 +34,17 @@ enum LoggingBootstrap {
             return !done
         }
         guard first else { return }
-        LoggingSystem.bootstrap { label in
-            switch format {
-            case .text: SwitchedLevel(DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label)))
-            case .json: SwitchedLevel(JSONLogHandler(label: label))
-            }
-        }
+        // Lines logged inside a span carry its `trace_id` and `span_id` (nothing is added with tracing off).
+        LoggingSystem.bootstrap(
+            { label, provider in
+                switch format {
+                case .text:
+                    SwitchedLevel(DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label, metadataProvider: provider)))
+                case .json: SwitchedLevel(JSONLogHandler(label: label, metadataProvider: provider))
+                }
+            },
+            metadataProvider: OTel.makeLoggingMetadataProvider()
+        )
     }
 
     /// A handler whose level is the process's (``currentLevel``), whatever a logger sets.
