@@ -4,6 +4,7 @@
 # (defaults 5 and 6), and the ratio is the median of the per-pair ratios: a noisy neighbour then slows both halves of
 # a pair instead of one route. Afterwards the inbox is counted: every 2xx must be a committed event.
 # JOB_CONCURRENCY=0 measures an HTTP-only node (`--job-concurrency 0`): events are stored but processed elsewhere.
+# TRACING=1 exports every span over OTLP/HTTP to a discarding sink on loopback (WebhookIngest/otlp_sink.py).
 # Bounded: PAIRS × 2 wrk runs of DURATION seconds each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +17,19 @@ swift build -c release --product junction
 scratch=$(mktemp -d /tmp/junction-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token=bench-admin-token
+sink=""
+if [ "${TRACING:-0}" = 1 ]; then
+  python3 -u Benchmarks/WebhookIngest/otlp_sink.py > "$scratch/sink.out" &
+  sink=$!
+  for _ in $(seq 1 100); do grep -q listening "$scratch/sink.out" 2>/dev/null && break; sleep 0.1; done
+  sink_port=$(awk '/listening/ {print $2}' "$scratch/sink.out")
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_SERVICE_NAME=junction-benchmark
+fi
 JUNCTION_ADMIN_TOKEN=$token .build/release/junction serve --port "$port" --log-level error \
   --database "sqlite://$scratch/bench.sqlite" --webhook-source-rate-limit 1000000 --webhook-connection-rate-limit 1000000 \
   --job-concurrency "$job_concurrency" > "$scratch/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'kill $server $sink 2>/dev/null; wait $server 2>/dev/null; rm -rf "$scratch"' EXIT
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.1; done
 secret=whsec_benchmark_secret
 connection=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/connections" -H "Authorization: Bearer $token" \
@@ -52,6 +61,9 @@ echo "$metrics" > "$scratch/metrics.txt"
 wal_bytes=$(stat -c %s "$scratch/bench.sqlite-wal" 2>/dev/null || echo 0)
 
 kill -TERM $server; wait $server 2>/dev/null || true
+if [ -n "$sink" ]; then
+  echo "OTLP exports received: $(curl -fs "http://127.0.0.1:$sink_port/stats")"
+fi
 python3 - "$scratch" "$pairs" "$(getconf CLK_TCK)" "$wal_bytes" <<'PY'
 import os, re, sqlite3, statistics, sys, tempfile, time
 folder, pairs, ticks_per_second, wal_bytes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])

@@ -13,7 +13,7 @@ struct JunctionCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MigrateCommand.self, KeysCommand.self, JobsCommand.self, ProvidersCommand.self, IntegrationsCommand.self,
             ConnectionsCommand.self, CallCommand.self, SyncsCommand.self, ConflictsCommand.self, AlertsCommand.self,
-            ConfigCommand.self, ApplyCommand.self,
+            EventsCommand.self, EndpointsCommand.self, MessagesCommand.self, DeliveriesCommand.self, ConfigCommand.self, ApplyCommand.self,
         ],
         defaultSubcommand: nil
     )

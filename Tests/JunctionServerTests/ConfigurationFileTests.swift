@@ -51,6 +51,28 @@ struct ConfigurationFileTests {
 
     static let environment = ["SF_CLIENT_ID": "3MVG9client", "STRIPE_KEY": "sk_test_configuration"]
 
+    @Test("the full configuration files in docs/configuration.md and docs/service-management.md validate as written")
+    func documentedExamplesValidate() async throws {
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: "\(folder)/secrets", withIntermediateDirectories: true)
+        try "sf-secret-value\n".write(toFile: "\(folder)/secrets/sf-client-secret", atomically: true, encoding: .utf8)
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs")
+        for page in ["configuration.md", "service-management.md"] {
+            let text = try String(contentsOf: docs.appendingPathComponent(page), encoding: .utf8)
+            // The page's first YAML block is its full example.
+            let start = try #require(text.range(of: "```yaml\n"), "\(page) has a YAML example")
+            let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+            let file = "\(folder)/\(page).yaml"
+            try String(text[start.upperBound..<end.lowerBound]).write(toFile: file, atomically: true, encoding: .utf8)
+            let environment = ["SF_CLIENT_ID": "3MVG9example", "STRIPE_SECRET_KEY": "sk_test_docs", "STRIPE_WEBHOOK_SECRET": "whsec_docs"]
+            let run = try await ChildProcess.run(
+                ChildProcess.junctionExecutable, arguments: ["config", "validate", file], environment: environment)
+            #expect(run.status == 0 && run.standardOutput.contains("valid ("), "\(page): \(run.standardOutput) \(run.standardError)")
+        }
+    }
+
     @Test("validate reports every mistake with its line; apply twice changes nothing the second time; a bad file changes nothing; prune deletes only what apply made")
     func validateAndApply() async throws {
         let folder = try ServeProcessTests.folder()

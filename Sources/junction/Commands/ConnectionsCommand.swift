@@ -8,12 +8,12 @@ import JunctionCore
 struct ConnectionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connections",
-        abstract: "Add, list, show and test connections on a running Junction server.",
+        abstract: "Add, list, show, test, authorize and delete connections on a running Junction server.",
         discussion: """
             These commands call the management API of the server at --server (or JUNCTION_URL) with the token in \
             JUNCTION_ADMIN_TOKEN (or --token-file). Credentials are sealed by the server and shown masked.
             """,
-        subcommands: [List.self, Show.self, Add.self, Test.self, Health.self, Versions.self],
+        subcommands: [List.self, Show.self, Add.self, Test.self, Authorize.self, Delete.self, Health.self, Versions.self],
         defaultSubcommand: List.self
     )
 
@@ -155,6 +155,51 @@ struct ConnectionsCommand: AsyncParsableCommand {
         func run() async throws {
             let answer = try await server.client().run { try await $0.testConnection(path: .init(id: id)).ok.body.json }
             print("ok: \(answer.provider) answered in \(answer.latencyMs) ms")
+        }
+    }
+
+    struct Authorize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start an OAuth connection's authorization: prints the provider's URL to open (or opens it with --open).",
+            discussion: """
+                The URL works once and expires after 10 minutes. After consent the provider sends the browser to Junction's                 callback, which stores the tokens; with --return-to (a URL the integration allows) the browser then goes there.
+                """)
+        @Argument(help: "The connection's id (conn_…).") var id: String
+        @Option(name: .customLong("return-to"), help: "Where the browser goes after the callback.") var returnTo: String?
+        @Flag(name: .long, help: "Open the URL in the desktop's browser (xdg-open or open) as well as printing it.") var open = false
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let answer = try await server.client().run {
+                try await $0.startOAuthAuthorization(path: .init(id: id), query: .init(returnTo: returnTo)).ok.body.json
+            }
+            if json { return try JSONOutput.print(try JSONOutput.value(of: answer)) }
+            print(answer.authorizationUrl)
+            FileHandle.standardError.write(Data("open it within 10 minutes (until \(answer.expiresAt.formatted(.iso8601)))\n".utf8))
+            if open { try Self.openInBrowser(answer.authorizationUrl) }
+        }
+
+        /// Hands the URL to the desktop's opener; a machine without one gets a readable line, not a crash.
+        static func openInBrowser(_ url: String) throws {
+            let opener = ["/usr/bin/xdg-open", "/usr/bin/open"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            guard let opener else { throw CLIError("no browser opener (xdg-open or open) on this machine: open the URL above by hand") }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: opener)
+            process.arguments = [url]
+            try process.run()
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a connection with its credentials (revoked at the provider where it supports revocation).")
+        @Argument(help: "The connection's id (conn_…).") var id: String
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            _ = try await server.client().run { try await $0.deleteConnection(path: .init(id: id)).noContent }
+            print("deleted \(id)")
         }
     }
 

@@ -11,4 +11,12 @@ enum Table {
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
+
+    /// One row padded to fixed widths, for output that arrives a row at a time (`events tail`) and so cannot be
+    /// measured first; a cell wider than its column is not cut.
+    static func line(_ cells: [String], widths: [Int]) -> String {
+        cells.enumerated().map { index, cell in
+            index == cells.count - 1 || index >= widths.count ? cell : cell.padding(toLength: max(widths[index], cell.count), withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }
 }
