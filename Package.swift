@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // OTLP/HTTP only: the gRPC exporter would double the build for a transport collectors also take over HTTP.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
@@ -166,6 +167,7 @@ let package = Package(
         ),
         .executableTarget(name: "EmbedText", swiftSettings: upcoming),
         .plugin(name: "EmbedOpenAPIDocument", capability: .buildTool(), dependencies: ["EmbedText"]),
+        .plugin(name: "EmbedDashboardAssets", capability: .buildTool(), dependencies: ["EmbedText"]),
         .target(
             name: "JunctionServer",
             dependencies: [
@@ -191,8 +193,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            swiftSettings: upcoming
+            exclude: ["Dashboard/Templates"],
+            swiftSettings: upcoming,
+            plugins: [.plugin(name: "EmbedDashboardAssets")]
         ),
         .executableTarget(
             name: "junction",

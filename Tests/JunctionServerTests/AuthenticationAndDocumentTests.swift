@@ -74,7 +74,8 @@ struct AuthenticationAndDocumentTests {
                 documented.insert("\(method.uppercased()) \(path)")
             }
         }
-        let routed = try await Self.routes()
+        // The dashboard's pages (/ui) are HTML for people, signed in with a session: not part of the API's description.
+        let routed = try await Self.routes().filter { !$0.contains(" /ui") }
         #expect(
             documented == routed,
             "documented but not routed: \(documented.subtracting(routed)); routed but not documented: \(routed.subtracting(documented))")

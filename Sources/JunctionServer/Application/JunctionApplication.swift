@@ -37,6 +37,8 @@ public enum JunctionApplication {
         OAuthCallbackController(authorizations: services.authorizations(logger: logger)).addRoutes(to: router)
         ProxyController(services: services).addRoutes(to: api)
         RecordContentController(resources: ResourceService(runtime: services.runtime)).addRoutes(to: api)
+        try DashboardController(services: services, logger: logger, secureCookies: services.publicURL.lowercased().hasPrefix("https://"))
+            .addRoutes(to: router)
         return router
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import JunctionAuth
 import Logging
 import NIOCore
 
@@ -11,6 +12,10 @@ public struct JunctionRequestContext: RequestContext {
     /// The connection a webhook's path names, when the application's responder matched it (``JunctionResponder``):
     /// handed over here rather than through the router's parameters, whose generic dictionary showed in profiles.
     var webhookConnectionID: Substring?
+    /// The dashboard session a `/ui` request was made in, once ``DashboardSessionMiddleware`` found it.
+    var dashboardSession: DashboardSessions.Session?
+    /// A dashboard form's fields, read and CSRF-checked by ``DashboardSessionMiddleware``.
+    var dashboardForm: [String: String] = [:]
 
     /// A context for a request arriving on `source`'s channel.
     public init(source: ApplicationRequestContextSource) {

@@ -504,6 +504,26 @@ public enum SchemaMigrations {
                 "ALTER TABLE webhook_events ADD COLUMN trace_context TEXT",
             ]
         ),
+        Migration(
+            version: 8,
+            name: "dashboard: sign-in sessions, and the time indexes its overview reads",
+            statements: [
+                // Only the SHA-256 of a session's cookie is kept; each session has its own CSRF token.
+                """
+                CREATE TABLE dashboard_sessions (
+                    id_hash TEXT PRIMARY KEY,
+                    csrf_token TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    revoked_at BIGINT
+                )
+                """,
+                // The overview counts a day of events and delivery attempts per hour: from these indexes alone.
+                "CREATE INDEX webhook_events_received ON webhook_events (received_at, status)",
+                "CREATE INDEX webhook_delivery_attempts_created ON webhook_delivery_attempts (created_at, status_code)",
+                "CREATE INDEX sync_runs_started ON sync_runs (started_at, status)",
+            ]
+        ),
     ]
 
     /// The version a fully migrated database is at.

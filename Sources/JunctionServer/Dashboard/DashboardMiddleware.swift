@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JunctionAuth
+import Logging
+import OpenAPIRuntime
+
+/// Headers on every dashboard response: a Content-Security-Policy that lets a page load only this origin's own
+/// stylesheet and script (no inline script, no frames, forms posting only here), and no caching of pages that show
+/// operational data.
+struct DashboardHeadersMiddleware: RouterMiddleware {
+    typealias Context = JunctionRequestContext
+
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
+        + "frame-ancestors 'none'; base-uri 'none'"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}
+
+/// A dashboard request's failure as a page, not a problem document: the same status and words the API would give
+/// (``ProblemDetails/of(_:)``), and for anything unexpected a 500 page naming the request id while the error goes to
+/// the log.
+struct DashboardErrorMiddleware: RouterMiddleware {
+    typealias Context = JunctionRequestContext
+    let renderer: DashboardRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem: ProblemDetails
+            if let known = ProblemDetails.of(error) {
+                problem = known
+            } else if let error = error as? any HTTPResponseError {
+                problem = ProblemDetails(status: error.status, type: "/problems/http", title: error.status.reasonPhrase, detail: error.status.reasonPhrase)
+            } else {
+                context.logger.error("dashboard request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+                problem = ProblemDetails(
+                    status: .internalServerError, type: "/problems/internal", title: "Something went wrong",
+                    detail: "The server could not show this page; its log has the details (request id \(context.id)).")
+            }
+            let page: [String: Any] = ["title": problem.title, "detail": problem.detail, "link": "/ui", "linkLabel": "Back to the overview"]
+            return renderer.render(
+                "message", page: page, chrome: DashboardChrome(csrf: context.dashboardSession?.csrfToken), status: problem.status)
+        }
+    }
+}
+
+/// Lets only signed-in requests through: without a live session a page redirects to the sign-in form (and comes
+/// back after it). A POST must carry the session's CSRF token as the form field `csrf`, checked here for every
+/// action, so no handler can forget it; its fields reach the handler as ``JunctionRequestContext/dashboardForm``.
+struct DashboardSessionMiddleware: RouterMiddleware {
+    typealias Context = JunctionRequestContext
+    let sessions: DashboardSessions
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let cookie = request.cookies[DashboardController.sessionCookie]?.value, let session = try await sessions.session(cookie: cookie)
+        else {
+            guard request.method == .get else { return DashboardController.redirect(to: "/ui/login") }
+            var components = URLComponents()
+            components.path = "/ui/login"
+            components.queryItems = [URLQueryItem(name: "next", value: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))]
+            return DashboardController.redirect(to: components.string ?? "/ui/login")
+        }
+        var context = context
+        context.dashboardSession = session
+        if request.method == .post {
+            let form = try await DashboardForm.read(request)
+            guard DashboardSessions.matches(form["csrf"], session.csrfToken) else {
+                context.logger.warning("dashboard form refused: missing or wrong CSRF token", metadata: ["path": "\(request.uri.path)"])
+                throw DashboardError.forbidden("The form's security token is missing or out of date. Reload the page and try again.")
+            }
+            context.dashboardForm = form
+        }
+        return try await next(request, context)
+    }
+}
+
+/// An HTML form's fields (`application/x-www-form-urlencoded`), read whole and bounded.
+enum DashboardForm {
+    /// The largest form the dashboard reads.
+    static let limit = 64 * 1024
+
+    static func read(_ request: Request) async throws -> [String: String] {
+        let body = try await request.body.collect(upTo: limit)
+        var components = URLComponents()
+        components.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
+        var fields: [String: String] = [:]
+        for item in components.queryItems ?? [] where fields[item.name] == nil { fields[item.name] = item.value ?? "" }
+        return fields
+    }
+}
+
+/// What the dashboard itself refuses.
+enum DashboardError: Error {
+    /// A page or file that does not exist.
+    case notFound(String)
+    /// A form without its CSRF token.
+    case forbidden(String)
+
+    var problem: ProblemDetails {
+        switch self {
+        case .notFound(let detail): ProblemDetails(status: .notFound, type: "/problems/not-found", title: "Not found", detail: detail)
+        case .forbidden(let detail): ProblemDetails(status: .forbidden, type: "/problems/forbidden", title: "Refused", detail: detail)
+        }
+    }
+}
+
+extension ProblemDetails {
+    /// The problem an error stands for, as the API would answer it (the application's errors, a generated handler's,
+    /// the dashboard's own); `nil` for an unexpected error, which is the server's fault.
+    static func of(_ error: any Error) -> ProblemDetails? {
+        switch error {
+        case let problem as ProblemDetails: problem
+        case let error as DashboardError: error.problem
+        case let error as ServerError: ProblemDetails(error)
+        default: ProblemDetails(domain: error)
+        }
+    }
+}
