@@ -3,8 +3,11 @@ against a `junction serve` started here on loopback with a fresh SQLite database
 
 Checks: a page without a session redirects to the sign-in form; signing in with the admin token lands on the
 overview; a connection's page opens from the list with its credentials masked; an event is replayed from its page and
-the replay shows; a form posted without its CSRF token is refused; every page carries the Content-Security-Policy
-and loads nothing from another origin; no secret appears in any page's HTML; signing out ends the session.
+the replay shows; a failed delivery is retried from its endpoint's page and the new attempt shows; a sync is run now
+and its run shows; a conflict is resolved by taking one field from each side, and the provider gets that record; a
+form posted without its CSRF token is refused; every page carries the Content-Security-Policy and loads nothing from
+another origin; no secret appears in any page's HTML; signing out ends the session. Peers: the Ledger fixture
+(Tests/Peers/sync_fixture.py) for the sync, and a receiver here that fails its first two deliveries.
 Screenshots of each page go to $SCREENSHOT_DIR (default .build/screenshots).
 
 Usage: dashboard_test.py PATH_TO_JUNCTION
@@ -19,10 +22,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -79,6 +84,31 @@ def wait_for(condition, seconds=10):
         time.sleep(0.05)
 
 
+class FailingReceiver(BaseHTTPRequestHandler):
+    """An application endpoint that answers 500 to its first two deliveries and 200 after."""
+    received = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        FailingReceiver.received.append(self.headers.get("webhook-id"))
+        status = 500 if len(FailingReceiver.received) <= 2 else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok" if status == 200 else b"no")
+
+
+def start_peer(script):
+    """A Python peer of Tests/Peers on loopback: (process, base URL)."""
+    peer = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "..", "Peers", script)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = peer.stdout.readline()
+    return peer, f"http://127.0.0.1:{int(line.split()[1])}"
+
+
 def stripe_signature(body, secret):
     timestamp = int(time.time())
     mac = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
@@ -93,8 +123,13 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(os.path.join(folder, "server.log"), "w")
+    ledger, ledger_url = start_peer("sync_fixture.py")
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), FailingReceiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    definitions = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Peers", "connectors")
     server = subprocess.Popen(
-        [executable, "serve", "--port", str(port), "--database", f"sqlite://{folder}/junction.sqlite", "--log-level", "info"],
+        [executable, "serve", "--port", str(port), "--database", f"sqlite://{folder}/junction.sqlite", "--log-level", "info",
+         "--allow-private-endpoints", "--connector-definitions", definitions, "--job-lease-seconds", "5"],
         env={**os.environ, "JUNCTION_ADMIN_TOKEN": ADMIN_TOKEN}, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
     driver = None
     try:
@@ -114,6 +149,40 @@ def main():
         status, _, _ = http("POST", f"{base}/webhooks/{connection['id']}", body,
                             {"Stripe-Signature": stripe_signature(body, WEBHOOK_SECRET), "Content-Type": "application/json"})
         check(status == 200, f"the webhook was accepted ({status})")
+
+        # An endpoint whose first two deliveries fail: with one retry, the message's delivery ends failed.
+        endpoint = api(base, "POST", "/api/v1/endpoints", {
+            "url": f"http://127.0.0.1:{receiver.server_address[1]}/hooks/app", "eventTypes": ["app.*"], "retrySchedule": [1]})
+        message = api(base, "POST", "/api/v1/messages", {"eventType": "app.invoice.paid", "payload": {"invoice": "in_1"}})
+
+        # A two-way sync of the Ledger fixture's accounts, and a record both sides then change in the same two fields.
+        http("POST", ledger_url + "/_admin/upsert", json.dumps({"records": [{"id": "acc_1", "name": "Ada", "balance": 10}]}),
+             {"Content-Type": "application/json"})
+        ledger_connection = api(base, "POST", "/api/v1/connections", {
+            "provider": "ledger", "name": "Ledger", "settings": {"baseURL": ledger_url}, "credentials": {"apiKey": "ledger-fixture-token"}})
+        sync = api(base, "POST", "/api/v1/syncs", {
+            "connectionId": ledger_connection["id"], "resource": "accounts", "schedule": {"every": "1h"},
+            "direction": "bidirectional", "conflictPolicy": "manual"})
+        api(base, "POST", f"/api/v1/syncs/{sync['id']}/run")
+        for _ in range(150):
+            runs = api(base, "GET", f"/api/v1/syncs/{sync['id']}/runs?limit=1")["data"]
+            if runs and runs[0]["status"] == "succeeded":
+                break
+            time.sleep(0.2)
+        http("POST", ledger_url + "/_admin/upsert", json.dumps({"records": [{"id": "acc_1", "name": "Ada (provider)", "balance": 20}]}),
+             {"Content-Type": "application/json"})
+        api(base, "PATCH", f"/api/v1/syncs/{sync['id']}/records/acc_1", {"name": "Ada (app)", "balance": 30})
+        conflicts = []
+        for _ in range(150):
+            conflicts = api(base, "GET", f"/api/v1/conflicts?syncId={sync['id']}&status=open")["data"]
+            if conflicts:
+                break
+            time.sleep(0.2)
+        check(len(conflicts) == 1, f"the same two fields changed on both sides open one conflict ({conflicts})")
+        for _ in range(150):
+            if api(base, "GET", f"/api/v1/messages/{message['id']}")["deliveries"][0]["status"] == "failed":
+                break
+            time.sleep(0.2)
 
         options = webdriver.ChromeOptions()
         options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
@@ -185,6 +254,59 @@ def main():
 
         visit("/ui/alerts", "alerts.png")
 
+        # A failed delivery, retried from its endpoint's page: the new attempt shows, answered 200.
+        visit("/ui/endpoints", "endpoints.png")
+        driver.find_element(By.PARTIAL_LINK_TEXT, "127.0.0.1").click()
+        wait_for(lambda: f"/ui/endpoints/{endpoint['id']}" in driver.current_url)
+        html = visit(f"/ui/endpoints/{endpoint['id']}", "endpoint.png")
+        check(html.count("event-failed") >= 2 and "/hooks/app" not in html, "the endpoint page lists the failed attempts, its URL's path masked")
+        driver.find_element(By.CSS_SELECTOR, "form[action$='/retry'] button").click()
+        wait_for(lambda: "notice=retried" in driver.current_url)
+        check("1 failed deliveries scheduled again" in driver.page_source, "retrying says what was scheduled")
+        for _ in range(100):
+            driver.get(f"{base}/ui/endpoints/{endpoint['id']}")
+            if ">200<" in driver.page_source:
+                break
+            time.sleep(0.2)
+        check(">200<" in driver.page_source, "the new attempt shows on the endpoint's page, answered 200")
+        visit(f"/ui/messages/{message['id']}", "message.png")
+
+        # A sync run now from the list: its new run shows on its page.
+        runs_before = len(api(base, "GET", f"/api/v1/syncs/{sync['id']}/runs")["data"])
+        visit("/ui/syncs", "syncs.png")
+        driver.find_element(By.CSS_SELECTOR, f"form[action='/ui/syncs/{sync['id']}/run'] button").click()
+        wait_for(lambda: "notice=run-queued" in driver.current_url)
+        check("Run queued" in driver.page_source, "running a sync now says so")
+        for _ in range(100):
+            if len(api(base, "GET", f"/api/v1/syncs/{sync['id']}/runs")["data"]) > runs_before:
+                break
+            time.sleep(0.2)
+        html = visit(f"/ui/syncs/{sync['id']}", "sync.png")
+        check(html.count("run-") >= runs_before + 1, "the new run shows on the sync's page")
+
+        # The conflict: the application's name and the provider's balance, resolved from the page.
+        visit("/ui/conflicts", "conflicts.png")
+        if conflicts:
+            driver.find_element(By.LINK_TEXT, conflicts[0]["id"]).click()
+            wait_for(lambda: "/ui/conflicts/" in driver.current_url)
+            visit(f"/ui/conflicts/{conflicts[0]['id']}", "conflict.png")
+            driver.find_element(By.CSS_SELECTOR, "input[name='take.name'][value='local']").click()
+            driver.find_element(By.CSS_SELECTOR, "input[name='take.balance'][value='remote']").click()
+            driver.find_element(By.CSS_SELECTOR, "form[action$='/resolve'] button").click()
+            wait_for(lambda: "notice=resolved" in driver.current_url)
+            check("Resolved" in driver.page_source, "resolving says so")
+            account = {}
+            for _ in range(150):
+                accounts = json.loads(http("GET", ledger_url + "/_admin/accounts")[2])
+                account = next((a for a in accounts.get("data", []) if a.get("id") == "acc_1"), {})
+                if account.get("name") == "Ada (app)":
+                    break
+                time.sleep(0.2)
+            check(account.get("name") == "Ada (app)" and account.get("balance") == 20,
+                  f"the provider has the local name and its own balance after the resolution ({account})")
+
+        visit("/ui/jobs", "jobs.png")
+
         # Headers every page carries, and a form without its CSRF token, sent with the signed-in session's cookie.
         cookie = f"junction_session={session['value']}"
         status, headers, _ = http("GET", base + "/ui", headers={"Cookie": cookie})
@@ -206,6 +328,8 @@ def main():
     finally:
         if driver:
             driver.quit()
+        receiver.shutdown()
+        ledger.terminate()
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=30)

@@ -88,6 +88,35 @@ struct JobQueueTests {
         }
     }
 
+    @Test("dead jobs are listed newest first and run again with fresh attempts, unless their key is taken", arguments: TestEngine.available)
+    func deadJobsRetry(engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { database, _ in
+            let queue = JobQueue(database: database)
+            try await queue.enqueue([
+                JobRequest(kind: "fragile", payload: ["n": 1], maxAttempts: 1),
+                JobRequest(kind: "fragile", payload: ["n": 2], uniqueKey: "only-one", maxAttempts: 1),
+            ])
+            for job in try await queue.lease(limit: 10, for: .seconds(30)) {
+                #expect(try await queue.fail(job, error: "broke \(job.payload["n"]?.doubleValue ?? 0)", retryAt: Date()) == .dead)
+            }
+            let dead = try await queue.deadJobs()
+            #expect(dead.map(\.kind) == ["fragile", "fragile"] && dead[0].id > dead[1].id)
+            #expect(dead.allSatisfy { $0.attempts == 1 && $0.lastError?.hasPrefix("broke") == true })
+            #expect(try await queue.deadJobs(kind: "other").isEmpty)
+
+            // A new job took the dead one's key meanwhile: that one does the work, and the dead one stays.
+            let keyed = try #require(dead.first { $0.payload.contains("2") })
+            try await queue.enqueue(JobRequest(kind: "fragile", payload: ["n": 3], uniqueKey: "only-one"))
+            #expect(try await queue.retryDead(id: keyed.id) == .duplicate)
+            let plain = try #require(dead.first { $0.payload.contains("1") })
+            #expect(try await queue.retryDead(id: plain.id) == .queued)
+            #expect(try await queue.retryDead(id: plain.id) == .notDead)
+            let leased = try await queue.lease(limit: 10, for: .seconds(30))
+            #expect(Set(leased.compactMap { $0.payload["n"]?.doubleValue }) == [1, 3])
+            #expect(leased.first { $0.id == plain.id }?.attempt == 1, "a retried job starts its attempts again")
+        }
+    }
+
     @Test("a postponed job does not use an attempt, and makeDue brings it forward", arguments: TestEngine.available)
     func postpone(engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { database, _ in

@@ -128,6 +128,33 @@ public struct DashboardQueries: Sendable {
         }.filter { $0.hour <= now }
     }
 
+    /// How many delivery attempts an endpoint made and how many succeeded.
+    public struct Rate: Sendable, Equatable {
+        /// Attempts made.
+        public var total: Int
+        /// Those answered 2xx.
+        public var succeeded: Int
+    }
+
+    /// The delivery attempts of each of `endpointIDs` over the 24 hours before `now`.
+    public func deliveryRates(endpointIDs: [String], at now: Date = Date()) async throws -> [String: Rate] {
+        guard !endpointIDs.isEmpty else { return [:] }
+        let since = now.addingTimeInterval(-86_400).epochMilliseconds
+        let rows = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                SELECT endpoint_id, COUNT(*) AS total,                 SUM(CASE WHEN status_code >= 200 AND status_code < 300 THEN 1 ELSE 0 END) AS succeeded                 FROM webhook_delivery_attempts WHERE created_at >= \(bind: since) AND endpoint_id IN (\(binds: endpointIDs)) GROUP BY endpoint_id
+                """
+            ).all()
+        }
+        var rates: [String: Rate] = [:]
+        for row in rows {
+            rates[try row.decode(column: "endpoint_id", as: String.self)] = Rate(
+                total: try row.decode(column: "total", as: Int.self), succeeded: try row.decode(column: "succeeded", as: Int?.self) ?? 0)
+        }
+        return rates
+    }
+
     /// A page of connections after `cursor` (an id), in id order, with their health; the next page's cursor.
     public func connections(_ filter: ConnectionFilter, after cursor: String?, limit: Int) async throws -> (rows: [ConnectionRow], next: String?) {
         var conditions: [SQLQueryString] = []

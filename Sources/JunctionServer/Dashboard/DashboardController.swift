@@ -58,6 +58,9 @@ struct DashboardController: Sendable {
         signedIn.post("events/:id/replay", use: replay)
         signedIn.get("alerts", use: alerts)
         signedIn.post("alerts/:id/acknowledge", use: acknowledge)
+        addSyncRoutes(to: signedIn)
+        addWebhookRoutes(to: signedIn)
+        addJobRoutes(to: signedIn)
     }
 
     // MARK: Sign-in
@@ -315,14 +318,24 @@ struct DashboardController: Sendable {
     // MARK: Helpers
 
     /// The frame of a signed-in page: its section, the session's token, and a notice an action's redirect named.
-    private func chrome(_ context: Context, _ section: String, _ request: Request) -> DashboardChrome {
-        DashboardChrome(
+    func chrome(_ context: Context, _ section: String, _ request: Request) -> DashboardChrome {
+        let query = request.uri.queryParameters
+        let count = query.get("count").flatMap(Int.init).map(String.init) ?? "0"
+        return DashboardChrome(
             csrf: context.dashboardSession?.csrfToken, section: section,
-            notice: request.uri.queryParameters.get("notice").flatMap { Self.notices[$0] })
+            notice: query.get("notice").flatMap { Self.notices[$0] }?.replacingOccurrences(of: "{count}", with: count))
     }
 
-    /// What an action's redirect may announce: fixed text, so a crafted link cannot put words on the page.
-    static let notices = ["replayed": "Replay queued: the event's handlers run again.", "acknowledged": "Alert acknowledged."]
+    /// What an action's redirect may announce: fixed text (with at most a number), so a crafted link cannot put words
+    /// on the page.
+    static let notices = [
+        "replayed": "Replay queued: the event's handlers run again.", "acknowledged": "Alert acknowledged.",
+        "run-queued": "Run queued: it starts as soon as a worker is free.", "paused": "Sync paused.", "resumed": "Sync resumed.",
+        "reset": "Checkpoint reset: the next run reads everything again.", "resolved": "Resolved: the merged record is on its way to the provider.",
+        "enabled": "Endpoint enabled.", "disabled": "Endpoint disabled: its deliveries fail until it is enabled.",
+        "recovered": "{count} failed deliveries scheduled again.", "retried": "{count} failed deliveries scheduled again.",
+        "job-retried": "Job queued again with a fresh set of attempts.",
+    ]
 
     private func cookie(_ name: String, value: String, path: String, maxAge: Int) -> Cookie {
         Cookie(name: name, value: value, maxAge: maxAge, path: path, secure: secureCookies, httpOnly: true, sameSite: .strict)
@@ -340,24 +353,24 @@ struct DashboardController: Sendable {
         return next
     }
 
-    private static func id(_ context: Context) throws -> String {
+    static func id(_ context: Context) throws -> String {
         guard let id = context.parameters.get("id") else { throw DashboardError.notFound("no id in the path") }
         return id
     }
 
-    private static func value(_ query: Parameters, _ name: String) -> String? {
+    static func value(_ query: Parameters, _ name: String) -> String? {
         guard let value = query.get(name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         return value
     }
 
-    private static func link(_ path: String, _ parameters: [String: String]) -> String {
+    static func link(_ path: String, _ parameters: [String: String]) -> String {
         var components = URLComponents()
         components.path = path
         components.queryItems = parameters.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
         return components.string ?? path
     }
 
-    private static func pathSegment(_ id: String) -> String {
+    static func pathSegment(_ id: String) -> String {
         id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id
     }
 
@@ -365,7 +378,7 @@ struct DashboardController: Sendable {
         date.formatted(.iso8601)
     }
 
-    private static func pretty(_ value: JSONValue) -> String {
+    static func pretty(_ value: JSONValue) -> String {
         guard let data = try? JSONSerialization.data(
             withJSONObject: JSONSerialization.jsonObject(with: Data(value.serialized().utf8), options: [.fragmentsAllowed]),
             options: [.prettyPrinted, .sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])

@@ -106,11 +106,17 @@ enum DashboardError: Error {
     case notFound(String)
     /// A form without its CSRF token.
     case forbidden(String)
+    /// A form value that cannot be used.
+    case invalid(String)
+    /// An action the current state does not allow.
+    case conflict(String)
 
     var problem: ProblemDetails {
         switch self {
         case .notFound(let detail): ProblemDetails(status: .notFound, type: "/problems/not-found", title: "Not found", detail: detail)
         case .forbidden(let detail): ProblemDetails(status: .forbidden, type: "/problems/forbidden", title: "Refused", detail: detail)
+        case .invalid(let detail): ProblemDetails(status: .badRequest, type: "/problems/invalid", title: "Cannot do that", detail: detail)
+        case .conflict(let detail): ProblemDetails(status: .conflict, type: "/problems/conflict", title: "Cannot do that now", detail: detail)
         }
     }
 }

@@ -32,6 +32,7 @@ struct DashboardRenderer: Sendable {
         var context: [String: Any] = ["page": Self.compact(page), "signedIn": chrome.csrf != nil, "nav": chrome.navigation]
         context["csrf"] = chrome.csrf
         context["notice"] = chrome.notice
+        context["refresh"] = chrome.refresh
         let html = library.render(context, withTemplate: template) ?? "template \(template) is missing"
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -63,10 +64,13 @@ struct DashboardChrome {
     var csrf: String?
     var section: String?
     var notice: String?
+    /// Seconds after which the page reloads itself (a sync run in progress).
+    var refresh: Int?
 
     /// The sections, in menu order.
     static let sections: [(label: String, path: String)] = [
-        ("Overview", "/ui"), ("Connections", "/ui/connections"), ("Events", "/ui/events"), ("Alerts", "/ui/alerts"),
+        ("Overview", "/ui"), ("Connections", "/ui/connections"), ("Syncs", "/ui/syncs"), ("Conflicts", "/ui/conflicts"),
+        ("Events", "/ui/events"), ("Endpoints", "/ui/endpoints"), ("Alerts", "/ui/alerts"), ("Jobs", "/ui/jobs"),
     ]
 
     var navigation: [[String: Any]] {

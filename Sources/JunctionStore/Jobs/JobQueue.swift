@@ -31,7 +31,7 @@ public final class JobQueue: Sendable {
     let database: Database
     let configuration: Configuration
     let wakeUps: JobWakeUps
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
     /// A queue over `database`; `now` is injectable so tests can move time.
     public init(

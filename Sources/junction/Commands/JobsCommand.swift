@@ -10,8 +10,8 @@ import UnixSignals
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "Inspect the durable job queue.",
-        subcommands: [Stats.self, Probe.self]
+        abstract: "Inspect the durable job queue, and run dead jobs again.",
+        subcommands: [Stats.self, Dead.self, Retry.self, Probe.self]
     )
 
     struct Stats: AsyncParsableCommand {
@@ -33,6 +33,53 @@ struct JobsCommand: AsyncParsableCommand {
                         String($0).padding(toLength: 9, withPad: " ", startingAt: 0)
                     }
                     print(entry.kind.padding(toLength: 28, withPad: " ", startingAt: 0) + columns.joined() + "\(entry.oldestReadyAge)")
+                }
+            }
+        }
+    }
+
+    struct Dead: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List dead jobs (every attempt used), newest first, with their last error.")
+        @Option(name: .long, help: "Only jobs of this kind (webhook.deliver, sync.run…).") var kind: String?
+        @Option(name: .long, help: "At most this many.") var limit = 50
+        @OptionGroup var store: StoreOptions
+        @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+
+        func run() async throws {
+            let logger = try store.makeLogger(label: "junction.jobs")
+            try await store.withStore(logger: logger) { database in
+                let jobs = try await JobQueue(database: database).deadJobs(kind: kind, limit: limit)
+                if json {
+                    return try JSONOutput.print(
+                        .array(jobs.map { job in
+                            .object([
+                                "id": .integer(exactly: job.id), "kind": .string(job.kind), "payload": (try? JSONValue.parse(job.payload)) ?? .string(job.payload),
+                                "attempts": .integer(exactly: Int64(job.attempts)), "lastError": job.lastError.map(JSONValue.string) ?? .null,
+                                "diedAt": .string(job.diedAt.formatted(.iso8601)),
+                            ])
+                        }))
+                }
+                guard !jobs.isEmpty else { return print("no dead jobs") }
+                print(
+                    Table.render(
+                        header: ["ID", "KIND", "ATTEMPTS", "DIED", "LAST ERROR"],
+                        rows: jobs.map { [String($0.id), $0.kind, String($0.attempts), $0.diedAt.formatted(.iso8601), JSONOutput.cell($0.lastError.map(JSONValue.string), width: 80)] }))
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a dead job again, with a fresh set of attempts.")
+        @Argument(help: "The dead job's id (from `junction jobs dead`).") var id: Int64
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let logger = try store.makeLogger(label: "junction.jobs")
+            try await store.withStore(logger: logger) { database in
+                switch try await JobQueue(database: database).retryDead(id: id) {
+                case .queued: print("job \(id) queued again")
+                case .notDead: throw CLIError("no dead job has id \(id)")
+                case .duplicate: throw CLIError("job \(id) stays dead: a job with the same key is already waiting or running")
                 }
             }
         }
