@@ -55,7 +55,9 @@ struct WebhookCLITests {
             #expect(recovered.output.contains("1 failed deliveries scheduled again"), "\(recovered.output)\(recovered.errors)")
             try await ServerTestHarness.eventually(timeout: .seconds(30)) { try await junction("messages", "show", failingID).output.contains("succeeded") }
 
-            // Pause and resume, rotate.
+            // Pause and resume, disable and enable, rotate.
+            #expect(try await junction("endpoints", "update", endpointID, "--pause").output.contains("status: paused"))
+            #expect(try await junction("endpoints", "update", endpointID, "--resume").output.contains("status: enabled"))
             #expect(try await junction("endpoints", "update", endpointID, "--disable").output.contains("status: disabled"))
             #expect(try await junction("endpoints", "update", endpointID, "--enable", "--rate-limit", "50").output.contains("rateLimit: 50"))
             let rotated = try await junction("endpoints", "rotate-secret", endpointID)

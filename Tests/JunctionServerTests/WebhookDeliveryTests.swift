@@ -276,6 +276,45 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test("a paused endpoint's deliveries wait without using attempts and go, in order, as soon as it resumes", arguments: TestEngine.available)
+    func pauseAndResume(engine: TestEngine) async throws {
+        try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in
+            try await ServerTestHarness.with(engine, allowPrivateEndpoints: true) { harness, client in
+                let endpoint = try await Self.createEndpoint(client, #"{"url": "\#(receiver.baseURL)/hooks/paused", "eventTypes": ["order.*"]}"#)
+                try await Self.configure(receiver, secrets: [endpoint.secret])
+                func patch(_ body: String) async throws -> [String: JSONValue] {
+                    let response = try await client.execute(
+                        uri: "/api/v1/endpoints/\(endpoint.id)", method: .patch, headers: ServerTestHarness.authorized, body: .json(body))
+                    #expect(response.status == .ok, "\(response.text)")
+                    return try response.json
+                }
+                #expect(try await patch(#"{"paused": true}"#)["status"] == "paused")
+                try await harness.withWorkers {
+                    let first = try await Self.publish(client, #"{"eventType": "order.paid", "payload": {"n": 1}}"#)
+                    let second = try await Self.publish(client, #"{"eventType": "order.paid", "payload": {"n": 2}}"#)
+                    #expect(first["deliveriesCreated"] == 1 && second["deliveriesCreated"] == 1, "a paused endpoint still receives messages")
+                    try await Task.sleep(for: .milliseconds(1500))
+                    #expect(try await Self.deliveries(receiver).isEmpty, "nothing is sent while paused")
+                    let held = try await client.execute(
+                        uri: "/api/v1/messages/\(first["id"]?.stringValue ?? "")", method: .get, headers: ServerTestHarness.authorized)
+                    let delivery = try held.json["deliveries"]?.arrayValue?.first
+                    #expect(delivery?["status"] == "pending" && delivery?["attempts"] == 0, "\(held.text)")
+
+                    // Resumed, the held deliveries go at once (not after the minute-long recheck).
+                    let resumedAt = ContinuousClock.now
+                    #expect(try await patch(#"{"paused": false}"#)["status"] == "enabled")
+                    try await ServerTestHarness.eventually(timeout: .seconds(20)) { try await Self.deliveries(receiver).count == 2 }
+                    #expect(ContinuousClock.now - resumedAt < .seconds(15))
+                    #expect(Set(try await Self.deliveries(receiver).compactMap(\.id)) == Set([first["id"], second["id"]].compactMap { $0?.stringValue }))
+                }
+                // A disabled endpoint stays disabled when asked to pause; enabling and pausing in one change pauses it.
+                #expect(try await patch(#"{"enabled": false}"#)["status"] == "disabled")
+                #expect(try await patch(#"{"paused": true}"#)["status"] == "disabled")
+                #expect(try await patch(#"{"enabled": true, "paused": true}"#)["status"] == "paused")
+            }
+        }
+    }
+
     @Test("an endpoint's rate limit paces its deliveries")
     func endpointRateLimit() async throws {
         try await PythonPeer.with("webhook_receiver.py") { (receiver: PythonPeer) async throws -> Void in

@@ -11,7 +11,7 @@ struct DeliveryStateMachineTests {
 
     // MARK: Admission
 
-    @Test("admission: every delivery status against every endpoint status, ordered or not, first in line or not")
+    @Test("admission: every delivery status against every endpoint status (a paused one holds), ordered or not, first in line or not")
     func admissionTable() {
         let heads: [(id: String, dueIn: Duration?)?] = [nil, ("dlv_this", nil), ("dlv_ahead", .seconds(3))]
         for delivery in [DeliveryStatus?.none] + DeliveryStatus.allCases.map(Optional.some) {
@@ -24,6 +24,8 @@ struct DeliveryStateMachineTests {
                         expected = .skip
                     } else if endpoint == .disabled {
                         expected = .fail(reason: "the endpoint is disabled: by an operator")
+                    } else if endpoint == .paused {
+                        expected = .hold(recheckAfter: .seconds(60))
                     } else if let head, head.id != "dlv_this" {
                         expected = .waitBehind(deliveryID: "dlv_ahead", recheckAfter: .seconds(3))
                     } else {

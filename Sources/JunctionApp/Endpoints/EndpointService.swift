@@ -53,11 +53,13 @@ public struct EndpointService: Sendable {
         public var ordered: Bool?
         /// `true` enables a disabled endpoint and ends its failure streak; `false` disables it.
         public var enabled: Bool?
+        /// `true` pauses an enabled endpoint (its deliveries wait); `false` resumes it (they go at once).
+        public var paused: Bool?
 
         /// A change; `removed` names the members sent to be removed, of which only `rateLimit` and `retrySchedule` can be.
         public init(
             url: String? = nil, eventTypes: [String]? = nil, description: String? = nil, rateLimit: Int? = nil,
-            retrySchedule: [Int]? = nil, ordered: Bool? = nil, enabled: Bool? = nil, removed: Set<String> = []
+            retrySchedule: [Int]? = nil, ordered: Bool? = nil, enabled: Bool? = nil, paused: Bool? = nil, removed: Set<String> = []
         ) throws(ApplicationError) {
             let unremovable = removed.subtracting(["rateLimit", "retrySchedule"]).sorted()
             guard unremovable.isEmpty else {
@@ -73,6 +75,7 @@ public struct EndpointService: Sendable {
             self.retrySchedule = removed.contains("retrySchedule") ? .some(nil) : retrySchedule.map { .some($0) } ?? .none
             self.ordered = ordered
             self.enabled = enabled
+            self.paused = paused
         }
     }
 
@@ -158,22 +161,30 @@ public struct EndpointService: Sendable {
         if let types = changes.eventTypes { record.eventTypes = try Self.patterns(types) }
         if let limit = changes.rateLimit { record.rateLimit = try limit.map(Self.rateLimit) }
         if let schedule = changes.retrySchedule { record.retrySchedule = try schedule.map(Self.schedule) }
+        let wasPaused = record.status == .paused
         switch changes.enabled {
         case true?:
             record.status = .enabled
             record.disabledReason = nil
             record.failingSince = nil
         case false?:
-            if record.status == .enabled {
+            if record.status != .disabled {
                 record.status = .disabled
                 record.disabledReason = "disabled by an operator"
             }
         case nil: break
         }
+        // Pausing holds an enabled endpoint's deliveries; a disabled endpoint stays disabled, whatever is asked.
+        switch changes.paused {
+        case true? where record.status == .enabled: record.status = .paused
+        case false? where record.status == .paused: record.status = .enabled
+        default: break
+        }
         record.updatedAt = Date()
         guard try await endpoints.update(record) else {
             throw ApplicationError.notFound("endpoint", id: id, prefix: EndpointRecord.idPrefix)
         }
+        if wasPaused && record.status == .enabled { try await deliveries.releaseHeld(endpointID: record.id) }
         return record
     }
 
@@ -210,7 +221,7 @@ public struct EndpointService: Sendable {
     /// must be enabled first.
     public func recover(endpointID: String, since: Date) async throws -> Int {
         let record = try await find(id: endpointID)
-        guard record.status == .enabled else {
+        guard record.status != .disabled else {
             throw ApplicationError(
                 kind: .conflict, code: "endpoint-disabled", title: "Endpoint disabled",
                 detail:

@@ -31,7 +31,8 @@ extension ManagementAPI {
         let fields = patch.fields
         let changes = try EndpointService.Changes(
             url: fields.url, eventTypes: fields.eventTypes, description: fields.description, rateLimit: fields.rateLimit,
-            retrySchedule: fields.retrySchedule, ordered: fields.ordered, enabled: fields.enabled, removed: patch.nulls)
+            retrySchedule: fields.retrySchedule, ordered: fields.ordered, enabled: fields.enabled, paused: fields.paused,
+            removed: patch.nulls)
         return .ok(.init(body: .json(.init(try await endpoints.update(id: input.path.id, changes)))))
     }
 

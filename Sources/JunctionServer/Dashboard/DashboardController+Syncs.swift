@@ -42,27 +42,26 @@ extension DashboardController {
     }
 
     @Sendable func runSync(_ request: Request, context: Context) async throws -> Response {
-        let id = try Self.id(context)
-        _ = try await api.runSync(.init(path: .init(id: id), query: .init())).accepted
-        return Self.redirect(to: "/ui/syncs/\(Self.pathSegment(id))?notice=run-queued")
+        try await syncAction(context, notice: "run-queued") { _ = try await self.api.runSync(.init(path: .init(id: $0), query: .init())).accepted }
     }
 
     @Sendable func pauseSync(_ request: Request, context: Context) async throws -> Response {
-        let id = try Self.id(context)
-        _ = try await api.pauseSync(.init(path: .init(id: id))).ok
-        return Self.redirect(to: "/ui/syncs/\(Self.pathSegment(id))?notice=paused")
+        try await syncAction(context, notice: "paused") { _ = try await self.api.pauseSync(.init(path: .init(id: $0))).ok }
     }
 
     @Sendable func resumeSync(_ request: Request, context: Context) async throws -> Response {
-        let id = try Self.id(context)
-        _ = try await api.resumeSync(.init(path: .init(id: id))).ok
-        return Self.redirect(to: "/ui/syncs/\(Self.pathSegment(id))?notice=resumed")
+        try await syncAction(context, notice: "resumed") { _ = try await self.api.resumeSync(.init(path: .init(id: $0))).ok }
     }
 
     @Sendable func resetSync(_ request: Request, context: Context) async throws -> Response {
+        try await syncAction(context, notice: "reset") { _ = try await self.api.resetSync(.init(path: .init(id: $0))).ok }
+    }
+
+    /// Runs one action on the sync the path names, then shows its page with the action's notice.
+    private func syncAction(_ context: Context, notice: String, _ perform: (String) async throws -> Void) async throws -> Response {
         let id = try Self.id(context)
-        _ = try await api.resetSync(.init(path: .init(id: id))).ok
-        return Self.redirect(to: "/ui/syncs/\(Self.pathSegment(id))?notice=reset")
+        try await perform(id)
+        return Self.redirect(to: "/ui/syncs/\(Self.pathSegment(id))?notice=\(notice)")
     }
 
     @Sendable func conflicts(_ request: Request, context: Context) async throws -> Response {

@@ -12,6 +12,8 @@ extension DashboardController {
         signedIn.get("endpoints/:id", use: endpoint)
         signedIn.post("endpoints/:id/enable", use: enableEndpoint)
         signedIn.post("endpoints/:id/disable", use: disableEndpoint)
+        signedIn.post("endpoints/:id/pause", use: pauseEndpoint)
+        signedIn.post("endpoints/:id/resume", use: resumeEndpoint)
         signedIn.post("endpoints/:id/rotate", use: rotateSecret)
         signedIn.post("endpoints/:id/recover", use: recover)
         signedIn.get("messages/:id", use: message)
@@ -44,7 +46,7 @@ extension DashboardController {
         let rate = try await queries.deliveryRates(endpointIDs: [id])[id]
         var view: [String: Any] = [
             "id": endpoint.id, "host": Self.host(of: endpoint.url), "maskedUrl": Self.masked(url: endpoint.url), "state": endpoint.status.rawValue,
-            "enabled": endpoint.status == .enabled, "types": endpoint.eventTypes.joined(separator: ", "), "description": endpoint.description,
+            "enabled": endpoint.status == .enabled, "paused": endpoint.status == .paused, "disabled": endpoint.status == .disabled, "types": endpoint.eventTypes.joined(separator: ", "), "description": endpoint.description,
             "schedule": endpoint.retrySchedule.map { "\($0) s" }.joined(separator: ", "), "disabledReason": endpoint.disabledReason ?? "",
             "attemptsDay": rate?.total ?? 0, "successRate": rate.map(Self.percent) ?? "–",
             "recoverSince": Self.time(Date().addingTimeInterval(-86_400)),
@@ -63,10 +65,22 @@ extension DashboardController {
         try await setEndpoint(enabled: false, context: context)
     }
 
+    @Sendable func pauseEndpoint(_ request: Request, context: Context) async throws -> Response {
+        try await changeEndpoint(.init(paused: true), notice: "endpoint-paused", context: context)
+    }
+
+    @Sendable func resumeEndpoint(_ request: Request, context: Context) async throws -> Response {
+        try await changeEndpoint(.init(paused: false), notice: "endpoint-resumed", context: context)
+    }
+
     private func setEndpoint(enabled: Bool, context: Context) async throws -> Response {
+        try await changeEndpoint(.init(enabled: enabled), notice: enabled ? "enabled" : "disabled", context: context)
+    }
+
+    private func changeEndpoint(_ fields: Components.Schemas.EndpointUpdate, notice: String, context: Context) async throws -> Response {
         let id = try Self.id(context)
-        _ = try await api.updateEndpoint(.init(path: .init(id: id), body: .json(.init(fields: .init(enabled: enabled))))).ok
-        return Self.redirect(to: "/ui/endpoints/\(Self.pathSegment(id))?notice=\(enabled ? "enabled" : "disabled")")
+        _ = try await api.updateEndpoint(.init(path: .init(id: id), body: .json(.init(fields: fields)))).ok
+        return Self.redirect(to: "/ui/endpoints/\(Self.pathSegment(id))?notice=\(notice)")
     }
 
     /// Rotates and shows the new secret this once, as the API does: the one page that carries a secret, answered to

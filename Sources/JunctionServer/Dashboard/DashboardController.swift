@@ -333,6 +333,8 @@ struct DashboardController: Sendable {
         "run-queued": "Run queued: it starts as soon as a worker is free.", "paused": "Sync paused.", "resumed": "Sync resumed.",
         "reset": "Checkpoint reset: the next run reads everything again.", "resolved": "Resolved: the merged record is on its way to the provider.",
         "enabled": "Endpoint enabled.", "disabled": "Endpoint disabled: its deliveries fail until it is enabled.",
+        "endpoint-paused": "Endpoint paused: its deliveries wait until it is resumed.",
+        "endpoint-resumed": "Endpoint resumed: what waited is being sent.",
         "recovered": "{count} failed deliveries scheduled again.", "retried": "{count} failed deliveries scheduled again.",
         "job-retried": "Job queued again with a fresh set of attempts.",
     ]

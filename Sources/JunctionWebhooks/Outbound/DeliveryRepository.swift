@@ -214,6 +214,16 @@ public struct DeliveryRepository: Sendable {
         try await resend(where: "message_id = \(bind: messageID) AND status = 'failed'")
     }
 
+    /// Makes every delivery a paused endpoint held due now, as it resumes; how many.
+    @discardableResult
+    public func releaseHeld(endpointID: String) async throws -> Int {
+        let ids = try await database.withSQL { sql in
+            try await sql.raw("SELECT id FROM webhook_deliveries WHERE endpoint_id = \(bind: endpointID) AND status = 'pending'").all()
+                .map { try $0.decode(column: "id", as: String.self) }
+        }
+        return try await queue.makeDue(kind: MessageDispatcher.deliverJobKind, uniqueKeys: ids)
+    }
+
     /// Sends again every delivery to the endpoint that failed and was created at or after `since`. Returns how many.
     public func recover(endpointID: String, since: Date) async throws -> Int {
         try await resend(

@@ -6,6 +6,7 @@ import Foundation
 /// The rules, in the order they apply:
 /// - a delivery that is no longer pending is left alone (delivered already, failed by hand, endpoint deleted);
 /// - a disabled endpoint's delivery fails without an attempt;
+/// - a paused endpoint's delivery waits without using an attempt (resuming makes it due at once);
 /// - on an ordered endpoint, a delivery that is not the oldest pending one waits behind it (no attempt used);
 /// - 2xx: delivered, and the endpoint's failure streak ends;
 /// - `410 Gone`: the delivery fails and the endpoint is disabled;
@@ -36,6 +37,8 @@ public struct DeliveryStateMachine: Sendable, Equatable {
         case fail(reason: String)
         /// Try again after this long without using an attempt: an earlier delivery to an ordered endpoint goes first.
         case waitBehind(deliveryID: String, recheckAfter: Duration)
+        /// Try again after this long without using an attempt: the endpoint is paused.
+        case hold(recheckAfter: Duration)
         /// Make the attempt.
         case send
     }
@@ -97,8 +100,11 @@ public struct DeliveryStateMachine: Sendable, Equatable {
         head: (id: String, dueIn: Duration?)?
     ) -> Admission {
         guard delivery == .pending else { return .skip }
-        guard endpoint == .enabled else {
-            return .fail(reason: "the endpoint is disabled: \(disabledReason ?? "by an operator")")
+        switch endpoint {
+        case .disabled: return .fail(reason: "the endpoint is disabled: \(disabledReason ?? "by an operator")")
+        // Resuming makes held deliveries due at once; the recheck only matters if that hand-over was lost to a crash.
+        case .paused: return .hold(recheckAfter: .seconds(60))
+        case .enabled: break
         }
         if let head, head.id != deliveryID {
             // The one ahead makes the next due as soon as it settles; until then look again when it is next due, and

@@ -15,4 +15,7 @@ public enum EndpointStatus: String, Sendable, Codable, CaseIterable {
     case enabled
     /// It receives nothing until enabled again (by an operator, after a `410 Gone` or a long failure streak).
     case disabled
+    /// Held by an operator: messages still make its deliveries, which wait without using any attempt, and are sent
+    /// in order once it is resumed.
+    case paused
 }

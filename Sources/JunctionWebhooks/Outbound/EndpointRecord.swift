@@ -39,9 +39,9 @@ public struct EndpointRecord: Sendable, Equatable {
         retrySchedule.flatMap { RetrySchedule(delays: $0) } ?? .standard
     }
 
-    /// Whether it receives events of `type`.
+    /// Whether it receives events of `type` (a paused endpoint does: its deliveries wait).
     public func subscribes(to type: String) -> Bool {
-        status == .enabled && eventTypes.contains { $0.matches(type) }
+        status != .disabled && eventTypes.contains { $0.matches(type) }
     }
 
     /// An endpoint.

@@ -44,8 +44,8 @@ public struct EndpointRepository: Sendable {
     }
 
     /// Every enabled endpoint, for fan-out.
-    public static func enabled(using sql: any SQLDatabase) async throws -> [EndpointRecord] {
-        try await sql.raw("SELECT * FROM webhook_endpoints WHERE status = 'enabled'").all().map(Self.record)
+    public static func receiving(using sql: any SQLDatabase) async throws -> [EndpointRecord] {
+        try await sql.raw("SELECT * FROM webhook_endpoints WHERE status <> 'disabled'").all().map(Self.record)
     }
 
     /// Saves an edited endpoint; with `secret`, replaces its sealed secret in the same transaction. `false` when

@@ -71,7 +71,7 @@ public struct MessageDispatcher: Sendable {
                     if let key = message.idempotencyKey { earlier[key] = message }
                 }
             }
-            let endpoints = try await EndpointRepository.enabled(using: sql)
+            let endpoints = try await EndpointRepository.receiving(using: sql)
             var fanOut: [(message: MessageRecord, endpoint: EndpointRecord)] = []
             var publications: [Publication] = []
             for message in messages {

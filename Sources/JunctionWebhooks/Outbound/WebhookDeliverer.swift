@@ -107,6 +107,8 @@ public final class WebhookDeliverer: JobHandler {
             return
         case .waitBehind(let headID, let recheckAfter):
             throw JobError.postpone(after: recheckAfter, reason: "waiting behind \(headID)")
+        case .hold(let recheckAfter):
+            throw JobError.postpone(after: recheckAfter, reason: "the endpoint is paused")
         case .send:
             break
         }

@@ -7,12 +7,14 @@ import JunctionCore
 struct EndpointsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "endpoints",
-        abstract: "Manage outbound webhook endpoints: create, change, disable, rotate secrets, resend failures.",
+        abstract: "Manage outbound webhook endpoints: create, change, pause, disable, rotate secrets, resend failures.",
         discussion: """
             An endpoint receives every message whose type it subscribes to, signed with its secret (Standard Webhooks), \
             retried on failure and kept as a dead letter when its retries run out. Examples:
 
               junction endpoints create https://app.example.com/hooks --event-type 'stripe.*' --event-type 'connection.*'
+              junction endpoints update ep_01J… --pause            # hold deliveries: they wait, using no attempt
+              junction endpoints update ep_01J… --resume           # send what waited, in order, at once
               junction endpoints update ep_01J… --disable          # stop sending; its deliveries fail as dead letters
               junction endpoints recover ep_01J… --since 6h        # resend what failed in the last six hours
               junction endpoints rotate-secret ep_01J…             # the old secret stays valid for 24 hours
@@ -78,7 +80,7 @@ struct EndpointsCommand: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change an endpoint, or disable and enable it.",
+            abstract: "Change an endpoint; pause and resume it, or disable and enable it.",
             discussion: "--rate-limit none and --retry-schedule default remove a limit and a custom schedule.")
         @Argument(help: "The endpoint's id (ep_…).") var id: String
         @Option(name: .long, help: "A new URL.") var url: String?
@@ -92,11 +94,15 @@ struct EndpointsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Enable a disabled endpoint (its failure streak ends); resend what failed meanwhile with recover.")
         var enable = false
         @Flag(name: .long, help: "Disable the endpoint: nothing is sent, its deliveries fail as dead letters until --enable.") var disable = false
+        @Flag(name: .long, help: "Pause the endpoint: messages still make deliveries, which wait (using no attempt) until --resume.")
+        var pause = false
+        @Flag(name: .long, help: "Resume a paused endpoint: what waited is sent at once.") var resume = false
         @OptionGroup var server: ServerOptions
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func validate() throws {
             if enable && disable { throw ValidationError("--enable and --disable cannot both be given") }
+            if pause && resume { throw ValidationError("--pause and --resume cannot both be given") }
         }
 
         func run() async throws {
@@ -117,9 +123,11 @@ struct EndpointsCommand: AsyncParsableCommand {
             }
             let fields = Components.Schemas.EndpointUpdate(
                 url: url, eventTypes: eventTypes.isEmpty ? nil : eventTypes, description: description, rateLimit: limit,
-                retrySchedule: schedule, ordered: ordered, enabled: enable ? true : disable ? false : nil)
+                retrySchedule: schedule, ordered: ordered, enabled: enable ? true : disable ? false : nil,
+                paused: pause ? true : resume ? false : nil)
             guard fields != Components.Schemas.EndpointUpdate() || !nulls.isEmpty else {
-                throw CLIError("nothing to change: give --url, --event-type, --description, --rate-limit, --retry-schedule, --ordered, --enable or --disable")
+                throw CLIError(
+                    "nothing to change: give --url, --event-type, --description, --rate-limit, --retry-schedule, --ordered, --pause, --resume, --enable or --disable")
             }
             let endpoint = try await server.client().run {
                 try JSONOutput.value(of: try await $0.updateEndpoint(path: .init(id: id), body: .json(.init(fields: fields, nulls: nulls))).ok.body.json)
