@@ -20,4 +20,5 @@ benchmark:
 	JOB_CONCURRENCY=0 Benchmarks/run-webhook-ingest-benchmark.sh
 	Benchmarks/run-data-mapping-benchmark.sh
 	Benchmarks/run-sync-benchmark.sh
+	Benchmarks/run-dashboard-benchmark.sh
 	Benchmarks/run-two-way-sync-benchmark.sh
