@@ -38,10 +38,14 @@ struct ServiceManagementCLITests {
         let versions = try await junction("connections", "versions", id)
         #expect(versions.output.contains("in use: 62.0 (pinned by provider)"), "\(versions.output)\(versions.errors)")
         #expect(try await junction("alerts", "list").output.contains("no alerts"))
+        let operational = try await junction("alerts", "events", "--json")
+        let operationalEvents = try JSONValue.parse(operational.output)
+        #expect(operational.status == 0 && operationalEvents.arrayValue != nil, "\(operational.errors)")
 
         for (arguments, fragment) in [
             (["alerts", "ack", "alrt_nope"], "no alert"),
             (["alerts", "list", "--status", "sleeping"], "--status"),
+            (["alerts", "events", "--limit", "0"], "--limit"),
             (["integrations", "delete", "sf-prod"], "1 connection use"),
             (["integrations", "add", "--key", "Bad Key", "--provider", "salesforce"], "key"),
             (["integrations", "update", "sf-prod"], "nothing to change"),

@@ -14,8 +14,9 @@ struct AlertsCommand: AsyncParsableCommand {
 
               junction alerts list --status open
               junction alerts ack alrt_01J… --by ops@example.com
+              junction alerts events --type endpoint.disabled
             """,
-        subcommands: [List.self, Show.self, Acknowledge.self],
+        subcommands: [List.self, Show.self, Acknowledge.self, Events.self],
         defaultSubcommand: List.self
     )
 
@@ -68,6 +69,40 @@ struct AlertsCommand: AsyncParsableCommand {
                 try JSONOutput.value(of: try await $0.acknowledgeAlert(path: .init(id: id), query: .init(by: by)).ok.body.json)
             }
             try AlertsCommand.show(alert, json: json)
+        }
+    }
+
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List operational events, newest first: what happened to Junction itself (health changes, refused credentials, disabled endpoints).")
+        @Option(name: .long, help: "Only this connection's (conn_…).") var connection: String?
+        @Option(name: .long, help: "Only this type (connection.health.down, endpoint.disabled…).") var type: String?
+        @Option(name: .long, help: "At most this many (default 50).") var limit = 50
+        @OptionGroup var server: ServerOptions
+        @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+
+        func validate() throws {
+            guard limit >= 1 else { throw CLIError("--limit must be at least 1, not \(limit)") }
+        }
+
+        func run() async throws {
+            var events: [JSONValue] = []
+            var cursor: String?
+            let client = try server.client()
+            repeat {
+                let page = try await client.run {
+                    try await $0.listOperationalEvents(query: .init(limit: min(200, limit - events.count), cursor: cursor, connectionId: connection, _type: type))
+                        .ok.body.json
+                }
+                events += try page.data.map(JSONOutput.value)
+                cursor = page.nextCursor
+            } while cursor != nil && events.count < limit
+            if json { return try JSONOutput.print(.array(events)) }
+            guard !events.isEmpty else { return print("no operational events") }
+            print(
+                Table.render(
+                    header: ["WHEN", "TYPE", "CONNECTION", "WHAT HAPPENED"],
+                    rows: events.map { event in ["createdAt", "type", "connectionId", "message"].map { JSONOutput.cell(event[$0], width: 90) } }))
         }
     }
 

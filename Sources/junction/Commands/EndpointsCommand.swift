@@ -101,8 +101,8 @@ struct EndpointsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func validate() throws {
-            if enable && disable { throw ValidationError("--enable and --disable cannot both be given") }
-            if pause && resume { throw ValidationError("--pause and --resume cannot both be given") }
+            if enable && disable { throw CLIError("--enable and --disable cannot both be given") }
+            if pause && resume { throw CLIError("--pause and --resume cannot both be given") }
         }
 
         func run() async throws {

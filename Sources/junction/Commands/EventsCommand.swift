@@ -43,7 +43,7 @@ struct EventsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
         func validate() throws {
-            guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more, not \(limit)") }
+            guard limit >= 0 else { throw CLIError("--limit must be 0 (all) or more, not \(limit)") }
         }
 
         func run() async throws {
@@ -98,8 +98,8 @@ struct EventsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "One JSON object per line instead of a table row.") var json = false
 
         func validate() throws {
-            guard (0.2...60).contains(interval) else { throw ValidationError("--interval must be between 0.2 and 60 seconds, not \(interval)") }
-            if let count, count < 1 { throw ValidationError("--count must be at least 1, not \(count)") }
+            guard (0.2...60).contains(interval) else { throw CLIError("--interval must be between 0.2 and 60 seconds, not \(interval)") }
+            if let count, count < 1 { throw CLIError("--count must be at least 1, not \(count)") }
         }
 
         func run() async throws {

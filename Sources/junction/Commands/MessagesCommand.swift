@@ -119,8 +119,8 @@ struct DeliveriesCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
         func validate() throws {
-            guard (endpoint == nil) != (message == nil) else { throw ValidationError("give either --endpoint or --message") }
-            guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more, not \(limit)") }
+            guard (endpoint == nil) != (message == nil) else { throw CLIError("give either --endpoint or --message") }
+            guard limit >= 0 else { throw CLIError("--limit must be 0 (all) or more, not \(limit)") }
         }
 
         func run() async throws {
