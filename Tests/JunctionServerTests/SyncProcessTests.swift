@@ -242,11 +242,15 @@ struct SyncProcessTests {
             #expect(endpoint["enabled_events"] == ["customer.created", "customer.updated", "customer.deleted"])
 
             // The first run reads the customer there was; then localstripe's webhooks bring what changes.
+            // The first run has finished (not only written its record): no retry of it can start later.
             try await ServerTestHarness.eventually(timeout: .seconds(30)) {
-                try await server.request(.GET, "/api/v1/syncs/\(syncID)").json["recordCount"] == 1
+                let recordCount = try await server.request(.GET, "/api/v1/syncs/\(syncID)").json["recordCount"]
+                let latest = try await Self.latestRun(syncID, on: server)
+                return recordCount == 1 && latest?["status"] == "succeeded"
             }
             let cursor = try await Self.readFeed(syncID, on: server, from: nil, limit: 100).cursor
-            let changesSentAt = Date()
+            // Runs' times have whole seconds: one that starts after the changes starts in a later second.
+            let changesSentAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) + 1)
             let second = try await stripeCall("POST", "/v1/customers", "name=Grace")
             let secondID = try #require(second["id"]?.stringValue)
             _ = try await stripeCall("POST", "/v1/customers/\(firstID)", "name=Ada%20Lovelace")
