@@ -35,21 +35,33 @@ public struct DashboardQueries: Sendable {
 
     /// A connection as the dashboard lists it.
     public struct ConnectionRow: Sendable, Equatable {
+        /// The connection's id.
         public var id: String
+        /// Its name.
         public var name: String
+        /// Its provider.
         public var provider: String
+        /// Its integration's key, if it has one.
         public var integration: String?
+        /// The application's customer it belongs to.
         public var tenant: String?
+        /// `active` or `reauthorization_required`.
         public var status: String
+        /// Its health state (`healthy` until the monitor first judged it).
         public var health: String
+        /// When a call last went through it.
         public var lastUsedAt: Date?
     }
 
     /// The list's filters; each one given must match.
     public struct ConnectionFilter: Sendable, Equatable {
+        /// Only this provider's.
         public var provider: String?
+        /// Only those of the integration with this key.
         public var integration: String?
+        /// Only this tenant's.
         public var tenant: String?
+        /// Only those in this health state.
         public var health: String?
         /// Part of the name or id, case-insensitive.
         public var search: String?
