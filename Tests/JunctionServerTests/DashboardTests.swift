@@ -74,6 +74,21 @@ struct DashboardTests {
             #expect(overview.text.contains("<svg") && overview.text.contains("events in, 24 h"))
             let missing = try await client.execute(uri: "/ui/connections/conn_nope", method: .get, headers: [.cookie: session])
             #expect(missing.status == .notFound && missing.text.contains("<h1>"))
+            #expect(missing.text.contains("action=\"/ui/logout\""), "a signed-in request's error page keeps its frame")
+
+            // Queries and forms are read as a browser writes them: `+` is a space, and a malformed escape is refused
+            // with a page, never a crash (this one before signing in).
+            _ = try await client.execute(
+                uri: "/api/v1/connections", method: .post, headers: ServerTestHarness.authorized,
+                body: .json(#"{"provider": "stripe", "name": "Acme Corp", "credentials": {"apiKey": "sk_test_acme_0000"}}"#))
+            let spaced = try await client.execute(uri: "/ui/connections?q=acme+corp", method: .get, headers: [.cookie: session])
+            #expect(spaced.text.contains(">Acme Corp<"), "\(spaced.text.prefix(300))")
+            let malformedQuery = try await client.execute(uri: "/ui/connections?q=%zz", method: .get, headers: [.cookie: session])
+            #expect(malformedQuery.status == .ok)
+            let malformedForm = try await client.execute(
+                uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "csrf=%zz&token=\""))
+            #expect(malformedForm.status == .badRequest && malformedForm.text.contains("<h1>"))
+            #expect(try await client.execute(uri: "/health/live", method: .get).status == .ok, "the server still answers")
         }
     }
 

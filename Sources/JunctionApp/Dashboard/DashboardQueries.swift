@@ -86,7 +86,8 @@ public struct DashboardQueries: Sendable {
     /// The overview's figures at `now`.
     public func overview(at now: Date = Date()) async throws -> Overview {
         let dayAgo = now.addingTimeInterval(-86_400)
-        let firstHour = Int64(dayAgo.timeIntervalSince1970 / 3600) * 3_600_000
+        // 24 hours of buckets, the last one the hour now running.
+        let firstHour = (Int64(now.timeIntervalSince1970 / 3600) - 23) * 3_600_000
         return try await database.withSQL { sql in
             var health: [String: Int] = [:]
             for row in try await sql.raw(
@@ -133,7 +134,7 @@ public struct DashboardQueries: Sendable {
             )
         }
         let first = from / 3_600_000
-        return (0..<25).map { offset in
+        return (0..<24).map { offset in
             let hour = first + Int64(offset)
             let (total, failed) = counts[hour] ?? (0, 0)
             return HourCount(hour: Date(epochMilliseconds: hour * 3_600_000), total: total, failed: failed)

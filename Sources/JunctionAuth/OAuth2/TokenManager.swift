@@ -3,6 +3,7 @@ import JunctionCore
 import JunctionStore
 import Logging
 import Synchronization
+import Tracing
 
 /// Hands out a valid access token per connection, refreshing ahead of expiry, with the lessons of running
 /// OAuth at scale built in:
@@ -96,7 +97,10 @@ public final class TokenManager: Sendable {
     private func sharedRefresh(_ connectionID: String, rejected: String?) async throws -> String {
         let task = inFlight.withLock { tasks in
             if let running = tasks[connectionID] { return running }
-            let task = Task { try await self.refreshAcrossNodes(connectionID, rejected: rejected) }
+            // Shared by every caller waiting on it, so it belongs to none of their traces: a trace of its own.
+            let task = Task {
+                try await ServiceContext.$current.withValue(nil) { try await self.refreshAcrossNodes(connectionID, rejected: rejected) }
+            }
             tasks[connectionID] = task
             return task
         }

@@ -19,7 +19,7 @@ extension DashboardController {
     }
 
     @Sendable func syncs(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = DashboardQuery(request)
         let page = try await api.listSyncs(.init(query: .init(limit: 50, cursor: Self.value(query, "cursor")))).ok.body.json
         var view: [String: Any] = ["rows": try page.data.map(TemplateValue.of), "hasRows": !page.data.isEmpty]
         if let next = page.nextCursor { view["next"] = Self.link("/ui/syncs", ["cursor": next]) }
@@ -65,7 +65,7 @@ extension DashboardController {
     }
 
     @Sendable func conflicts(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = DashboardQuery(request)
         let statusText = Self.value(query, "status") ?? "open"
         let status = Components.Schemas.SyncConflictStatus(rawValue: statusText)
         let sync = Self.value(query, "sync")
@@ -96,6 +96,8 @@ extension DashboardController {
             [
                 "field": field.field, "base": Self.compactJSON(field.base), "local": Self.compactJSON(field.local),
                 "remote": Self.compactJSON(field.remote), "changedLocally": field.changedLocally, "changedRemotely": field.changedRemotely,
+                // What the edit box starts with: the local value, or JSON null where the local side has none.
+                "edit": field.local.flatMap { try? $0.serialized() } ?? "null",
                 "conflicting": field.conflicting, "bothChanged": field.changedLocally && field.changedRemotely,
                 // Where only one side changed, that side's value is the merge; where both did, the local one is offered first.
                 "suggestLocal": field.changedLocally || !field.changedRemotely,
@@ -132,9 +134,10 @@ extension DashboardController {
         return Self.redirect(to: "/ui/conflicts/\(Self.pathSegment(id))?notice=resolved")
     }
 
-    /// A field's value as one line of JSON, or nothing for a field absent on that side.
+    /// A field's value as one line of JSON, or "(absent)" for a field that side does not have. Never empty: Mustache
+    /// would look an empty member up in the enclosing conflict, whose `base`, `local` and `remote` are whole records.
     static func compactJSON(_ value: JSONValue?) -> String {
-        guard let value else { return "" }
-        return (try? value.serialized()) ?? ""
+        guard let value else { return "(absent)" }
+        return (try? value.serialized()) ?? "(absent)"
     }
 }

@@ -21,7 +21,7 @@ extension DashboardController {
     }
 
     @Sendable func endpoints(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = DashboardQuery(request)
         let page = try await api.listEndpoints(.init(query: .init(limit: 50, cursor: Self.value(query, "cursor")))).ok.body.json
         let rates = try await queries.deliveryRates(endpointIDs: page.data.map(\.id))
         let rows: [[String: Any]] = page.data.map { endpoint in
@@ -39,7 +39,7 @@ extension DashboardController {
 
     @Sendable func endpoint(_ request: Request, context: Context) async throws -> Response {
         let id = try Self.id(context)
-        let query = request.uri.queryParameters
+        let query = DashboardQuery(request)
         let endpoint = try await api.getEndpoint(.init(path: .init(id: id))).ok.body.json
         let attempts = try await api.listEndpointAttempts(.init(path: .init(id: id), query: .init(limit: 50, cursor: Self.value(query, "cursor"))))
             .ok.body.json

@@ -45,7 +45,10 @@ struct DashboardController: Sendable {
         ui.get("static/:file", use: asset)
         ui.get("login", use: loginPage)
         ui.post("login", use: login)
+        // The inner error middleware renders a signed-in request's failure with its navigation; the outer one the rest
+        // (sign-in, assets, and the session middleware's own refusals).
         let signedIn = ui.group().add(middleware: DashboardSessionMiddleware(sessions: sessions))
+            .add(middleware: DashboardErrorMiddleware(renderer: renderer))
         signedIn.get(use: overview)
         signedIn.post("logout", use: logout)
         signedIn.post("sessions/revoke-all", use: revokeAll)
@@ -76,9 +79,9 @@ struct DashboardController: Sendable {
 
     @Sendable func loginPage(_ request: Request, context: Context) async throws -> Response {
         if let cookie = request.cookies[Self.sessionCookie]?.value, try await sessions.session(cookie: cookie) != nil {
-            return Self.redirect(to: Self.safeNext(request.uri.queryParameters.get("next")))
+            return Self.redirect(to: Self.safeNext(DashboardQuery(request).fields["next"]))
         }
-        return signInForm(next: request.uri.queryParameters.get("next"), error: nil, status: .ok)
+        return signInForm(next: DashboardQuery(request).fields["next"], error: nil, status: .ok)
     }
 
     @Sendable func login(_ request: Request, context: Context) async throws -> Response {
@@ -151,7 +154,7 @@ struct DashboardController: Sendable {
     // MARK: Connections
 
     @Sendable func connections(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = DashboardQuery(request)
         let filter = DashboardQueries.ConnectionFilter(
             provider: Self.value(query, "provider"), integration: Self.value(query, "integration"), tenant: Self.value(query, "tenant"),
             health: Self.value(query, "health").flatMap { HealthState(rawValue: $0)?.rawValue }, search: Self.value(query, "q"))
@@ -237,7 +240,7 @@ struct DashboardController: Sendable {
     // MARK: Events
 
     @Sendable func events(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = DashboardQuery(request)
         let connection = Self.value(query, "connection")
         let type = Self.value(query, "type")
         let status = Self.value(query, "status").flatMap(Components.Schemas.WebhookEventStatus.init(rawValue:))
@@ -291,7 +294,7 @@ struct DashboardController: Sendable {
     // MARK: Alerts
 
     @Sendable func alerts(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = DashboardQuery(request)
         let statusText = Self.value(query, "status") ?? "open"
         let status = Operations.ListAlerts.Input.Query.StatusPayload(rawValue: statusText)
         let page = try await api.listAlerts(.init(query: .init(limit: 50, cursor: Self.value(query, "cursor"), status: status))).ok.body.json
@@ -319,11 +322,11 @@ struct DashboardController: Sendable {
 
     /// The frame of a signed-in page: its section, the session's token, and a notice an action's redirect named.
     func chrome(_ context: Context, _ section: String, _ request: Request) -> DashboardChrome {
-        let query = request.uri.queryParameters
-        let count = query.get("count").flatMap(Int.init).map(String.init) ?? "0"
+        let query = DashboardQuery(request)
+        let count = query.fields["count"].flatMap(Int.init).map(String.init) ?? "0"
         return DashboardChrome(
             csrf: context.dashboardSession?.csrfToken, section: section,
-            notice: query.get("notice").flatMap { Self.notices[$0] }?.replacingOccurrences(of: "{count}", with: count))
+            notice: query.fields["notice"].flatMap { Self.notices[$0] }?.replacingOccurrences(of: "{count}", with: count))
     }
 
     /// What an action's redirect may announce: fixed text (with at most a number), so a crafted link cannot put words
@@ -360,16 +363,17 @@ struct DashboardController: Sendable {
         return id
     }
 
-    static func value(_ query: Parameters, _ name: String) -> String? {
-        guard let value = query.get(name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+    /// A query parameter as a form sends it (`+` is a space), trimmed; `nil` when absent, empty or malformed.
+    static func value(_ query: DashboardQuery, _ name: String) -> String? {
+        guard let value = query.fields[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         return value
     }
 
+    /// `path` with `parameters` (the empty ones left out) as its query, escaped as a form would.
     static func link(_ path: String, _ parameters: [String: String]) -> String {
-        var components = URLComponents()
-        components.path = path
-        components.queryItems = parameters.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
-        return components.string ?? path
+        let query = parameters.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
+            .map { DashboardForm.encode($0.key) + "=" + DashboardForm.encode($0.value) }.joined(separator: "&")
+        return query.isEmpty ? path : path + "?" + query
     }
 
     static func pathSegment(_ id: String) -> String {

@@ -66,10 +66,8 @@ struct DashboardSessionMiddleware: RouterMiddleware {
         guard let cookie = request.cookies[DashboardController.sessionCookie]?.value, let session = try await sessions.session(cookie: cookie)
         else {
             guard request.method == .get else { return DashboardController.redirect(to: "/ui/login") }
-            var components = URLComponents()
-            components.path = "/ui/login"
-            components.queryItems = [URLQueryItem(name: "next", value: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))]
-            return DashboardController.redirect(to: components.string ?? "/ui/login")
+            let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            return DashboardController.redirect(to: "/ui/login?next=" + DashboardForm.encode(next))
         }
         var context = context
         context.dashboardSession = session
@@ -85,19 +83,42 @@ struct DashboardSessionMiddleware: RouterMiddleware {
     }
 }
 
-/// An HTML form's fields (`application/x-www-form-urlencoded`), read whole and bounded.
+/// An HTML form's fields (`application/x-www-form-urlencoded`), from a POST's body or a GET's query, read whole and
+/// bounded. Parsed here rather than through `URLComponents`, whose setters stop the process on a malformed escape, and
+/// with `+` read as a space, which a query's generic decoding does not do.
 enum DashboardForm {
     /// The largest form the dashboard reads.
     static let limit = 64 * 1024
 
     static func read(_ request: Request) async throws -> [String: String] {
         let body = try await request.body.collect(upTo: limit)
-        var components = URLComponents()
-        components.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
-        var fields: [String: String] = [:]
-        for item in components.queryItems ?? [] where fields[item.name] == nil { fields[item.name] = item.value ?? "" }
+        guard let fields = parse(String(buffer: body)) else {
+            throw DashboardError.invalid("The form could not be read: it has a malformed escape.")
+        }
         return fields
     }
+
+    /// The fields of `name=value&…` text (the first of a repeated name wins); `nil` when an escape is malformed.
+    static func parse(_ text: String) -> [String: String]? {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else { return nil }
+            if fields[name] == nil { fields[name] = value }
+        }
+        return fields
+    }
+
+    private static func decode(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+
+    /// `value` escaped for a query or form: everything but letters, digits and `-._~`.
+    static func encode(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
 
 /// What the dashboard itself refuses.
@@ -131,5 +152,14 @@ extension ProblemDetails {
         case let error as ServerError: ProblemDetails(error)
         default: ProblemDetails(domain: error)
         }
+    }
+}
+
+/// A page's query parameters, read as a form (``DashboardForm``); a malformed query reads as empty.
+struct DashboardQuery {
+    let fields: [String: String]
+
+    init(_ request: Request) {
+        fields = request.uri.query.flatMap(DashboardForm.parse) ?? [:]
     }
 }

@@ -41,7 +41,7 @@ struct SVGChart {
             }
         }
         if let first = hours.first {
-            parts.append(#"<text x="0" y="\#(Self.height - 4)">\#(Self.clock(first.hour)) UTC, 24 h ago</text>"#)
+            parts.append(#"<text x="0" y="\#(Self.height - 4)">\#(Self.clock(first.hour)) UTC</text>"#)
             parts.append(#"<text x="\#(Self.width - 24)" y="\#(Self.height - 4)">now</text>"#)
         }
         parts.append("</svg>")

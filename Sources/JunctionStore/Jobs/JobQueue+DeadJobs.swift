@@ -55,23 +55,37 @@ extension JobQueue {
     public func retryDead(id: Int64) async throws -> RetryOutcome {
         let timestamp = now().epochMilliseconds
         let outcome = try await database.withSQL { sql -> RetryOutcome in
-            let revived = try await sql.raw(
-                """
-                UPDATE jobs SET status = 'queued', attempts = 0, lease_token = NULL, available_at = \(bind: timestamp), \
-                updated_at = \(bind: timestamp) \
-                WHERE id = \(bind: id) AND status = 'dead' AND (unique_key IS NULL OR NOT EXISTS (\
-                SELECT 1 FROM jobs other WHERE other.kind = jobs.kind AND other.unique_key = jobs.unique_key AND other.status <> 'dead')) \
-                RETURNING id
-                """
-            ).all()
-            if !revived.isEmpty { return .queued }
+            do {
+                let revived = try await sql.raw(
+                    """
+                    UPDATE jobs SET status = 'queued', attempts = 0, lease_token = NULL, available_at = \(bind: timestamp), \
+                    updated_at = \(bind: timestamp) \
+                    WHERE id = \(bind: id) AND status = 'dead' AND (unique_key IS NULL OR NOT EXISTS (\
+                    SELECT 1 FROM jobs other WHERE other.kind = jobs.kind AND other.unique_key = jobs.unique_key AND other.status <> 'dead')) \
+                    RETURNING id
+                    """
+                ).all()
+                if !revived.isEmpty { return .queued }
+            } catch {
+                // A job with the key was enqueued or revived between the check and the write (the dedup index refused
+                // this one); anything else is a real failure.
+                guard try await Self.keyTaken(ofDeadJob: id, using: sql) else { throw error }
+                return .duplicate
+            }
             let dead = try await sql.raw("SELECT id FROM jobs WHERE id = \(bind: id) AND status = 'dead'").first()
             return dead == nil ? .notDead : .duplicate
         }
-        if outcome == .queued {
-            try await database.withSQL { sql in try await database.notifyJobsAvailable(on: sql) }
-            wakeUps.signal()
-        }
+        if outcome == .queued { try await notifyAvailable() }
         return outcome
+    }
+
+    /// Whether dead job `id` still is, and another job of its kind holds its key.
+    private static func keyTaken(ofDeadJob id: Int64, using sql: any SQLDatabase) async throws -> Bool {
+        try await sql.raw(
+            """
+            SELECT dead.id FROM jobs dead JOIN jobs other ON other.kind = dead.kind AND other.unique_key = dead.unique_key \
+            AND other.status <> 'dead' WHERE dead.id = \(bind: id) AND dead.status = 'dead'
+            """
+        ).first() != nil
     }
 }

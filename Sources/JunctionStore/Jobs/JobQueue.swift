@@ -295,26 +295,10 @@ public final class JobQueue: Sendable {
         wakeUps.signal()
     }
 
-    /// Makes the waiting jobs of `kind` with any of `uniqueKeys` due now (what held them is over); how many.
-    @discardableResult
-    public func makeDue(kind: String, uniqueKeys: [String]) async throws -> Int {
-        let timestamp = now().epochMilliseconds
-        var count = 0
-        for chunk in uniqueKeys.chunked(into: 500) {
-            count += try await database.withSQL { sql in
-                try await sql.raw(
-                    """
-                    UPDATE jobs SET available_at = \(bind: timestamp) WHERE kind = \(bind: kind) AND unique_key IN (\(binds: Array(chunk))) \
-                    AND status = 'queued' AND available_at > \(bind: timestamp) RETURNING id
-                    """
-                ).all().count
-            }
-        }
-        if count > 0 {
-            try await database.withSQL { sql in try await database.notifyJobsAvailable(on: sql) }
-            wakeUps.signal()
-        }
-        return count
+    /// Tells every node's idle workers that jobs became due (after a caller's own write made them so).
+    public func notifyAvailable() async throws {
+        try await database.withSQL { sql in try await database.notifyJobsAvailable(on: sql) }
+        wakeUps.signal()
     }
 
     /// Marks dead the jobs whose lease expired on their final attempt: no worker will report on them, and

@@ -524,6 +524,24 @@ public enum SchemaMigrations {
                 "CREATE INDEX sync_runs_started ON sync_runs (started_at, status)",
             ]
         ),
+        Migration(
+            version: 9,
+            name: "repair: config_keys for databases that reached version 6 before it joined that migration",
+            statements: [
+                // Migration 6 gained this table after a build with the rest of it had been released; a database
+                // migrated by that build is at version 6 without it. Fresh databases already have it.
+                """
+                CREATE TABLE IF NOT EXISTS config_keys (
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    resource_id TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    applied_at BIGINT NOT NULL,
+                    PRIMARY KEY (kind, name)
+                )
+                """
+            ]
+        ),
     ]
 
     /// The version a fully migrated database is at.

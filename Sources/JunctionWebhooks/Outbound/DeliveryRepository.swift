@@ -214,14 +214,22 @@ public struct DeliveryRepository: Sendable {
         try await resend(where: "message_id = \(bind: messageID) AND status = 'failed'")
     }
 
-    /// Makes every delivery a paused endpoint held due now, as it resumes; how many.
+    /// Makes the deliveries a paused endpoint held due now, as it resumes; how many. Only those already due: one
+    /// waiting out a retry delay keeps its schedule.
     @discardableResult
-    public func releaseHeld(endpointID: String) async throws -> Int {
-        let ids = try await database.withSQL { sql in
-            try await sql.raw("SELECT id FROM webhook_deliveries WHERE endpoint_id = \(bind: endpointID) AND status = 'pending'").all()
-                .map { try $0.decode(column: "id", as: String.self) }
+    public func releaseHeld(endpointID: String, at now: Date = Date()) async throws -> Int {
+        let stamp = now.epochMilliseconds
+        let released = try await database.withSQL { sql in
+            try await sql.raw(
+                """
+                UPDATE jobs SET available_at = \(bind: stamp) WHERE kind = \(bind: MessageDispatcher.deliverJobKind) AND status = 'queued' \
+                AND available_at > \(bind: stamp) AND unique_key IN (SELECT id FROM webhook_deliveries WHERE endpoint_id = \(bind: endpointID) \
+                AND status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: stamp))) RETURNING id
+                """
+            ).all().count
         }
-        return try await queue.makeDue(kind: MessageDispatcher.deliverJobKind, uniqueKeys: ids)
+        if released > 0 { try await queue.notifyAvailable() }
+        return released
     }
 
     /// Sends again every delivery to the endpoint that failed and was created at or after `since`. Returns how many.

@@ -43,9 +43,10 @@ public struct EndpointAddressPolicy: Sendable {
         #/[Hh][Tt][Tt][Pp][Ss]?:\/\/([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/([A-Za-z0-9._~!$&'()*+,;=:@\/\-]|%[0-9A-Fa-f]{2})*)?(\?([A-Za-z0-9._~!$&'()*+,;=:@\/?\-]|%[0-9A-Fa-f]{2})*)?/#
     }
 
-    /// The URL's scheme and host, checked for form only.
-    public static func parse(_ text: String) throws(Refusal) -> (url: URL, host: String) {
-        guard text.count <= 2048, (try? form.wholeMatch(in: text)) != nil, let url = URL(string: text),
+    /// The URL's scheme and host, checked for form only. `documentedForm: false` skips the expression, for a URL saved
+    /// before the expression became what it is: such an endpoint keeps working while the rest still holds.
+    public static func parse(_ text: String, documentedForm: Bool = true) throws(Refusal) -> (url: URL, host: String) {
+        guard text.count <= 2048, !documentedForm || (try? form.wholeMatch(in: text)) != nil, let url = URL(string: text),
             let scheme = url.scheme?.lowercased()
         else {
             throw .invalidURL("expected an absolute http or https URL of a host name or IPv4 address, port, path and query")
@@ -59,8 +60,8 @@ public struct EndpointAddressPolicy: Sendable {
     }
 
     /// Checks `text` fully: its form and, unless private endpoints are allowed, every address its host resolves to.
-    public func check(_ text: String) async throws(Refusal) -> URL {
-        let (url, host) = try Self.parse(text)
+    public func check(_ text: String, documentedForm: Bool = true) async throws(Refusal) -> URL {
+        let (url, host) = try Self.parse(text, documentedForm: documentedForm)
         guard !allowPrivate else { return url }
         let addresses = await Self.resolve(host: host, port: url.port ?? (url.scheme == "https" ? 443 : 80))
         guard !addresses.isEmpty else { throw .unresolvable(host: host) }

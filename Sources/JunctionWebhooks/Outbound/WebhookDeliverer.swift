@@ -114,7 +114,8 @@ public final class WebhookDeliverer: JobHandler {
         }
         let url: URL
         do {
-            url = try await addressPolicy.check(endpoint.url)
+            // Where it leads is checked again (DNS can be re-pointed); its form was checked when it was saved.
+            url = try await addressPolicy.check(endpoint.url, documentedForm: false)
         } catch {
             try await deliveries.fail(deliveryID: id, reason: error.description)
             logger.warning("delivery refused by the SSRF guard", metadata: ["endpoint": "\(endpoint.id)", "reason": "\(error)"])

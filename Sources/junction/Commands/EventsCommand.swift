@@ -105,40 +105,64 @@ struct EventsCommand: AsyncParsableCommand {
         func run() async throws {
             let status = try filters.statusFilter()
             let client = try server.client()
-            // Events are listed newest first by id; the watermark is the newest id printed, and every poll reads back
-            // to it, so an event received between two polls is printed once, in arrival order.
-            var watermark: String?
-            var printed = 0
-            let start = try since.map { try TimeOption.parse($0, option: "--since") } ?? Date()
+            // Each poll reads back over a window (from 30 s before the newest event printed) and prints what it has not
+            // printed yet, oldest first: an event committed a moment after a later one (ids are made before the inbox's
+            // group commit, and nodes' clocks differ) is still shown, and once.
+            var printed = RecentIDs(capacity: 10_000)
+            var windowStart = try since.map { try TimeOption.parse($0, option: "--since") } ?? Date()
+            var count = 0
             if !json { print(Table.line(EventsCommand.columns.map(\.header), widths: EventsCommand.tailWidths)) }
             while !Task.isCancelled {
                 var fresh: [JSONValue] = []
                 var cursor: String?
-                pages: repeat {
+                repeat {
                     let page = try await client.run { api in
                         try await api.listEvents(
                             query: .init(
-                                connectionId: filters.connection, _type: filters.type, status: status, since: start, limit: 200, cursor: cursor)
+                                connectionId: filters.connection, _type: filters.type, status: status, since: windowStart, limit: 200, cursor: cursor)
                         ).ok.body.json
                     }
-                    for event in try page.data.map(JSONOutput.value) {
-                        if let watermark, let id = event["id"]?.stringValue, id <= watermark { break pages }
-                        fresh.append(event)
+                    fresh += try page.data.map(JSONOutput.value).filter { event in
+                        event["id"]?.stringValue.map { !printed.contains($0) } ?? false
                     }
                     cursor = page.nextCursor
                 } while cursor != nil
-                for event in fresh.reversed() {
+                for event in fresh.sorted(by: { ($0["id"]?.stringValue ?? "") < ($1["id"]?.stringValue ?? "") }) {
                     if json {
                         print(try event.serialized())
                     } else {
                         print(Table.line(EventsCommand.row(event), widths: EventsCommand.tailWidths))
                     }
-                    printed += 1
-                    if let count, printed >= count { return }
+                    if let id = event["id"]?.stringValue { printed.insert(id) }
+                    if let received = event["receivedAt"]?.stringValue.flatMap({ try? Date($0, strategy: .iso8601) }) {
+                        windowStart = max(windowStart, received.addingTimeInterval(-30))
+                    }
+                    count += 1
+                    if let limit = self.count, count >= limit { return }
                 }
                 fflush(nil)  // every stream: a pipe reader sees each event as it arrives
-                if let newest = fresh.first?["id"]?.stringValue { watermark = newest }
                 try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            }
+        }
+    }
+
+    /// The ids printed lately, the oldest forgotten past `capacity`: enough to skip what a window reads again.
+    struct RecentIDs {
+        let capacity: Int
+        private var order: [String] = []
+        private var members: Set<String> = []
+
+        init(capacity: Int) {
+            self.capacity = capacity
+        }
+
+        func contains(_ id: String) -> Bool { members.contains(id) }
+
+        mutating func insert(_ id: String) {
+            guard members.insert(id).inserted else { return }
+            order.append(id)
+            if order.count > capacity {
+                members.remove(order.removeFirst())
             }
         }
     }

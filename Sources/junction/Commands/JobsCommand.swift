@@ -41,11 +41,12 @@ struct JobsCommand: AsyncParsableCommand {
     struct Dead: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead jobs (every attempt used), newest first, with their last error.")
         @Option(name: .long, help: "Only jobs of this kind (webhook.deliver, sync.run…).") var kind: String?
-        @Option(name: .long, help: "At most this many.") var limit = 50
+        @Option(name: .long, help: "At most this many (1 to 500).") var limit = 50
         @OptionGroup var store: StoreOptions
         @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
 
         func run() async throws {
+            guard (1...500).contains(limit) else { throw CLIError("--limit must be between 1 and 500, not \(limit)") }
             let logger = try store.makeLogger(label: "junction.jobs")
             try await store.withStore(logger: logger) { database in
                 let jobs = try await JobQueue(database: database).deadJobs(kind: kind, limit: limit)
