@@ -105,14 +105,14 @@ public struct DashboardQueries: Sendable {
                 SELECT received_at / 3600000 AS hour, COUNT(*) AS total, \
                 SUM(CASE WHEN status IN ('failed', 'dead') THEN 1 ELSE 0 END) AS failed \
                 FROM webhook_events WHERE received_at >= \(bind: firstHour) GROUP BY received_at / 3600000
-                """, from: firstHour, now: now)
+                """, from: firstHour)
             let deliveries = try await Self.hourly(
                 sql,
                 """
                 SELECT created_at / 3600000 AS hour, COUNT(*) AS total, \
                 SUM(CASE WHEN status_code IS NULL OR status_code < 200 OR status_code >= 300 THEN 1 ELSE 0 END) AS failed \
                 FROM webhook_delivery_attempts WHERE created_at >= \(bind: firstHour) GROUP BY created_at / 3600000
-                """, from: firstHour, now: now)
+                """, from: firstHour)
             let runs = try await sql.raw(
                 """
                 SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
@@ -126,7 +126,7 @@ public struct DashboardQueries: Sendable {
     }
 
     /// 24 hours from `from` (epoch milliseconds of an hour's start), each hour present, empty ones as zero.
-    private static func hourly(_ sql: any SQLDatabase, _ query: SQLQueryString, from: Int64, now: Date) async throws -> [HourCount] {
+    private static func hourly(_ sql: any SQLDatabase, _ query: SQLQueryString, from: Int64) async throws -> [HourCount] {
         var counts: [Int64: (Int, Int)] = [:]
         for row in try await sql.raw(query).all() {
             counts[try row.decode(column: "hour", as: Int64.self)] = (
@@ -138,7 +138,7 @@ public struct DashboardQueries: Sendable {
             let hour = first + Int64(offset)
             let (total, failed) = counts[hour] ?? (0, 0)
             return HourCount(hour: Date(epochMilliseconds: hour * 3_600_000), total: total, failed: failed)
-        }.filter { $0.hour <= now }
+        }
     }
 
     /// How many delivery attempts an endpoint made and how many succeeded.

@@ -43,7 +43,7 @@ public struct EndpointRepository: Sendable {
         return try rows.map(Self.record)
     }
 
-    /// Every enabled endpoint, for fan-out.
+    /// Every endpoint that receives messages, for fan-out: enabled ones, and paused ones, whose deliveries wait.
     public static func receiving(using sql: any SQLDatabase) async throws -> [EndpointRecord] {
         try await sql.raw("SELECT * FROM webhook_endpoints WHERE status <> 'disabled'").all().map(Self.record)
     }
