@@ -268,8 +268,10 @@ struct DashboardController: Sendable {
 
     @Sendable func event(_ request: Request, context: Context) async throws -> Response {
         let id = try Self.id(context)
-        let event = try TemplateValue.json(try await api.getEvent(.init(path: .init(id: id))).ok.body.json)
-        let stored = try await api.events.detail(id: id).record
+        // One read: the stored event (its headers and body) and the API's shape of it, made by the same conversion.
+        let detail = try await api.events.detail(id: id)
+        let stored = detail.record
+        let event = try TemplateValue.json(Components.Schemas.Event(stored, normalized: detail.normalized, attempts: detail.attempts))
         var view = (TemplateValue.from(event) as? [String: Any]) ?? [:]
         let attempts = event["processingAttempts"]?.arrayValue ?? []
         view["processing"] = attempts.map(TemplateValue.from)
