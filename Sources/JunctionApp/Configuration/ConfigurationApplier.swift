@@ -307,7 +307,7 @@ public struct ConfigurationApplier: Sendable {
     private func plan(
         endpoint entry: ConfigurationDocument.Entry<EndpointService.Draft>, recorded: ConfigKeyRepository.Entry?, options: Options
     ) async throws -> Planned {
-        let current = try await recorded.asyncMap { try? await endpoints.find(id: $0.resourceID) } ?? nil
+        let current = await recorded.asyncMap { try? await endpoints.find(id: $0.resourceID) } ?? nil
         let (action, reason, fingerprint) = decide(
             kind: .endpoint, name: entry.name, canonical: entry.canonical, recorded: recorded, exists: current != nil, options: options)
         let changes = try EndpointService.replacing(with: entry.draft)
@@ -335,7 +335,7 @@ public struct ConfigurationApplier: Sendable {
         let reference = entry.draft.connectionID
         let inFile = fileConnections.contains(reference)
         let knownConnection = inFile ? connectionIDs.id(of: reference) : reference
-        var found = try await recorded.asyncMap { try? await syncs.sync(id: $0.resourceID) } ?? nil
+        var found = await recorded.asyncMap { try? await syncs.sync(id: $0.resourceID) } ?? nil
         var adopted = false
         if found == nil, let knownConnection {
             found = try await SyncRepository(database: database).list(

@@ -286,7 +286,7 @@ public struct HealthMonitor: Service {
             guard let sunset = version.sunsetAt, let daysLeft = version.daysLeft(at: now), let threshold = APIVersionStatus.threshold(daysLeft: daysLeft) else {
                 // The versions it no longer uses (from headers or from a schedule) have nothing to warn of.
                 guard alerted.contains(connection.record.id) else { continue }
-                try await database.transaction { sql in
+                _ = try await database.transaction { sql in
                     try await AlertRepository.resolve(connectionID: connection.record.id, causePrefix: "sunset:", keeping: nil, at: now, using: sql)
                 }
                 continue

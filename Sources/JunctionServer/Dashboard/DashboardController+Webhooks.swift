@@ -90,7 +90,7 @@ extension DashboardController {
         let endpoint = try await api.rotateEndpointSecret(.init(path: .init(id: id))).ok.body.json
         let page: [String: Any] = [
             "title": "Secret rotated",
-            "detail": "The new signing secret, shown this once: \(endpoint.secret ?? "(not returned)"). The previous one keeps signing for 24 hours, so the receiver can switch within the day.",
+            "detail": "The new signing secret, shown this once: \(endpoint.secret). The previous one keeps signing for 24 hours, so the receiver can switch within the day.",
             "link": "/ui/endpoints/\(Self.pathSegment(id))", "linkLabel": "Back to the endpoint",
         ]
         return renderer.render("message", page: page, chrome: chrome(context, "/ui/endpoints", request))
