@@ -61,6 +61,6 @@ public struct ResourceDescriptor: Sendable, Equatable {
 
     /// The provider's id of `record` (read at ``idField``) as text, if it has one.
     public func externalID(of record: JSONValue) -> String? {
-        JSONPath(idField).flatMap { $0.value(in: record)?.scalarText }
+        JSONPath.value(at: idField, in: record)?.scalarText
     }
 }

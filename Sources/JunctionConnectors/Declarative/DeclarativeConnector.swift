@@ -176,7 +176,7 @@ public struct DeclarativeConnector: Connector {
         session: ConnectorSession
     ) async throws -> JSONValue {
         guard let conditional = descriptor.conditionalUpdate, let header = HTTPField.Name(conditional.header),
-            let value = JSONPath(conditional.field)?.value(in: expected)?.scalarText
+            let value = JSONPath.value(at: conditional.field, in: expected)?.scalarText
         else { throw ConnectorError.unsupportedOperation("conditional update", resource: resource.name) }
         let spec = try self.spec(resource, .update)
         let response = try await send(

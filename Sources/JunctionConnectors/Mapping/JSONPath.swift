@@ -48,6 +48,16 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { text }
 
+    /// The value at the path `text` in `document`; `nil` when the path is malformed or any step is missing. A plain
+    /// member name (`id`, `updated_at`: most resources' id and change-time fields) is looked up without parsing a path,
+    /// since this runs for every record a sync stores or pushes.
+    public static func value(at text: String, in document: JSONValue) -> JSONValue? {
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "[") }), !text.isEmpty {
+            return document.objectValue?[text]
+        }
+        return JSONPath(text)?.value(in: document)
+    }
+
     /// The value at this path in `document`, or `nil` when any step is missing.
     public func value(in document: JSONValue) -> JSONValue? {
         var current = document

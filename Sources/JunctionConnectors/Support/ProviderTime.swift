@@ -103,8 +103,8 @@ extension ResourceDescriptor {
     /// time; `nil` when there is none, or when the cursor is a creation time (Stripe's `created`, which says nothing
     /// of later changes).
     public func changeTime(of record: JSONValue) -> Date? {
-        guard let cursorField, !cursorIsCreationTime, let path = JSONPath(cursorField) else { return nil }
-        return ProviderTime.parse(path.value(in: record))
+        guard let cursorField, !cursorIsCreationTime else { return nil }
+        return ProviderTime.parse(JSONPath.value(at: cursorField, in: record))
     }
 
     /// Whether the cursor field is when a record was created (Stripe's `created`) rather than last changed: listing
@@ -118,7 +118,7 @@ extension ResourceDescriptor {
     /// The highest value of the resource's cursor field in `record`, creation times included: where an incremental
     /// listing goes on from.
     public func cursorTime(of record: JSONValue) -> Date? {
-        guard let cursorField, let path = JSONPath(cursorField) else { return nil }
-        return ProviderTime.parse(path.value(in: record))
+        guard let cursorField else { return nil }
+        return ProviderTime.parse(JSONPath.value(at: cursorField, in: record))
     }
 }
