@@ -3,7 +3,7 @@
 #  1. merge: the three-way merge of 30-field records against a field-by-field equality comparison of the same records
 #     (single core; MERGE_RECORDS, default 50,000, per round, 7 rounds).
 #  2. push: PUSH_RECORDS (default 2,000) local edits pushed to the Ledger fixture over loopback against the same edits
-#     sent as direct connector calls, 8 at a time both ways (PUSH_ROUNDS pairs, default 5), on SQLite and on a durable throwaway PostgreSQL.
+#     sent as direct connector calls, 8 at a time both ways (PUSH_ROUNDS pairs, default 9), on SQLite and on a durable throwaway PostgreSQL.
 #  3. model: the model-based test's long mode, MODEL_ROUNDS (default 2,000) rounds of random edits on both sides with
 #     crashes mid-push, on SQLite; it fails if any round breaks the rules.
 # Bounded by the counts above.
@@ -34,11 +34,11 @@ if [[ $parts == *" push "* ]]; then
   echo "## Push"
   echo "### SQLite"
   "$bench" push --database "sqlite://$scratch/bench.sqlite" --fixture "http://127.0.0.1:$port" --definitions Tests/Peers/connectors \
-    --records "$records" --rounds "${PUSH_ROUNDS:-5}"
+    --records "$records" --rounds "${PUSH_ROUNDS:-9}"
   echo
   echo "### PostgreSQL"
   scripts/with-postgres.sh --durable bash -c '"$0" push --database "$JUNCTION_TEST_POSTGRES_URL" "$@"' "$bench" \
-    --fixture "http://127.0.0.1:$port" --definitions Tests/Peers/connectors --records "$records" --rounds "${PUSH_ROUNDS:-5}"
+    --fixture "http://127.0.0.1:$port" --definitions Tests/Peers/connectors --records "$records" --rounds "${PUSH_ROUNDS:-9}"
   echo
 fi
 

@@ -77,3 +77,25 @@ public func cpuMicrosecondsPerCall(_ call: @escaping @Sendable () async throws -
     }
     return (processCPUMicroseconds() - before) / Double(requests)
 }
+
+/// CPU time (user + system, in microseconds) used so far by every running process of this user whose program name
+/// (`/proc/PID/comm`) starts with one of `programs`, summed per program: what a peer (the database server, a Python
+/// fixture) spent, to set beside this process's own. Linux only; empty elsewhere. Processes that ended are not counted,
+/// so compare two readings taken while the peers run.
+public func peerCPUMicroseconds(_ programs: [String]) -> [String: Double] {
+    var totals: [String: Double] = Dictionary(uniqueKeysWithValues: programs.map { ($0, 0) })
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    guard ticks > 0, let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return totals }
+    for pid in entries where pid.allSatisfy(\.isNumber) {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+        else { continue }
+        let name = String(stat[stat.index(after: open)..<close])
+        guard let program = programs.first(where: { name.hasPrefix($0) }) else { continue }
+        // Fields after the name: state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+        totals[program, default: 0] += (user + system) / ticks * 1e6
+    }
+    return totals
+}

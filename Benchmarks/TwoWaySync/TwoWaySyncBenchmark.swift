@@ -16,12 +16,15 @@ import Logging
 ///    (default 50,000) per round, 7 alternating rounds; the median ratio is reported.
 /// 2. `push`: pushing `--records` (default 2,000) local edits to the Ledger fixture over loopback (each merged with the
 ///    record as stored and sent as a conditional update), against the same edits sent as direct connector calls, 8 at
-///    a time both ways. `--rounds` pairs (default 5; the median is reported); each push is timed from its first
-///    provider call to its last commit, and the records are read again by a sync run before each pair.
+///    a time both ways. `--rounds` pairs (default 9; the median is reported); each push is timed from its first
+///    provider call to its last commit, and the records are read again by a sync run before each pair. Beside the
+///    rates, the CPU each path cost per record in this process, the database server and the fixture (read from
+///    `/proc`): on a machine whose cores the three share, the ratio follows those sums. `--round N` sets the push's
+///    round size.
 ///
 ///     swift run -c release TwoWaySyncBenchmark merge [--records 50000]
 ///     swift run -c release TwoWaySyncBenchmark push --database sqlite:///tmp/bench.sqlite --fixture http://127.0.0.1:PORT \
-///         --definitions Tests/Peers/connectors [--records 2000] [--rounds 5]
+///         --definitions Tests/Peers/connectors [--records 2000] [--rounds 9] [--round 500]
 ///
 /// The fixture must hold the records (`POST /_admin/generate {"count": N, "bytes": 300}`).
 @main
@@ -96,7 +99,7 @@ struct TwoWaySyncBenchmark {
             let definitions = options.value("--definitions")
         else { throw BenchmarkError("usage: TwoWaySyncBenchmark push --database URL --fixture URL --definitions FOLDER [--records N]") }
         let count = try options.integer("--records", default: 2000)
-        let rounds = try options.integer("--rounds", default: 5)
+        let rounds = try options.integer("--rounds", default: 9)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let database = try await Database.open(try DatabaseURL(parsing: urlText), logger: logger)
@@ -120,7 +123,9 @@ struct TwoWaySyncBenchmark {
         sync.mergePolicy = MergePolicy(record: .merge)
         try await SyncRepository(database: database).insert(sync)
         let runner = SyncRunner(database: database, runtime: runtime, announcer: announcer, logger: logger)
-        let pusher = SyncPusher(database: database, runtime: runtime, announcer: announcer, logger: logger)
+        var pushing = SyncPusher.Configuration()
+        pushing.batchSize = try options.integer("--round", default: pushing.batchSize)
+        let pusher = SyncPusher(database: database, runtime: runtime, announcer: announcer, configuration: pushing, logger: logger)
         let store = SyncChangeStore(database: database)
 
         let opened = try await runtime.open(id: connection.id)
@@ -130,6 +135,7 @@ struct TwoWaySyncBenchmark {
         let ids = (1...count).map { "acc_" + String(repeating: "0", count: max(0, 7 - String($0).count)) + String($0) }
 
         var ratios: [Double] = [], pushRates: [Double] = [], directRates: [Double] = []
+        var pushCPUs: [CPUReading.PerRecord] = [], directCPUs: [CPUReading.PerRecord] = []
         for round in 1...max(rounds, 1) {
             // The records as the provider holds them now, as a run stores them.
             _ = try await queue.enqueue(SyncRunner.job(syncID: sync.id, trigger: .manual))
@@ -143,12 +149,15 @@ struct TwoWaySyncBenchmark {
                     syncID: sync.id, externalID: id, operation: .update, fields: ["name": .string("pushed \(round) \(id)")], baseVersion: nil)
                 _ = try await store.submit(change) { _ in false }
             }
+            let pushCPU = CPUReading()
             let pushStart = ContinuousClock.now
             try await pusher.pushPending(syncID: sync.id)
             let pushed = seconds(since: pushStart)
+            pushCPUs.append(pushCPU.microsecondsPerRecord(count))
             let unsettled = try await store.pendingGroups(syncID: sync.id, at: .distantFuture, limit: 1)
             guard unsettled.isEmpty else { throw BenchmarkError("changes were left pending") }
 
+            let directCPU = CPUReading()
             let directStart = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 var next = 0
@@ -169,6 +178,7 @@ struct TwoWaySyncBenchmark {
                 try await group.waitForAll()
             }
             let direct = seconds(since: directStart)
+            directCPUs.append(directCPU.microsecondsPerRecord(count))
             pushRates.append(Double(count) / pushed)
             directRates.append(Double(count) / direct)
             ratios.append(direct / pushed)
@@ -178,10 +188,38 @@ struct TwoWaySyncBenchmark {
         print("|---|---:|---:|")
         print("| direct connector updates | \(Int(median(directRates))) | 1.00 |")
         print("| two-way push (merge, conditional update, store) | \(Int(median(pushRates))) | \(String(format: "%.2f", median(ratios))) |")
+        print()
+        print("CPU per record (µs, median of the rounds): this process, the database server, the fixture")
+        print("| path | client | database | fixture |")
+        print("|---|---:|---:|---:|")
+        for (name, readings) in [("direct connector updates", directCPUs), ("two-way push", pushCPUs)] {
+            let (client, database, fixture) = (readings.map(\.client), readings.map(\.database), readings.map(\.fixture))
+            print("| \(name) | \(Int(median(client))) | \(Int(median(database))) | \(Int(median(fixture))) |")
+        }
         await database.close()
     }
 
     // MARK: Support
+
+    /// CPU used by this process, the database server's processes (none for SQLite, which runs in this one) and the
+    /// Python fixture, from a starting point.
+    struct CPUReading {
+        struct PerRecord {
+            var client: Double, database: Double, fixture: Double
+        }
+
+        let client = processCPUMicroseconds()
+        let peers = peerCPUMicroseconds(["postgres", "python"])
+
+        func microsecondsPerRecord(_ count: Int) -> PerRecord {
+            let now = peerCPUMicroseconds(["postgres", "python"])
+            let records = Double(max(count, 1))
+            return PerRecord(
+                client: (processCPUMicroseconds() - client) / records,
+                database: ((now["postgres"] ?? 0) - (peers["postgres"] ?? 0)) / records,
+                fixture: ((now["python"] ?? 0) - (peers["python"] ?? 0)) / records)
+        }
+    }
 
     static func measure(_ count: Int, _ body: (Int) -> Int) -> Double {
         var sink = 0
