@@ -43,15 +43,16 @@ struct TwoWaySyncModelTests {
                     #"{"connectionId": "\#(connection ?? "")", "resource": "items", "direction": "bidirectional", "conflictPolicy": "merge", "localKeyField": "reference"}"#
                 )["id"]?.stringValue)
             // Small rounds: a push of a dozen records settles one round, calls the provider for the next and prepares
-            // the one after at the same time, and the crashes land in every stage of that pipeline.
+            // the one after at the same time, and the crashes land in every stage of that pipeline, the first small
+            // round and the last ones cut in halves included.
             var rounds = SyncPusher.Configuration()
-            (rounds.batchSize, rounds.concurrency) = (3, 2)
+            (rounds.batchSize, rounds.concurrency) = (6, 2)
             let pusher = harness.services.syncPusher(logger: TestDatabase.logger, configuration: rounds)
             let store = SyncRecordStore(database: harness.database)
 
             // The model: what the provider should hold, by id, user fields only.
             var model: [String: [String: String]] = [:]
-            for index in 1...8 {
+            for _ in 1...8 {
                 let fields = Self.randomFields(&random, round: 0)
                 model[await provider.create(fields.mapValues(JSONValue.string))] = fields
             }
@@ -157,6 +158,11 @@ struct TwoWaySyncModelTests {
                         .decode(column: "n", as: Int64.self)
                 }
                 #expect(unsettled == 0, "round \(round): \(unsettled ?? -1) changes unsettled")
+                // Every round's note went with its commit, or was counted by the push after a crash.
+                let notes = try await harness.database.withSQL { sql in
+                    try await sql.raw("SELECT COUNT(*) AS n FROM sync_push_rounds").first()?.decode(column: "n", as: Int64.self)
+                }
+                #expect(notes == 0, "round \(round): \(notes ?? -1) push rounds left noted")
                 if held != model || unsettled != 0 { break }
             }
             // The run exercised what it claims to.
@@ -209,7 +215,7 @@ struct TwoWaySyncModelTests {
 }
 
 /// The management API through the in-process test client.
-private struct ModelAPI {
+struct ModelAPI {
     let client: any TestClientProtocol
 
     func json(

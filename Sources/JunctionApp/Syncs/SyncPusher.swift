@@ -86,50 +86,62 @@ public struct SyncPusher: JobHandler {
     public func pushPending(syncID: String) async throws -> Date? {
         guard let sync = try await SyncRepository(database: database).find(id: syncID), !sync.paused else { return nil }
         let store = SyncChangeStore(database: database)
+        // Rounds a stopped push left unsettled count as attempts before anything is read.
+        try await store.recoverRounds(syncID: syncID)
         let target = try await SyncTarget.open(sync, runtime: runtime)
-        var next = try await prepareRound(sync, excluding: [])
-        var unsettled: [SyncChangeStore.Settlement] = []
+        // A push's first round is small, so its first calls start after a few records are read, not a full round's.
+        let firstRound = max(configuration.batchSize / 5, 1)
+        var queue = try await prepareRounds(sync, excluding: [], limit: firstRound)
+        var unsettled = Outcomes()
         do {
             while true {
                 try Task.checkCancellation()
-                guard let round = next else {
+                guard let round = queue.first else {
                     // The last round is settled; changes made meanwhile to its records are pushed next.
                     guard !unsettled.isEmpty else { break }
                     try await settle(unsettled, sync: sync)
-                    unsettled = []
-                    next = try await prepareRound(sync, excluding: [])
+                    unsettled = Outcomes()
+                    queue = try await prepareRounds(sync, excluding: [], limit: firstRound)
                     continue
                 }
+                let upcoming = Array(queue.dropFirst())
                 // Outcomes not yet committed stay in `unsettled` until their commit succeeds.
                 let earlier = unsettled
-                async let following = settleThenPrepare(earlier, sync: sync, excluding: round.records)
+                async let following = settleThenPrepare(earlier, sync: sync, excluding: round.records, upcoming: upcoming)
                 let settlements: [SyncChangeStore.Settlement]
                 do {
                     settlements = try await pushRound(round, sync: sync, target: target)
                 } catch let interruption as PushInterruption {
-                    // What reached the provider is kept; the rest, with the round prepared meanwhile, waits.
-                    let prepared: PreparedRound?
+                    // What reached the provider is kept; the rest, with the rounds prepared meanwhile, waits.
+                    let prepared: [PreparedRound]
                     do {
                         prepared = try await following
                     } catch {
-                        prepared = nil
+                        prepared = upcoming
                         try? await settle(earlier, sync: sync)
                     }
-                    unsettled = []
+                    unsettled = Outcomes()
+                    // The rounds prepared meanwhile made no call. The waiting changes of this one may have: a pause
+                    // counts their attempt now; anything else leaves the round's note for the next push to count.
+                    try await store.forget(prepared.map(\.note))
+                    var settledRounds: [SyncChangeStore.PushRound] = []
                     if let pause = interruption.pause {
                         let until = Date().addingTimeInterval(Double(pause.delay.milliseconds) / 1000)
-                        try await store.postpone(interruption.waiting + (prepared?.changeIDs ?? []), until: until, reason: pause.reason)
+                        try await store.postpone(
+                            interruption.waiting, until: until, reason: pause.reason, attemptStartedAt: round.note.startedAt)
+                        try await store.postpone(prepared.flatMap(\.changeIDs), until: until, reason: pause.reason)
+                        settledRounds = [round.note]
                     }
-                    try await settle(interruption.settled, sync: sync)
+                    try await settle(Outcomes(settlements: interruption.settled, rounds: settledRounds), sync: sync)
                     throw interruption.pause ?? interruption.underlying
                 }
                 do {
-                    next = try await following
+                    queue = try await following
                 } catch {
-                    unsettled = earlier + settlements
+                    unsettled = earlier + Outcomes(settlements: settlements, rounds: [round.note])
                     throw error
                 }
-                unsettled = settlements
+                unsettled = Outcomes(settlements: settlements, rounds: [round.note])
             }
         } catch {
             // Outcomes already had from the provider are committed whatever stopped the push (a store error, shutdown).
@@ -145,10 +157,24 @@ public struct SyncPusher: JobHandler {
         var groups: [[SyncLocalChange]]
         /// What is stored of the records, by provider id.
         var stored: [String: SyncChangeStore.StoredRecord]
+        /// The round's note, made before its calls.
+        var note: SyncChangeStore.PushRound
         /// Its records (``SyncLocalChange/recordKey``), left alone by the round after it until it is settled.
         var records: Set<String> { Set(groups.compactMap { $0.first?.recordKey }) }
         /// Its changes.
         var changeIDs: [String] { groups.flatMap { $0.map(\.id) } }
+    }
+
+    /// Rounds' outcomes waiting to be committed, with the rounds' notes, forgotten in the same commit.
+    struct Outcomes: Sendable {
+        var settlements: [SyncChangeStore.Settlement] = []
+        var rounds: [SyncChangeStore.PushRound] = []
+
+        var isEmpty: Bool { settlements.isEmpty && rounds.isEmpty }
+
+        static func + (lhs: Outcomes, rhs: Outcomes) -> Outcomes {
+            Outcomes(settlements: lhs.settlements + rhs.settlements, rounds: lhs.rounds + rhs.rounds)
+        }
     }
 
     /// Why a round stopped before all its records were pushed: what it settled and what still waits.
@@ -163,30 +189,56 @@ public struct SyncPusher: JobHandler {
         var underlying: any Error
     }
 
-    /// Reads the next round (up to ``Configuration/batchSize`` records besides `excluding`) and notes every change's
-    /// attempt before any call is made: a retry after a crash then knows the call may have arrived. `nil` when nothing
-    /// is due.
-    func prepareRound(_ sync: SyncDefinition, excluding: Set<String>) async throws -> PreparedRound? {
+    /// Reads the next rounds (up to `limit` records in all, ``Configuration/batchSize`` by default, besides
+    /// `excluding`) and notes each before any call is made: a retry after a crash then knows each call may have
+    /// arrived. Empty when nothing is due.
+    ///
+    /// Usually one round. When the read finds fewer records than it asked for, the queue is drained, and these rounds
+    /// are its last: they are cut into rounds half as large as the one before (down to a twentieth of a full round), so
+    /// each round's commit goes on while the next makes its calls, and the commit left after the last call is a small
+    /// one.
+    func prepareRounds(_ sync: SyncDefinition, excluding: Set<String>, limit: Int? = nil) async throws -> [PreparedRound] {
         let store = SyncChangeStore(database: database)
-        let groups = try await store.pendingGroups(syncID: sync.id, limit: configuration.batchSize, excluding: excluding)
-        guard !groups.isEmpty else { return nil }
+        let limit = limit ?? configuration.batchSize
+        let groups = try await store.pendingGroups(syncID: sync.id, limit: limit, excluding: excluding)
+        guard !groups.isEmpty else { return [] }
         let stored = try await store.records(syncID: sync.id, externalIDs: groups.compactMap { $0.first?.externalID })
-        try await store.noteAttempt(groups.flatMap { $0.map(\.id) })
-        return PreparedRound(groups: groups, stored: stored)
+        var parts: [ArraySlice<[SyncLocalChange]>] = []
+        var rest = groups[...]
+        let smallest = max(configuration.batchSize / 20, 1)
+        while groups.count < limit, rest.count > 2 * smallest {
+            parts.append(rest.prefix(rest.count / 2))
+            rest = rest.dropFirst(rest.count / 2)
+        }
+        parts.append(rest)
+        var rounds: [PreparedRound] = []
+        for part in parts {
+            var groups = Array(part)
+            let note = try await store.beginRound(syncID: sync.id, changeIDs: groups.flatMap { $0.map(\.id) })
+            // A failure settled during the round counts its attempt from when the round started.
+            for index in groups.indices {
+                for change in groups[index].indices where groups[index][change].firstAttemptAt == nil {
+                    groups[index][change].firstAttemptAt = note.startedAt
+                }
+            }
+            rounds.append(PreparedRound(groups: groups, stored: stored, note: note))
+        }
+        return rounds
     }
 
-    /// Commits `settlements`, then prepares the round after the one in flight.
+    /// Commits `outcomes`, then returns the rounds after the one in flight: `upcoming`, when it has any, else the next
+    /// rounds read.
     private func settleThenPrepare(
-        _ settlements: [SyncChangeStore.Settlement], sync: SyncDefinition, excluding inFlight: Set<String>
-    ) async throws -> PreparedRound? {
-        try await settle(settlements, sync: sync)
-        return try await prepareRound(sync, excluding: inFlight)
+        _ outcomes: Outcomes, sync: SyncDefinition, excluding inFlight: Set<String>, upcoming: [PreparedRound]
+    ) async throws -> [PreparedRound] {
+        try await settle(outcomes, sync: sync)
+        return upcoming.isEmpty ? try await prepareRounds(sync, excluding: inFlight) : upcoming
     }
 
-    /// Commits a round's settlements, and announces the conflicts it opened.
-    private func settle(_ settlements: [SyncChangeStore.Settlement], sync: SyncDefinition) async throws {
-        try await SyncChangeStore(database: database).settle(settlements, syncID: sync.id)
-        let opened = settlements.filter { if case .conflict = $0.outcome { true } else { false } }.count
+    /// Commits rounds' settlements and forgets their notes, and announces the conflicts they opened.
+    private func settle(_ outcomes: Outcomes, sync: SyncDefinition) async throws {
+        try await SyncChangeStore(database: database).settle(outcomes.settlements, rounds: outcomes.rounds, syncID: sync.id)
+        let opened = outcomes.settlements.filter { if case .conflict = $0.outcome { true } else { false } }.count
         if opened > 0 {
             logger.info("sync conflicts opened", metadata: ["sync": "\(sync.id)", "count": "\(opened)"])
             _ = try? await announcer.announceConflicts()
@@ -348,11 +400,11 @@ public struct SyncPusher: JobHandler {
         let outcome = ThreeWayMerge.merge(
             base: base, local: .init(local, changedAt: group.last?.createdAt),
             remote: .init(remote, changedAt: remote.flatMap { target.resource.changeTime(of: .object($0)) } ?? stored?.remoteModifiedAt),
-            policy: policy(sync, target: target))
+            policy: target.mergePolicy)
         let nothingToSend: Bool =
             switch (outcome.merged, remote) {
             case (nil, nil): true
-            case (let merged?, let remote?): Self.difference(from: remote, to: merged, excluding: providerManaged(target)).isEmpty
+            case (let merged?, let remote?): Self.difference(from: remote, to: merged, excluding: target.providerManaged).isEmpty
             default: false
             }
         return Plan(base: base, remote: remote, outcome: outcome, nothingToSend: nothingToSend)
@@ -405,13 +457,13 @@ public struct SyncPusher: JobHandler {
             return pushed(.deleted(externalID: externalID))
         case (let merged?, nil):
             // Deleted at the provider, edited here, and the edit wins: the record is made again (under a new id).
-            let body = JSONValue.object(merged.filter { !providerManaged(target).contains($0.key) })
+            let body = JSONValue.object(merged.filter { !target.providerManaged.contains($0.key) })
             let created = try await target.connector.create(
-                target.resource, record: body, idempotencyKey: idempotencyKey(ids, body), session: target.session)
+                target.resource, record: body, idempotencyKey: idempotencyKey(ids, body, target: target), session: target.session)
             guard let incoming = target.incoming(created, fallbackTime: Date()) else { throw PushError.noID }
             return pushed(.stored(incoming, localKey: nil), replacing: externalID, reason: "deleted at the provider and created again: the edit won")
         case (let merged?, let remote?):
-            let difference = Self.difference(from: remote, to: merged, excluding: providerManaged(target))
+            let difference = Self.difference(from: remote, to: merged, excluding: target.providerManaged)
             guard !difference.isEmpty else {
                 let current = target.incoming(.object(remote), fallbackTime: Date())
                     ?? IncomingRecord(externalID: externalID, raw: .object(remote))
@@ -422,7 +474,7 @@ public struct SyncPusher: JobHandler {
                 return pushed(.stored(current, localKey: nil), reason: reason)
             }
             let body = JSONValue.object(difference)
-            let key = idempotencyKey(ids, body)
+            let key = idempotencyKey(ids, body, target: target)
             let answer =
                 if let expected {
                     try await target.connector.update(
@@ -499,6 +551,7 @@ public struct SyncPusher: JobHandler {
         let ids = changes.map(\.id)
         let reason = (error as? any JunctionError)?.detail ?? "\(error)"
         let failures = (changes.map(\.failures).max() ?? 0) + 1
+        let startedAt = changes.compactMap(\.firstAttemptAt).min() ?? Date()
         let permanent: Bool
         switch error {
         case let error as APIError:
@@ -510,32 +563,15 @@ public struct SyncPusher: JobHandler {
         default: permanent = false
         }
         if permanent || failures >= configuration.maximumAttempts {
-            try await store.fail(syncID: syncID, changeIDs: ids, externalID: externalID, reason: reason)
+            try await store.fail(syncID: syncID, changeIDs: ids, externalID: externalID, reason: reason, startedAt: startedAt)
             logger.warning("sync change failed", metadata: ["sync": "\(syncID)", "changes": "\(ids)", "error": "\(reason)"])
         } else {
             let delay = min(
                 Double(configuration.failureBackoff.milliseconds) * pow(2, Double(min(failures - 1, 20))),
                 Double(configuration.maximumFailureBackoff.milliseconds)) * Double.random(in: 0.5...1)
-            try await store.postpone(ids, until: Date().addingTimeInterval(delay / 1000), reason: reason, countingFailure: true)
+            try await store.postpone(
+                ids, until: Date().addingTimeInterval(delay / 1000), reason: reason, attemptStartedAt: startedAt, countingFailure: true)
         }
-    }
-
-    /// The sync's policy, with the fields the provider manages (its id and change time) always the provider's.
-    func policy(_ sync: SyncDefinition, target: SyncTarget) -> MergePolicy {
-        var policy = sync.mergePolicy
-        for field in providerManaged(target) { policy.fields[field] = .remoteWins }
-        return policy
-    }
-
-    /// The top-level fields only the provider writes: its id and its change-time field.
-    func providerManaged(_ target: SyncTarget) -> Set<String> {
-        var fields: Set<String> = [topLevel(target.resource.idField)]
-        if let cursor = target.resource.cursorField { fields.insert(topLevel(cursor)) }
-        return fields
-    }
-
-    private func topLevel(_ path: String) -> String {
-        String(path.prefix { $0 != "." && $0 != "[" })
     }
 
     /// The fields to send to turn `remote` into `merged`: those that differ, and `null` for those `merged` dropped.
@@ -554,8 +590,10 @@ public struct SyncPusher: JobHandler {
     }
 
     /// The idempotency key of a push: the same changes sending the same fields, so a retry the provider already
-    /// applied is applied once, and a retry that sends something else (the provider changed meanwhile) is new.
-    private func idempotencyKey(_ ids: [String], _ body: JSONValue) -> String {
+    /// applied is applied once, and a retry that sends something else (the provider changed meanwhile) is new. `nil`
+    /// when the provider takes no keys: nothing would send it.
+    private func idempotencyKey(_ ids: [String], _ body: JSONValue, target: SyncTarget) -> String? {
+        guard target.connector.descriptor.idempotencyHeader != nil else { return nil }
         let text = ids.joined(separator: ",") + "|" + ((try? body.serialized()) ?? "")
         return "junction-" + HMACSignature.hex(of: Array(text.utf8)).prefix(32)
     }

@@ -542,6 +542,25 @@ public enum SchemaMigrations {
                 """
             ]
         ),
+        Migration(
+            version: 10,
+            name: "two-way sync: a push round noted once before its calls, instead of each change",
+            statements: [
+                // A round of pushes whose provider calls may have started and whose outcomes are not yet committed:
+                // its changes' ids (a JSON array) and when it started. Settling the round deletes its row; a row left
+                // behind (the process stopped) counts an attempt for each of its changes still pending, before the
+                // next push reads them. One row per round, where noting each change was a row write per change.
+                """
+                CREATE TABLE sync_push_rounds (
+                    id TEXT PRIMARY KEY,
+                    sync_id TEXT NOT NULL,
+                    change_ids TEXT NOT NULL,
+                    started_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX sync_push_rounds_sync ON sync_push_rounds (sync_id)",
+            ]
+        ),
     ]
 
     /// The version a fully migrated database is at.

@@ -141,7 +141,7 @@ public struct SyncChangeStore: Sendable {
     // MARK: Pushing
 
     /// The records of `syncID` with pending changes whose first change may be tried at `now` (at most `limit`), each
-    /// with its pending changes in order (of the oldest `limit` × 2 changes: a record's later ones follow in the next
+    /// with its pending changes in order (of the oldest `limit` changes: a record's later ones follow in the next
     /// round, laid over what its earlier ones pushed); a create not yet named by the provider is its own group.
     /// The changes of the records in `excluding` (``SyncLocalChange/recordKey``, records a push has in hand) are left
     /// out.
@@ -155,7 +155,7 @@ public struct SyncChangeStore: Sendable {
         }
         let pending = condition
         let changes = try await database.withSQL { sql in
-            try await Self.changes(where: pending, limit: limit * 2 + excluding.count - namedRecords.count, using: sql)
+            try await Self.changes(where: pending, limit: limit + excluding.count - namedRecords.count, using: sql)
         }.filter { !excluding.contains($0.recordKey) }
         var groups: [String: [SyncLocalChange]] = [:]
         var order: [String] = []
@@ -180,16 +180,63 @@ public struct SyncChangeStore: Sendable {
         try await database.withSQL { sql in try await Self.record(syncID: syncID, externalID: externalID, using: sql) }
     }
 
-    /// Notes, before a provider call, that the call starts: a retry after a crash then knows it may have arrived.
-    public func noteAttempt(_ ids: [String], at now: Date = Date()) async throws {
+    /// A round of pushes noted before its provider calls start (``beginRound(syncID:changeIDs:at:)``): settling it
+    /// forgets the note, and a note left behind by a stopped process counts an attempt for each of its changes.
+    public struct PushRound: Sendable, Equatable {
+        /// The note's id.
+        public var id: String
+        /// The changes the round pushes.
+        public var changeIDs: [String]
+        /// When its calls may have started.
+        public var startedAt: Date
+    }
+
+    /// Notes, before a round's provider calls, that they start: a retry after a crash then knows each may have
+    /// arrived. One row for the round, however many changes it holds.
+    public func beginRound(syncID: String, changeIDs: [String], at now: Date = Date()) async throws -> PushRound {
+        let round = PushRound(id: ResourceID.make(prefix: "round"), changeIDs: changeIDs, startedAt: now)
         try await database.withSQL { sql in
             try await sql.raw(
                 """
-                UPDATE sync_changes SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, \(bind: now.epochMilliseconds)), \
-                updated_at = \(bind: now.epochMilliseconds) WHERE id IN (\(binds: ids)) AND status = 'pending'
+                INSERT INTO sync_push_rounds (id, sync_id, change_ids, started_at) VALUES (\(bind: round.id), \(bind: syncID), \
+                \(bind: try JSONValue.array(changeIDs.map(JSONValue.string)).serialized()), \(bind: now.epochMilliseconds))
                 """
             ).run()
         }
+        return round
+    }
+
+    /// Turns the rounds of `syncID` a stopped push left unsettled into attempts of their changes still pending (their
+    /// calls may have reached the provider), and forgets them. Run before a push reads its changes.
+    public func recoverRounds(syncID: String) async throws {
+        try await database.transaction { sql in
+            let rows = try await sql.raw("SELECT id, change_ids, started_at FROM sync_push_rounds WHERE sync_id = \(bind: syncID)").all()
+            for row in rows {
+                let text = try row.decode(column: "change_ids", as: String.self)
+                let ids = (try? JSONValue.parse(text))?.arrayValue?.compactMap(\.stringValue) ?? []
+                let startedAt = Date(epochMilliseconds: try row.decode(column: "started_at", as: Int64.self))
+                for chunk in ids.chunked(into: 500) {
+                    try await sql.raw(
+                        "UPDATE sync_changes SET \(Self.attemptCounted(startedAt)) WHERE id IN (\(binds: Array(chunk))) AND status = 'pending'"
+                    ).run()
+                }
+                try await sql.raw("DELETE FROM sync_push_rounds WHERE id = \(bind: try row.decode(column: "id", as: String.self))").run()
+            }
+        }
+    }
+
+    /// Forgets round notes whose changes are otherwise accounted for (a round prepared but never started, or one whose
+    /// changes were postponed with their attempts counted).
+    public func forget(_ rounds: [PushRound]) async throws {
+        guard !rounds.isEmpty else { return }
+        try await database.withSQL { sql in
+            try await sql.raw("DELETE FROM sync_push_rounds WHERE id IN (\(binds: rounds.map(\.id)))").run()
+        }
+    }
+
+    /// The assignments that count one attempt started at `startedAt`.
+    private static func attemptCounted(_ startedAt: Date) -> SQLQueryString {
+        "attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, \(bind: startedAt.epochMilliseconds))"
     }
 
     /// What a push left the record as.
@@ -241,12 +288,14 @@ public struct SyncChangeStore: Sendable {
         }
     }
 
-    /// Settles a round of pushes in one transaction: stores the records as the provider now has them, under one change
+    /// Settles rounds of pushes in one transaction: stores the records as the provider now has them, under one change
     /// version (a change in the feed where one differs from what was stored, so the next pull's or webhook's echo of it
-    /// is no change), marks their changes pushed, opens conflicts, and thaws each record's base unless other changes of
-    /// it are pending. Changes made under a create's key meanwhile learn the provider's id.
-    public func settle(_ settlements: [Settlement], syncID: String, at now: Date = Date()) async throws {
-        guard !settlements.isEmpty else { return }
+    /// is no change), marks their changes pushed with their attempt counted, opens conflicts, thaws each record's base
+    /// unless other changes of it are pending, and forgets the `rounds` the settlements came from. Changes made under a
+    /// create's key meanwhile learn the provider's id.
+    public func settle(_ settlements: [Settlement], rounds: [PushRound], syncID: String, at now: Date = Date()) async throws {
+        guard !settlements.isEmpty || !rounds.isEmpty else { return }
+        let started = rounds.map(\.startedAt).min() ?? now
         try await database.transaction { sql in
             var records: [SyncRecordChange] = []
             for settlement in settlements {
@@ -254,9 +303,12 @@ public struct SyncChangeStore: Sendable {
                 records.append(result.change(at: now))
                 if let replacing, replacing != result.externalID { records.append(.delete(externalID: replacing, at: now)) }
             }
-            _ = try await SyncRecordStore.write(records, syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, pushing: true, using: sql)
+            let written = try await SyncRecordStore.write(
+                records, syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, pushing: true, using: sql
+            ).upserted
             var plain: [String] = []
             var settled: [String] = []
+            var inConflict: [String] = []
             for settlement in settlements {
                 switch settlement.outcome {
                 case .pushed(let result, let replacing, let reason):
@@ -291,14 +343,16 @@ public struct SyncChangeStore: Sendable {
                     try await sql.raw(
                         """
                         UPDATE sync_changes SET status = 'pushed', external_id = \(bind: externalID), reason = \(bind: reason), \
-                        pushed_at = \(bind: now.epochMilliseconds), updated_at = \(bind: now.epochMilliseconds) \
-                        WHERE id IN (\(binds: settlement.changeIDs))
+                        pushed_at = \(bind: now.epochMilliseconds), updated_at = \(bind: now.epochMilliseconds), \
+                        \(Self.attemptCounted(started)) WHERE id IN (\(binds: settlement.changeIDs))
                         """
                     ).run()
                 case .conflict(let conflict):
                     try await Self.open(conflict, changeIDs: settlement.changeIDs, using: sql)
+                    inConflict += settlement.changeIDs
                 case .joined(let conflictID):
                     try await Self.join(settlement.changeIDs, conflictID: conflictID, at: now, using: sql)
+                    inConflict += settlement.changeIDs
                 }
             }
             // Plain pushes keep the provider's id they had (a create's was set above, with its key).
@@ -306,38 +360,55 @@ public struct SyncChangeStore: Sendable {
                 try await sql.raw(
                     """
                     UPDATE sync_changes SET status = 'pushed', reason = NULL, pushed_at = \(bind: now.epochMilliseconds), \
-                    updated_at = \(bind: now.epochMilliseconds) WHERE id IN (\(binds: Array(chunk)))
+                    updated_at = \(bind: now.epochMilliseconds), \(Self.attemptCounted(started)) WHERE id IN (\(binds: Array(chunk)))
                     """
                 ).run()
             }
-            try await Self.thawBases(syncID: syncID, externalIDs: settled, using: sql)
+            for chunk in inConflict.chunked(into: 500) {
+                try await sql.raw("UPDATE sync_changes SET \(Self.attemptCounted(started)) WHERE id IN (\(binds: Array(chunk)))").run()
+            }
+            try await Self.settleBases(syncID: syncID, externalIDs: settled, written: written, using: sql)
+            if !rounds.isEmpty { try await sql.raw("DELETE FROM sync_push_rounds WHERE id IN (\(binds: rounds.map(\.id)))").run() }
         }
     }
 
-    /// Marks changes failed for `reason` (the provider refused them, or their outcome cannot be known safely).
-    public func fail(syncID: String, changeIDs: [String], externalID: String?, reason: String, at now: Date = Date()) async throws {
+    /// Marks changes failed for `reason` (the provider refused them, or their outcome cannot be known safely), counting
+    /// the attempt of the round that started at `startedAt`.
+    public func fail(
+        syncID: String, changeIDs: [String], externalID: String?, reason: String, startedAt: Date, at now: Date = Date()
+    ) async throws {
         try await database.transaction { sql in
             try await sql.raw(
                 """
-                UPDATE sync_changes SET status = 'failed', reason = \(bind: reason), updated_at = \(bind: now.epochMilliseconds) \
-                WHERE id IN (\(binds: changeIDs))
+                UPDATE sync_changes SET status = 'failed', reason = \(bind: reason), updated_at = \(bind: now.epochMilliseconds), \
+                \(Self.attemptCounted(startedAt)) WHERE id IN (\(binds: changeIDs))
                 """
             ).run()
-            if let externalID { try await Self.thawBases(syncID: syncID, externalIDs: [externalID], using: sql) }
+            if let externalID { try await Self.settleBases(syncID: syncID, externalIDs: [externalID], written: [], using: sql) }
         }
     }
 
-    /// Leaves changes pending until `until` (a rate limit, or a provider error worth retrying), noting why; a failure
-    /// counts toward giving the change up, a rate limit does not.
-    public func postpone(_ ids: [String], until: Date, reason: String, countingFailure: Bool = false, at now: Date = Date()) async throws {
+    /// Leaves changes pending until `until` (a rate limit, or a provider error worth retrying), noting why. An
+    /// `attemptStartedAt` counts the attempt of the round that started then (its calls may have been made); a failure
+    /// also counts toward giving the change up, a rate limit does not.
+    public func postpone(
+        _ ids: [String], until: Date, reason: String, attemptStartedAt: Date? = nil, countingFailure: Bool = false, at now: Date = Date()
+    ) async throws {
+        guard !ids.isEmpty else { return }
         try await database.withSQL { sql in
-            try await sql.raw(
-                """
-                UPDATE sync_changes SET available_at = \(bind: until.epochMilliseconds), reason = \(bind: reason), \
-                failures = failures + \(bind: countingFailure ? 1 : 0), \
-                updated_at = \(bind: now.epochMilliseconds) WHERE id IN (\(binds: ids)) AND status = 'pending'
-                """
-            ).run()
+            for chunk in ids.chunked(into: 500) {
+                var assignments: SQLQueryString = """
+                    available_at = \(bind: until.epochMilliseconds), reason = \(bind: reason), \
+                    failures = failures + \(bind: countingFailure ? 1 : 0)
+                    """
+                if let attemptStartedAt { assignments = assignments + ", " + Self.attemptCounted(attemptStartedAt) }
+                try await sql.raw(
+                    """
+                    UPDATE sync_changes SET \(assignments), updated_at = \(bind: now.epochMilliseconds) \
+                    WHERE id IN (\(binds: Array(chunk))) AND status = 'pending'
+                    """
+                ).run()
+            }
         }
     }
 
@@ -503,19 +574,32 @@ public struct SyncChangeStore: Sendable {
 
     // MARK: Rows
 
-    /// Thaws the records' bases where none of their changes is pending any more; elsewhere the base is the record as
-    /// now stored (the later changes apply over what was just agreed). Rows already thawed (a push's write thaws the
-    /// records it stores) are left untouched.
-    private static func thawBases(syncID: String, externalIDs: [String], using sql: any SQLDatabase) async throws {
+    /// Settles the bases of records whose changes were settled: a record with changes still pending has its base
+    /// frozen at the record as now stored (the later changes apply over what was just agreed); any other thaws. A
+    /// push's write (`written`) already thawed the records it stored, so only the rest are looked at.
+    private static func settleBases(syncID: String, externalIDs: [String], written: Set<String>, using sql: any SQLDatabase) async throws {
         for chunk in externalIDs.chunked(into: 500) {
-            for (pending, base) in [(false, "NULL"), (true, "raw")] {
+            let pending = try await sql.raw(
+                """
+                SELECT DISTINCT external_id FROM sync_changes WHERE sync_id = \(bind: syncID) AND status = 'pending' \
+                AND external_id IN (\(binds: Array(chunk)))
+                """
+            ).all().map { try $0.decode(column: "external_id", as: String.self) }
+            if !pending.isEmpty {
                 try await sql.raw(
                     """
-                    UPDATE sync_records SET base_data = \(unsafeRaw: base), base_version = change_sequence \
-                    WHERE sync_id = \(bind: syncID) AND external_id IN (\(binds: Array(chunk))) \
-                    \(unsafeRaw: pending ? "" : "AND base_data IS NOT NULL ")AND \(unsafeRaw: pending ? "" : "NOT ")EXISTS \
-                    (SELECT 1 FROM sync_changes WHERE sync_changes.sync_id = sync_records.sync_id \
-                    AND sync_changes.external_id = sync_records.external_id AND sync_changes.status = 'pending')
+                    UPDATE sync_records SET base_data = raw, base_version = change_sequence \
+                    WHERE sync_id = \(bind: syncID) AND external_id IN (\(binds: pending))
+                    """
+                ).run()
+            }
+            let stillFrozen = Set(pending)
+            let thawing = chunk.filter { !written.contains($0) && !stillFrozen.contains($0) }
+            if !thawing.isEmpty {
+                try await sql.raw(
+                    """
+                    UPDATE sync_records SET base_data = NULL, base_version = change_sequence \
+                    WHERE sync_id = \(bind: syncID) AND external_id IN (\(binds: thawing)) AND base_data IS NOT NULL
                     """
                 ).run()
             }

@@ -35,7 +35,9 @@ public struct SyncRecordStore: Sendable {
     ) async throws -> SyncRun.Counts {
         try await database.transaction { sql in
             try await Self.requireHeld(runID: runID, holder: holder, using: sql)
-            let counts = try await Self.write(changes, syncID: syncID, marksSeen: marksSeen, announceAfter: .seconds(1), at: now, using: sql)
+            let counts = try await Self.write(
+                changes, syncID: syncID, marksSeen: marksSeen, announceAfter: .seconds(1), at: now, using: sql
+            ).counts
             try await sql.raw(
                 """
                 UPDATE sync_runs SET pages = pages + 1, page_cursor = \(bind: nextCursor), \
@@ -66,7 +68,8 @@ public struct SyncRecordStore: Sendable {
         try await database.transaction { sql in
             try await Self.requireHeld(runID: runID, holder: holder, using: sql)
             var counts = try await Self.write(
-                lastPage + deletions, syncID: syncID, marksSeen: sweepGeneration != nil, announceAfter: .zero, at: now, using: sql)
+                lastPage + deletions, syncID: syncID, marksSeen: sweepGeneration != nil, announceAfter: .zero, at: now, using: sql
+            ).counts
             if let generation = sweepGeneration {
                 counts.deleted += try await Self.sweep(syncID: syncID, olderThan: generation, at: now, using: sql)
             }
@@ -101,7 +104,7 @@ public struct SyncRecordStore: Sendable {
     /// progress.
     public func apply(_ changes: [SyncRecordChange], syncID: String, at now: Date = Date()) async throws -> SyncRun.Counts {
         try await database.transaction { sql in
-            try await Self.write(changes, syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, using: sql)
+            try await Self.write(changes, syncID: syncID, marksSeen: true, announceAfter: .seconds(1), at: now, using: sql).counts
         }
     }
 
@@ -136,8 +139,8 @@ public struct SyncRecordStore: Sendable {
     static func write(
         _ changes: [SyncRecordChange], syncID: String, marksSeen: Bool, announceAfter: Duration, at now: Date, pushing: Bool = false,
         using sql: any SQLDatabase
-    ) async throws -> SyncRun.Counts {
-        guard !changes.isEmpty else { return SyncRun.Counts() }
+    ) async throws -> Written {
+        guard !changes.isEmpty else { return Written() }
         // First the version (and with it, on PostgreSQL, the sync's row lock), then what is stored: no other writer of
         // this sync can change the records between the read and the write.
         guard
@@ -245,7 +248,15 @@ public struct SyncRecordStore: Sendable {
                 "UPDATE syncs SET record_count = record_count + \(bind: counts.added - counts.deleted) WHERE id = \(bind: syncID)"
             ).run()
         }
-        return counts
+        return Written(counts: counts, upserted: Set(upserts.map(\.record.externalID)))
+    }
+
+    /// What ``write(_:syncID:marksSeen:announceAfter:at:pushing:using:)`` did.
+    struct Written {
+        /// Records added, updated, deleted and left unchanged.
+        var counts = SyncRun.Counts()
+        /// The records it stored content for (a push's write thawed their bases with it).
+        var upserted: Set<String> = []
     }
 
     /// Brings an open conflict's provider side up to date with `change` (a deletion clears it), unless it is older.

@@ -141,9 +141,9 @@ public struct SyncRepository: Sendable {
         }
     }
 
-    /// Deletes what the syncs `ids` hold: records, local changes, conflicts.
+    /// Deletes what the syncs `ids` hold: records, local changes, conflicts, push rounds.
     private static func deleteRecords(of ids: [String], using sql: any SQLDatabase) async throws {
-        for table in ["sync_records", "sync_changes", "sync_conflicts"] {
+        for table in ["sync_records", "sync_changes", "sync_conflicts", "sync_push_rounds"] {
             try await sql.raw("DELETE FROM \(unsafeRaw: table) WHERE sync_id IN (\(binds: ids))").run()
         }
     }
