@@ -80,7 +80,7 @@ public struct SyncPusher: JobHandler {
     /// A rate limit or open circuit leaves the round's changes waiting and is thrown as a ``ProviderPause``.
     ///
     /// Rounds overlap: while a round's provider calls are made, the round before it is settled and the round after it
-    /// is prepared (its changes and stored records read, its attempts noted), so the store's work waits for no call and
+    /// is prepared (its changes and stored records read, the round noted), so the store's work waits for no call and
     /// no call for the store. A round leaves alone the records of the round in flight.
     @discardableResult
     public func pushPending(syncID: String) async throws -> Date? {
