@@ -21,7 +21,7 @@ struct PushRoundTests {
         let provider = SimulatedProvider(seed: 7)
         let catalog = ProviderCatalog.builtIn.adding([SimulatedConnector(provider: provider)])
         try await ServerTestHarness.with(engine, catalog: catalog) { harness, client in
-            let (api, syncID) = try await Self.sync(client)
+            let (api, syncID) = try await ModelAPI.simulatedSync(client)
             for key in ["k1", "k2"] {
                 _ = try await api.json(
                     .post, "/api/v1/syncs/\(syncID)/records", #"{"localKey": "\#(key)", "record": {"name": "\#(key)"}}"#, status: .accepted)
@@ -56,7 +56,7 @@ struct PushRoundTests {
         let provider = SimulatedProvider(seed: 8)
         let catalog = ProviderCatalog.builtIn.adding([SimulatedConnector(provider: provider)])
         try await ServerTestHarness.with(engine, catalog: catalog) { harness, client in
-            let (api, syncID) = try await Self.sync(client)
+            let (api, syncID) = try await ModelAPI.simulatedSync(client)
             for index in 1...30 {
                 _ = try await api.json(
                     .post, "/api/v1/syncs/\(syncID)/records", #"{"localKey": "c\#(index)", "record": {"name": "c\#(index)"}}"#, status: .accepted)
@@ -81,19 +81,6 @@ struct PushRoundTests {
             #expect(await provider.records.count == 30)
             #expect(try await Self.notes(harness.database) == 0)
         }
-    }
-
-    /// A bidirectional sync of the simulated provider, keyed by `reference`.
-    static func sync(_ client: any TestClientProtocol) async throws -> (ModelAPI, String) {
-        let api = ModelAPI(client: client)
-        let connection = try await api.json(
-            .post, "/api/v1/connections", #"{"provider": "simulated", "name": "Rounds", "credentials": {"apiKey": "k"}}"#)["id"]?.stringValue
-        let sync = try #require(
-            try await api.json(
-                .post, "/api/v1/syncs",
-                #"{"connectionId": "\#(connection ?? "")", "resource": "items", "direction": "bidirectional", "localKeyField": "reference"}"#
-            )["id"]?.stringValue)
-        return (api, sync)
     }
 
     static func notes(_ database: Database) async throws -> Int64? {

@@ -34,14 +34,7 @@ struct TwoWaySyncModelTests {
         let catalog = ProviderCatalog.builtIn.adding([SimulatedConnector(provider: provider)])
         try await ServerTestHarness.with(engine, catalog: catalog) { harness, client in
             var random = SeededGenerator(seed: Self.seed)
-            let api = ModelAPI(client: client)
-            let connection = try await api.json(
-                .post, "/api/v1/connections", #"{"provider": "simulated", "name": "Model", "credentials": {"apiKey": "k"}}"#)["id"]?.stringValue
-            let sync = try #require(
-                try await api.json(
-                    .post, "/api/v1/syncs",
-                    #"{"connectionId": "\#(connection ?? "")", "resource": "items", "direction": "bidirectional", "conflictPolicy": "merge", "localKeyField": "reference"}"#
-                )["id"]?.stringValue)
+            let (api, sync) = try await ModelAPI.simulatedSync(client, conflictPolicy: "merge")
             // Small rounds: a push of a dozen records settles one round, calls the provider for the next and prepares
             // the one after at the same time, and the crashes land in every stage of that pipeline, the first small
             // round and the last ones cut in halves included.
@@ -229,6 +222,20 @@ struct ModelAPI {
             #expect(response.status.code < 300, "\(method) \(uri): \(response.text)", sourceLocation: sourceLocation)
         }
         return (try? response.json) ?? [:]
+    }
+
+    /// A connection to the simulated provider and a bidirectional sync of its items under `conflictPolicy`, keyed by
+    /// `reference`.
+    static func simulatedSync(_ client: any TestClientProtocol, conflictPolicy: String = "manual") async throws -> (ModelAPI, String) {
+        let api = ModelAPI(client: client)
+        let connection = try await api.json(
+            .post, "/api/v1/connections", #"{"provider": "simulated", "name": "Model", "credentials": {"apiKey": "k"}}"#)["id"]?.stringValue
+        let sync = try #require(
+            try await api.json(
+                .post, "/api/v1/syncs",
+                #"{"connectionId": "\#(connection ?? "")", "resource": "items", "direction": "bidirectional", "conflictPolicy": "\#(conflictPolicy)", "localKeyField": "reference"}"#
+            )["id"]?.stringValue)
+        return (api, sync)
     }
 }
 
