@@ -207,10 +207,13 @@ public struct SyncChangeStore: Sendable {
     }
 
     /// Turns the rounds of `syncID` a stopped push left unsettled into attempts of their changes still pending (their
-    /// calls may have reached the provider), and forgets them. Run before a push reads its changes.
+    /// calls may have reached the provider), and forgets them. Run before a push reads its changes; usually there are
+    /// none, and a plain read finds that without opening a write transaction.
     public func recoverRounds(syncID: String) async throws {
+        let query: SQLQueryString = "SELECT id, change_ids, started_at FROM sync_push_rounds WHERE sync_id = \(bind: syncID)"
+        guard try await database.withSQL({ sql in try await sql.raw(query).first() }) != nil else { return }
         try await database.transaction { sql in
-            let rows = try await sql.raw("SELECT id, change_ids, started_at FROM sync_push_rounds WHERE sync_id = \(bind: syncID)").all()
+            let rows = try await sql.raw(query).all()
             for row in rows {
                 let text = try row.decode(column: "change_ids", as: String.self)
                 let ids = (try? JSONValue.parse(text))?.arrayValue?.compactMap(\.stringValue) ?? []
